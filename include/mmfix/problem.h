@@ -1,0 +1,51 @@
+#ifndef MMFIX_PROBLEM_H
+#define MMFIX_PROBLEM_H
+
+#include <stddef.h>
+
+#include "mmfix/jsonw.h"
+
+/*
+ * Problems that scan and check report (SPEC §6): a stable code, the list
+ * (NULL for site-wide ones), a severity and one line of text.
+ *
+ * Codes: corrupt-file, unreadable-file, refused-pickle, too-large,
+ * all-files-corrupt, stale-format-newer, lock-live, lock-stale,
+ * language-collision, invalid-list-name, undecodable-text,
+ * unknown-language, roster-key-case, roster-both, roster-orphans,
+ * roster-bybounce-no-info, roster-invalid-address, host-mismatch,
+ * not-upgraded, not-a-dict.
+ */
+
+enum problem_severity {
+    PROBLEM_WARNING,
+    PROBLEM_ERROR,
+};
+
+struct problem {
+    char *code;
+    char *list;
+    enum problem_severity severity;
+    char *message;
+};
+
+struct problem_list {
+    struct problem *items;
+    size_t len;
+    size_t cap;
+};
+
+void problem_list_init(struct problem_list *pl);
+void problem_list_free(struct problem_list *pl);
+/* problem_add - append one problem (list may be NULL) */
+void problem_add(struct problem_list *pl, const char *code, const char *list,
+                 enum problem_severity severity, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* problem_write_json - items [from, to) as a JSON array */
+void problem_write_json(struct jsonw *w, const struct problem_list *pl, size_t from, size_t to);
+/* problem_severity_name - "error" / "warning" */
+const char *problem_severity_name(enum problem_severity s);
+/* problem_count_errors - how many of [from, to) are errors */
+size_t problem_count_errors(const struct problem_list *pl, size_t from, size_t to);
+
+#endif
