@@ -38,9 +38,17 @@ struct value_pair {
     struct value *val;
 };
 
+/* value flags: what the source file said beyond the value itself */
+enum value_flag {
+    VALUE_FLAG_PYLONG = 1 << 0,   /* an integer that was a Python 2 long (5L) */
+};
+
 struct value {
     enum value_type type;
     uint32_t refs;       /* parents pointing here; >1 means shared */
+    uint32_t memo;       /* source pickle's memo index + 1 at which this object
+                            was PUT, 0 if it was not memoized (pickle writer) */
+    uint16_t flags;      /* enum value_flag */
     union {
         bool b;
         int64_t i;

@@ -1,0 +1,58 @@
+#ifndef MMFIX_PYLOAD_H
+#define MMFIX_PYLOAD_H
+
+/*
+ * The boundary to the embedded Python 3 interpreter: the restricted
+ * unpickler for Mailman 2 pickles and calls into the helper modules of
+ * python/mmfix/. Only C types cross this header; src/pyload.c is the only
+ * file that includes Python.h.
+ */
+
+#include <stddef.h>
+
+#include "mmfix/loaderr.h"
+#include "mmfix/value.h"
+
+struct pyload_info {
+    int protocol;    /* highest pickle protocol among the opcodes, 0-2 (from pickleops) */
+    size_t objects;  /* struct value nodes made (a shared node counts once) */
+};
+
+/* pyload_init - start the embedded interpreter once (idempotent): isolated
+ * config, no signal handlers, no bytecode writing, no site import; sys.path
+ * is the helper dir followed by the interpreter's own standard library (no
+ * site-packages, no current directory, no PYTHONPATH). The helper dir is
+ * $MMFIX_PYTHON_DIR if set, else the installed one if it holds
+ * mmfix/unpickle.py, else the build tree's. A failed start is remembered and
+ * reported again by later calls. */
+int pyload_init(const char **error_r);
+
+/* pyload_deinit - finalize the interpreter if pyload_init started it */
+void pyload_deinit(void);
+
+/* pyload_unpickle - unpickle data[0..len) with the restricted unpickler and
+ * convert the result to a value tree in arena. On failure returns -1 with
+ * *kind_r (LOAD_CORRUPT, LOAD_REFUSED, LOAD_LIMIT, LOAD_INTERNAL) and
+ * error_r; on success *kind_r is LOAD_OK. limits may be NULL (defaults);
+ * info_r may be NULL. Starts the interpreter if needed. */
+int pyload_unpickle(const void *data, size_t len, const struct load_limits *limits,
+                    struct value_arena *arena, struct value **root_r,
+                    struct pyload_info *info_r, enum load_error *kind_r,
+                    const char **error_r);
+
+/* pyload_unpickle_file - pyload_unpickle of a file's contents; the size
+ * limit is checked before reading. LOAD_MISSING when it does not exist,
+ * LOAD_IO when it cannot be read. */
+int pyload_unpickle_file(const char *path, const struct load_limits *limits,
+                         struct value_arena *arena, struct value **root_r,
+                         struct pyload_info *info_r, enum load_error *kind_r,
+                         const char **error_r);
+
+/* pyload_call - call func(arg) from the helper module python/mmfix/<module>.py,
+ * arg passed as a Python str (decoded like a file name: undecodable bytes
+ * become surrogate escapes), and convert what it returns (str, bytes, int,
+ * float, bool, None, list, tuple, dict) to a value tree in arena. */
+int pyload_call(const char *module, const char *func, const char *arg,
+                struct value_arena *arena, struct value **result_r, const char **error_r);
+
+#endif
