@@ -141,7 +141,8 @@ static size_t utf8_seq_len(const unsigned char *p, size_t n)
     return len;
 }
 
-static void jsonw_quoted(struct strbuf *out, const char *s, size_t len)
+/* jsonw_quote - append s as a quoted JSON string */
+void jsonw_quote(struct strbuf *out, const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
@@ -191,7 +192,7 @@ static void jsonw_quoted(struct strbuf *out, const char *s, size_t len)
 void jsonw_keyn(struct jsonw *w, const char *key, size_t len)
 {
     jsonw_sep(w);
-    jsonw_quoted(w->out, key, len);
+    jsonw_quote(w->out, key, len);
     strbuf_add(w->out, w->compact ? ":" : ": ", w->compact ? 1 : 2);
     w->after_key = true;
 }
@@ -206,7 +207,7 @@ void jsonw_key(struct jsonw *w, const char *key)
 void jsonw_stringn(struct jsonw *w, const char *s, size_t len)
 {
     jsonw_sep(w);
-    jsonw_quoted(w->out, s, len);
+    jsonw_quote(w->out, s, len);
 }
 
 /* jsonw_string - write a C string value, or null for NULL */

@@ -46,6 +46,9 @@ void jsonw_null(struct jsonw *w);
 /* jsonw_raw - an already-encoded JSON value */
 void jsonw_raw(struct jsonw *w, const char *json);
 
+/* jsonw_quote - append s (len bytes of UTF-8) as a quoted JSON string */
+void jsonw_quote(struct strbuf *out, const char *s, size_t len);
+
 /* jsonw_format_double - the number text jsonw_double writes (buf >= 32) */
 void jsonw_format_double(double d, char *buf, size_t size);
 
