@@ -250,6 +250,11 @@ void jsonw_format_double(double d, char *buf, size_t size)
         snprintf(buf, size, signbit(d) ? "-0.0" : "0.0");
         return;
     }
+    if (!isfinite(d)) {
+        /* not JSON: callers write {"$float": ...}; keep this total anyway */
+        snprintf(buf, size, "%s", isnan(d) ? "nan" : d > 0 ? "inf" : "-inf");
+        return;
+    }
     for (prec = 1; prec <= 17; prec++) {
         snprintf(digits, sizeof(digits), "%.*e", prec - 1, d);
         if (strtod(digits, NULL) == d) {

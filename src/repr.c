@@ -6,6 +6,7 @@
  *  would print for the same data, so an administrator can compare it with
  *  `bin/dumpdb` and paste it into `bin/config_list` input.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -137,12 +138,10 @@ void repr_value(struct strbuf *out, const struct value *v)
         strbuf_addf(out, "%sL", v->u.digits);
         break;
     case VALUE_FLOAT:
-        if (v->u.f != v->u.f) {
+        if (isnan(v->u.f)) {
             strbuf_adds(out, "nan");
-        } else if (v->u.f > 1e308 * 10) {
-            strbuf_adds(out, "inf");
-        } else if (v->u.f < -1e308 * 10) {
-            strbuf_adds(out, "-inf");
+        } else if (isinf(v->u.f)) {
+            strbuf_adds(out, v->u.f > 0 ? "inf" : "-inf");
         } else {
             jsonw_format_double(v->u.f, buf, sizeof(buf));
             strbuf_adds(out, buf);

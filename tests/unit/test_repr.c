@@ -32,6 +32,9 @@ static void test_repr_scalars(void **state)
     want_repr(value_new_long(a, "123456789012345678901234567890"),
               "123456789012345678901234567890L");
     want_repr(value_new_float(a, 0.5), "0.5");
+    want_repr(value_new_float(a, __builtin_inf()), "inf");
+    want_repr(value_new_float(a, -__builtin_inf()), "-inf");
+    want_repr(value_new_float(a, __builtin_nan("")), "nan");
     want_repr(value_new_bytes(a, "it's", 4), "\"it's\"");
     want_repr(value_new_bytes(a, "a'b\"c", 5), "'a\\'b\"c'");
     want_repr(value_new_bytes(a, "\xc8" "esk\xe1\n", 6), "'\\xc8esk\\xe1\\n'");
