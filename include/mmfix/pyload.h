@@ -16,6 +16,20 @@
 struct pyload_info {
     int protocol;    /* highest pickle protocol among the opcodes, 0-2 (from pickleops) */
     size_t objects;  /* struct value nodes made (a shared node counts once) */
+    int memo_kept;   /* pyload_opts.keep_memo was asked and the memo was captured */
+};
+
+/* Options of pyload_unpickle_ex; all-zero (or NULL) is pyload_unpickle. */
+struct pyload_opts {
+    /* Capture what the pickle writer needs to re-emit the file's bytes:
+     * each node's value->memo (memo index + 1 of its PUT, 0 if none),
+     * VALUE_FLAG_PYLONG on integers that were Python 2 longs, and sharing
+     * as the file had it: a str/unicode the file memoized and referred to
+     * again (BINGET) is one node with refs > 1, like a shared container.
+     * The opcodes are replayed in C alongside the conversion; when they do
+     * not match the objects (never for files Python 2 wrote) the tree is
+     * made as without this option and info->memo_kept stays 0. */
+    int keep_memo;
 };
 
 /* pyload_init - start the embedded interpreter once (idempotent): isolated
@@ -40,6 +54,12 @@ int pyload_unpickle(const void *data, size_t len, const struct load_limits *limi
                     struct pyload_info *info_r, enum load_error *kind_r,
                     const char **error_r);
 
+/* pyload_unpickle_ex - pyload_unpickle with options (opts may be NULL) */
+int pyload_unpickle_ex(const void *data, size_t len, const struct load_limits *limits,
+                       const struct pyload_opts *opts, struct value_arena *arena,
+                       struct value **root_r, struct pyload_info *info_r,
+                       enum load_error *kind_r, const char **error_r);
+
 /* pyload_unpickle_file - pyload_unpickle of a file's contents; the size
  * limit is checked before reading. LOAD_MISSING when it does not exist,
  * LOAD_IO when it cannot be read. */
@@ -47,6 +67,12 @@ int pyload_unpickle_file(const char *path, const struct load_limits *limits,
                          struct value_arena *arena, struct value **root_r,
                          struct pyload_info *info_r, enum load_error *kind_r,
                          const char **error_r);
+
+/* pyload_unpickle_file_ex - pyload_unpickle_file with options (opts may be NULL) */
+int pyload_unpickle_file_ex(const char *path, const struct load_limits *limits,
+                            const struct pyload_opts *opts, struct value_arena *arena,
+                            struct value **root_r, struct pyload_info *info_r,
+                            enum load_error *kind_r, const char **error_r);
 
 /* pyload_call - call func(arg) from the helper module python/mmfix/<module>.py,
  * arg passed as a Python str (decoded like a file name: undecodable bytes

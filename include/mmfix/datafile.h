@@ -1,0 +1,44 @@
+#ifndef MMFIX_DATAFILE_H
+#define MMFIX_DATAFILE_H
+
+#include "mmfix/loaderr.h"
+#include "mmfix/value.h"
+
+/*
+ * One Mailman data file, read by the reader its name calls for, the way
+ * Mailman's MailList.__load picks its decoder: *.db and *.db.last are
+ * marshal, *.pck and *.pck.last are pickles; *.json is typed JSON.
+ */
+
+enum datafile_format {
+    DATAFILE_UNKNOWN,
+    DATAFILE_MARSHAL,
+    DATAFILE_PICKLE,
+    DATAFILE_JSON,
+};
+
+struct datafile_info {
+    enum datafile_format format;
+    int protocol;         /* pickle protocol or marshal format version */
+    const char *list;     /* typed JSON only: the document's list (arena) */
+    const char *charset;  /* typed JSON only: the document's charset (arena) */
+};
+
+/* datafile_format_for - the format a file name calls for */
+enum datafile_format datafile_format_for(const char *path);
+/* datafile_format_name - "db", "pck", "json" */
+const char *datafile_format_name(enum datafile_format f);
+/* datafile_format_parse - from "db"/"marshal", "pck"/"pickle", "json" */
+enum datafile_format datafile_format_parse(const char *name);
+
+/* datafile_load - read path as format (DATAFILE_UNKNOWN: by its name).
+ * want_dict: the top level must be a dict (config files), else
+ * LOAD_CORRUPT as Mailman would treat it. charset is used for typed JSON
+ * strings when the document names none (NULL: the document's). */
+int datafile_load(const char *path, enum datafile_format format, bool want_dict,
+                  const struct load_limits *limits, const char *charset,
+                  struct value_arena *arena, struct value **root_r,
+                  struct datafile_info *info_r, enum load_error *kind_r,
+                  const char **error_r);
+
+#endif

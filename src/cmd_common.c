@@ -1,0 +1,155 @@
+/*
+ * cmd_common - option parsing, installation opening and messages shared
+ * by the command files
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "mmfix/install.h"
+#include "mmfix/loaderr.h"
+#include "mmfix/site.h"
+
+enum {
+    OPT_INSTALL_DIR = 256,
+    OPT_JSON,
+    OPT_CHARSET,
+    OPT_ATTR,
+    OPT_FROM,
+    OPT_TO,
+};
+
+static const struct option long_opts[] = {
+    { "var-prefix", required_argument, NULL, 'd' },
+    { "install-dir", required_argument, NULL, OPT_INSTALL_DIR },
+    { "json", no_argument, NULL, OPT_JSON },
+    { "charset", required_argument, NULL, OPT_CHARSET },
+    { "attr", required_argument, NULL, OPT_ATTR },
+    { "from", required_argument, NULL, OPT_FROM },
+    { "to", required_argument, NULL, OPT_TO },
+    { "dry-run", no_argument, NULL, 'n' },
+    { "quiet", no_argument, NULL, 'q' },
+    { "verbose", no_argument, NULL, 'v' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
+
+/* cmd_error - message on stderr */
+void cmd_error(const char *list, const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("mmfix: ", stderr);
+    if (list != NULL) {
+        fprintf(stderr, "%s: ", list);
+    }
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* cmd_parse - shared options */
+int cmd_parse(const char *command, const char *usage, int argc, char **argv,
+              struct cmd_opts *opts)
+{
+    int c;
+
+    memset(opts, 0, sizeof(*opts));
+    opts->var_prefix = getenv("MMFIX_VAR_PREFIX");
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "d:nqvh", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': opts->var_prefix = optarg; break;
+        case OPT_INSTALL_DIR: opts->install_dir = optarg; break;
+        case OPT_JSON: opts->json = true; break;
+        case OPT_CHARSET: opts->charset = optarg; break;
+        case OPT_ATTR: opts->attr = optarg; break;
+        case OPT_FROM: opts->from = optarg; break;
+        case OPT_TO: opts->to = optarg; break;
+        case 'n': opts->dry_run = true; break;
+        case 'q': opts->quiet = true; break;
+        case 'v': opts->verbose = true; break;
+        case 'h':
+            printf("usage: mmfix %s %s\n", command, usage);
+            return 1;
+        default:
+            cmd_error(NULL, "%s: unknown or incomplete option '%s'", command,
+                      argv[optind - 1]);
+            fprintf(stderr, "usage: mmfix %s %s\n", command, usage);
+            return -1;
+        }
+    }
+    opts->argc = argc - optind;
+    opts->argv = argv + optind;
+    return 0;
+}
+
+/* cmd_open - installation + site settings */
+int cmd_open(const struct cmd_opts *opts, struct cmd_env *env)
+{
+    const char *err = NULL;
+    size_t i;
+
+    memset(env, 0, sizeof(*env));
+    if (install_open(opts->var_prefix, opts->install_dir, &env->install, &err) != 0) {
+        cmd_error(NULL, "%s", err);
+        return EXIT_NOINPUT;
+    }
+    if (site_load(env->install->install_dir, &env->site, &err) != 0) {
+        cmd_error(NULL, "site settings: %s", err);
+        cmd_close(env);
+        return EXIT_DATAERR;
+    }
+    if (env->install->install_dir == NULL && !opts->quiet) {
+        cmd_error(NULL, "no Mailman install dir found (%s); using Mailman 2.1.39's stock "
+                  "settings: host checks are skipped", env->install->no_install_dir_reason
+                  ? env->install->no_install_dir_reason : "give --install-dir");
+    }
+    if (opts->verbose) {
+        for (i = 0; i < env->site->n_warnings; i++) {
+            cmd_error(NULL, "site: %s", env->site->warnings[i]);
+        }
+    }
+    return EXIT_OK;
+}
+
+/* cmd_close - free the environment */
+void cmd_close(struct cmd_env *env)
+{
+    site_free(&env->site);
+    install_free(&env->install);
+}
+
+/* cmd_write - report to stdout */
+int cmd_write(const struct strbuf *sb)
+{
+    if (sb->len > 0 && fwrite(sb->buf, 1, sb->len, stdout) != sb->len) {
+        cmd_error(NULL, "writing the report: I/O error");
+        return EXIT_IOERR;
+    }
+    if (fflush(stdout) != 0) {
+        cmd_error(NULL, "writing the report: I/O error");
+        return EXIT_IOERR;
+    }
+    return EXIT_OK;
+}
+
+/* cmd_exit_for_load - SPEC §8 code for a reader failure */
+int cmd_exit_for_load(int e)
+{
+    switch ((enum load_error)e) {
+    case LOAD_OK: return EXIT_OK;
+    case LOAD_MISSING: return EXIT_NOINPUT;
+    case LOAD_CORRUPT:
+    case LOAD_REFUSED:
+    case LOAD_LIMIT: return EXIT_DATAERR;
+    case LOAD_IO: return EXIT_IOERR;
+    case LOAD_INTERNAL: return EXIT_SOFTWARE;
+    }
+    return EXIT_SOFTWARE;
+}

@@ -1,0 +1,189 @@
+/*
+ * cmd_convert - file to file between config.db, config.pck and typed JSON
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "mmfix/charset.h"
+#include "mmfix/datafile.h"
+#include "mmfix/site.h"
+#include "mmfix/tjson.h"
+#include "mmfix/xalloc.h"
+
+static const char convert_usage[] =
+    "[--from db|pck|json] [--to json] [--charset CS] [--install-dir DIR] IN OUT|-";
+
+struct convert_ctx {
+    const char *in;
+    size_t undecodable;
+};
+
+static void convert_undecodable(void *ctx, const char *path, size_t offset)
+{
+    struct convert_ctx *cc = ctx;
+
+    cc->undecodable++;
+    cmd_error(cc->in, "%s: byte at offset %zu does not decode; kept as $bytes", path, offset);
+}
+
+/* list_name_for - the list a config file belongs to: its directory's name */
+static char *list_name_for(const char *path)
+{
+    char *copy = xstrdup(path);
+    char *slash = strrchr(copy, '/');
+    char *name = NULL;
+
+    if (slash == NULL) {
+        free(copy);
+        return xstrdup("");
+    }
+    *slash = '\0';
+    slash = strrchr(copy, '/');
+    name = xstrdup(slash != NULL ? slash + 1 : copy);
+    free(copy);
+    return name;
+}
+
+/* write_out - write the report to path atomically, or to stdout for "-" */
+static int write_out(const char *path, const struct strbuf *sb)
+{
+    char *tmp = NULL;
+    int fd = -1;
+    int rc = EXIT_CANTCREAT;
+
+    if (strcmp(path, "-") == 0) {
+        return cmd_write(sb);
+    }
+    tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
+    if (fd < 0) {
+        cmd_error(NULL, "%s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    if (write(fd, sb->buf, sb->len) != (ssize_t)sb->len || fsync(fd) != 0) {
+        cmd_error(NULL, "%s: %s", tmp, strerror(errno));
+        rc = EXIT_IOERR;
+        goto out;
+    }
+    if (close(fd) != 0 || rename(tmp, path) != 0) {
+        fd = -1;
+        cmd_error(NULL, "%s: %s", path, strerror(errno));
+        rc = EXIT_IOERR;
+        goto out;
+    }
+    fd = -1;
+    rc = EXIT_OK;
+out:
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (rc != EXIT_OK) {
+        unlink(tmp);
+    }
+    free(tmp);
+    return rc;
+}
+
+/* cmd_convert - the convert command */
+int cmd_convert(int argc, char **argv)
+{
+    struct cmd_opts opts;
+    struct site_settings *site = NULL;
+    struct value_arena *arena = NULL;
+    struct value *root = NULL;
+    struct datafile_info info;
+    struct strbuf out = STRBUF_INIT;
+    enum datafile_format from;
+    enum datafile_format to;
+    enum load_error kind = LOAD_OK;
+    const char *err = NULL;
+    const char *in = NULL;
+    const char *outpath = NULL;
+    const char *charset = NULL;
+    char *list = NULL;
+    int rc;
+
+    rc = cmd_parse("convert", convert_usage, argc, argv, &opts);
+    if (rc != 0) {
+        return rc > 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    if (opts.argc != 2) {
+        cmd_error(NULL, "convert: give an input and an output file");
+        fprintf(stderr, "usage: mmfix convert %s\n", convert_usage);
+        return EXIT_USAGE;
+    }
+    in = opts.argv[0];
+    outpath = opts.argv[1];
+    from = opts.from != NULL ? datafile_format_parse(opts.from) : datafile_format_for(in);
+    to = opts.to != NULL ? datafile_format_parse(opts.to)
+         : strcmp(outpath, "-") == 0 ? DATAFILE_JSON : datafile_format_for(outpath);
+    if (from == DATAFILE_UNKNOWN || to == DATAFILE_UNKNOWN) {
+        cmd_error(NULL, "convert: cannot tell the %s format from its name; say --%s "
+                  "db|pck|json", from == DATAFILE_UNKNOWN ? "input" : "output",
+                  from == DATAFILE_UNKNOWN ? "from" : "to");
+        return EXIT_USAGE;
+    }
+    if (to != DATAFILE_JSON) {
+        cmd_error(NULL, "convert: this version writes typed JSON only; writing %s files "
+                  "comes with the pickle writer", datafile_format_name(to));
+        return EXIT_USAGE;
+    }
+    if (opts.charset != NULL && !charset_known(opts.charset)) {
+        cmd_error(NULL, "convert: unknown charset '%s'", opts.charset);
+        return EXIT_USAGE;
+    }
+    if (opts.install_dir != NULL) {
+        if (site_load(opts.install_dir, &site, &err) != 0) {
+            cmd_error(NULL, "site settings: %s", err);
+            return EXIT_DATAERR;
+        }
+    }
+    arena = value_arena_new();
+    if (datafile_load(in, from, false, NULL, opts.charset, arena, &root, &info, &kind,
+                      &err) != 0) {
+        cmd_error(in, "%s%s", err, kind == LOAD_REFUSED ? " (nothing was run)" : "");
+        rc = cmd_exit_for_load(kind);
+        goto out;
+    }
+    list = info.list != NULL ? xstrdup(info.list) : list_name_for(in);
+    charset = opts.charset;
+    if (charset == NULL && info.charset != NULL) {
+        charset = info.charset;
+    }
+    if (charset == NULL && root->type == VALUE_DICT) {
+        struct value *lang = value_dict_get_str(arena, root, "preferred_language");
+        if (value_is_str(lang) && lang->u.str.len < 64) {
+            char code[64];
+            memcpy(code, lang->u.str.data, lang->u.str.len);
+            code[lang->u.str.len] = '\0';
+            charset = site != NULL ? site_language_charset(site, code) : NULL;
+            if (charset == NULL) {
+                charset = charset_for_language(code, CHARSET_TABLE_2_1_39);
+            }
+            if (charset == NULL) {
+                charset = charset_for_language(code, CHARSET_TABLE_2_1);
+            }
+        }
+    }
+    {
+        struct convert_ctx cc = { in, 0 };
+        struct tjson_writer_opts wo;
+        memset(&wo, 0, sizeof(wo));
+        wo.charset = charset != NULL ? charset : "us-ascii";
+        wo.undecodable = convert_undecodable;
+        wo.ctx = &cc;
+        tjson_write_document(&out, list, root, &wo);
+    }
+    rc = write_out(outpath, &out);
+out:
+    free(list);
+    strbuf_release(&out);
+    value_arena_free(&arena);
+    site_free(&site);
+    return rc;
+}

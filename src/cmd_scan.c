@@ -1,0 +1,160 @@
+/*
+ * cmd_scan - inventory of every list of an installation (SPEC §4, §6)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "mmfix/install.h"
+#include "mmfix/jsonw.h"
+#include "mmfix/mlist.h"
+#include "mmfix/progress.h"
+#include "mmfix/scan.h"
+#include "mmfix/site.h"
+#include "mmfix/xalloc.h"
+
+static const char scan_usage[] = "[-d VAR_PREFIX] [--install-dir DIR] [--json] [LIST...]";
+
+static void scan_text(const struct cmd_env *env, struct scan_entry *entries, size_t n,
+                      const struct problem_list *pl, size_t site_from, struct strbuf *out)
+{
+    size_t i;
+    size_t members = 0;
+    size_t digest = 0;
+
+    strbuf_addf(out, "%-24s %-7s %5s %8s %7s %-6s %-12s %s\n", "LIST", "FILE", "DATA",
+                "MEMBERS", "DIGEST", "LANG", "CHARSET", "HOST");
+    for (i = 0; i < n; i++) {
+        const struct scan_entry *e = &entries[i];
+        char fmt[16];
+        snprintf(fmt, sizeof(fmt), "%s/%d", e->format != NULL ? e->format : "-", e->protocol);
+        if (e->file == NULL) {
+            strbuf_addf(out, "%-24s %-7s (no file loads)\n", e->name, "-");
+            continue;
+        }
+        strbuf_addf(out, "%-24s %-7s %5lld %8zu %7zu %-6s %-12s %s\n", e->name, fmt,
+                    e->data_version, e->members, e->digest_members,
+                    e->preferred_language != NULL ? e->preferred_language : "-",
+                    e->charset != NULL ? e->charset : "-",
+                    e->host_name != NULL ? e->host_name : "-");
+        members += e->members;
+        digest += e->digest_members;
+    }
+    if (pl->len > 0) {
+        strbuf_adds(out, "\nproblems:\n");
+        for (i = 0; i < pl->len; i++) {
+            const struct problem *p = &pl->items[i];
+            strbuf_addf(out, "  %-7s %s: %s: %s\n", problem_severity_name(p->severity),
+                        p->list != NULL ? p->list : "(site)", p->code, p->message);
+        }
+    }
+    strbuf_addf(out, "\n%zu lists, %zu members, %zu digest members, %zu problems "
+                "(%zu errors)\n", n, members, digest, pl->len,
+                problem_count_errors(pl, 0, pl->len));
+    (void)env;
+    (void)site_from;
+}
+
+/* cmd_scan - the scan command */
+int cmd_scan(int argc, char **argv)
+{
+    struct cmd_opts opts;
+    struct cmd_env env;
+    struct problem_list pl;
+    struct scan_entry *entries = NULL;
+    char **names = NULL;
+    size_t n = 0;
+    size_t i;
+    size_t site_from;
+    struct strbuf out = STRBUF_INIT;
+    struct progress prog;
+    const char *err = NULL;
+    bool unloadable = false;
+    int rc;
+
+    rc = cmd_parse("scan", scan_usage, argc, argv, &opts);
+    if (rc != 0) {
+        return rc > 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    rc = cmd_open(&opts, &env);
+    if (rc != EXIT_OK) {
+        return rc;
+    }
+    problem_list_init(&pl);
+    if (opts.argc > 0) {
+        n = (size_t)opts.argc;
+        names = xcalloc(n, sizeof(char *));
+        for (i = 0; i < n; i++) {
+            names[i] = xstrdup(opts.argv[i]);
+        }
+    } else if (install_list_names(env.install, &names, &n, &err) != 0) {
+        cmd_error(NULL, "%s", err);
+        cmd_close(&env);
+        return EXIT_NOINPUT;
+    }
+    entries = xcalloc(n + 1, sizeof(*entries));
+    progress_start(&prog, "scanning", n, !opts.quiet);
+    for (i = 0; i < n; i++) {
+        struct mlist *ml = NULL;
+
+        progress_update(&prog, i);
+        if (mlist_open(env.install->lists_dir, names[i], 0, NULL, &ml, &err) != 0) {
+            entries[i].name = xstrdup(names[i]);
+            entries[i].data_version = -1;
+            entries[i].problems_from = pl.len;
+            problem_add(&pl, "unreadable-file", names[i], PROBLEM_ERROR, "%s", err);
+            entries[i].problems_to = pl.len;
+            unloadable = true;
+            continue;
+        }
+        scan_list(env.install, env.site, ml, &entries[i], &pl);
+        if (ml->loaded < 0) {
+            unloadable = true;
+        }
+        for (size_t k = entries[i].problems_from; k < entries[i].problems_to; k++) {
+            if (strcmp(pl.items[k].code, "refused-pickle") == 0) {
+                unloadable = true;
+            }
+        }
+        mlist_free(&ml);
+    }
+    progress_done(&prog);
+    site_from = pl.len;
+    scan_site_problems(env.install, env.site, (const char *const *)names, n, &pl);
+
+    if (opts.json) {
+        struct jsonw w;
+        jsonw_init(&w, &out, false);
+        jsonw_object_begin(&w);
+        jsonw_key(&w, "var_prefix");
+        jsonw_string(&w, env.install->var_prefix);
+        jsonw_key(&w, "install_dir");
+        jsonw_string(&w, env.install->install_dir);
+        jsonw_key(&w, "lists");
+        jsonw_array_begin(&w);
+        for (i = 0; i < n; i++) {
+            scan_entry_write_json(&w, &entries[i], &pl);
+        }
+        jsonw_array_end(&w);
+        jsonw_key(&w, "problems");
+        problem_write_json(&w, &pl, site_from, pl.len);
+        jsonw_object_end(&w);
+    } else {
+        scan_text(&env, entries, n, &pl, site_from, &out);
+    }
+    rc = cmd_write(&out);
+    if (rc == EXIT_OK) {
+        rc = unloadable ? EXIT_DATAERR : pl.len > 0 ? EXIT_CHANGES : EXIT_OK;
+    }
+    strbuf_release(&out);
+    for (i = 0; i < n; i++) {
+        scan_entry_free(&entries[i]);
+        free(names[i]);
+    }
+    free(entries);
+    free(names);
+    problem_list_free(&pl);
+    cmd_close(&env);
+    return rc;
+}

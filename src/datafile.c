@@ -1,0 +1,163 @@
+/*
+ * datafile - read one Mailman data file by the decoder its name calls for
+ *
+ * SECURITY
+ *  Every reader enforces the size, depth and object limits; pickles only
+ *  go through the restricted unpickler behind pyload.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmfix/datafile.h"
+#include "mmfix/errstr.h"
+#include "mmfix/marshal.h"
+#include "mmfix/pyload.h"
+#include "mmfix/strbuf.h"
+#include "mmfix/tjson.h"
+#include "mmfix/xalloc.h"
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s);
+    size_t m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* datafile_format_for - by file name */
+enum datafile_format datafile_format_for(const char *path)
+{
+    if (ends_with(path, ".db") || ends_with(path, ".db.last")) {
+        return DATAFILE_MARSHAL;
+    }
+    if (ends_with(path, ".pck") || ends_with(path, ".pck.last")) {
+        return DATAFILE_PICKLE;
+    }
+    if (ends_with(path, ".json")) {
+        return DATAFILE_JSON;
+    }
+    return DATAFILE_UNKNOWN;
+}
+
+/* datafile_format_name - short name */
+const char *datafile_format_name(enum datafile_format f)
+{
+    switch (f) {
+    case DATAFILE_MARSHAL: return "db";
+    case DATAFILE_PICKLE: return "pck";
+    case DATAFILE_JSON: return "json";
+    case DATAFILE_UNKNOWN: break;
+    }
+    return "unknown";
+}
+
+/* datafile_format_parse - from a name given on the command line */
+enum datafile_format datafile_format_parse(const char *name)
+{
+    if (strcmp(name, "db") == 0 || strcmp(name, "marshal") == 0) {
+        return DATAFILE_MARSHAL;
+    }
+    if (strcmp(name, "pck") == 0 || strcmp(name, "pickle") == 0) {
+        return DATAFILE_PICKLE;
+    }
+    if (strcmp(name, "json") == 0) {
+        return DATAFILE_JSON;
+    }
+    return DATAFILE_UNKNOWN;
+}
+
+static int read_json_file(const char *path, const struct load_limits *lim,
+                          struct strbuf *out, enum load_error *kind_r,
+                          const char **error_r)
+{
+    FILE *fp = fopen(path, "rb");
+    char buf[65536];
+    size_t n;
+    int ret = -1;
+
+    if (fp == NULL) {
+        *kind_r = errno == ENOENT ? LOAD_MISSING : LOAD_IO;
+        *error_r = errstr("%s: %s", path, strerror(errno));
+        return -1;
+    }
+    while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
+        if (out->len + n > lim->max_bytes) {
+            *kind_r = LOAD_LIMIT;
+            *error_r = errstr("%s: larger than %zu bytes", path, lim->max_bytes);
+            goto out;
+        }
+        strbuf_add(out, buf, n);
+    }
+    if (ferror(fp)) {
+        *kind_r = LOAD_IO;
+        *error_r = errstr("%s: read error", path);
+        goto out;
+    }
+    ret = 0;
+out:
+    fclose(fp);
+    return ret;
+}
+
+/* datafile_load - read and decode */
+int datafile_load(const char *path, enum datafile_format format, bool want_dict,
+                  const struct load_limits *limits, const char *charset,
+                  struct value_arena *arena, struct value **root_r,
+                  struct datafile_info *info_r, enum load_error *kind_r,
+                  const char **error_r)
+{
+    struct load_limits lim = load_limits_resolve(limits);
+    struct datafile_info info;
+    int ret = -1;
+
+    memset(&info, 0, sizeof(info));
+    if (format == DATAFILE_UNKNOWN) {
+        format = datafile_format_for(path);
+    }
+    info.format = format;
+    *root_r = NULL;
+    switch (format) {
+    case DATAFILE_MARSHAL: {
+        struct marshal_info mi;
+        memset(&mi, 0, sizeof(mi));
+        ret = marshal_read_file(path, &lim, arena, root_r, &mi, kind_r, error_r);
+        info.protocol = mi.version;
+        break;
+    }
+    case DATAFILE_PICKLE: {
+        struct pyload_info pi;
+        memset(&pi, 0, sizeof(pi));
+        ret = pyload_unpickle_file(path, &lim, arena, root_r, &pi, kind_r, error_r);
+        info.protocol = pi.protocol;
+        break;
+    }
+    case DATAFILE_JSON: {
+        struct strbuf sb = STRBUF_INIT;
+        ret = read_json_file(path, &lim, &sb, kind_r, error_r);
+        if (ret == 0) {
+            ret = tjson_read(strbuf_cstr(&sb), sb.len, charset, arena, root_r,
+                             &info.list, &info.charset, kind_r, error_r);
+        }
+        strbuf_release(&sb);
+        break;
+    }
+    case DATAFILE_UNKNOWN:
+        *kind_r = LOAD_CORRUPT;
+        *error_r = errstr("%s: cannot tell the format from the name "
+                          "(*.db, *.pck, *.json, or say --from)", path);
+        return -1;
+    }
+    if (ret == 0 && want_dict && (*root_r)->type != VALUE_DICT) {
+        *kind_r = LOAD_CORRUPT;
+        *error_r = errstr("top level is a %s, not a dict", value_type_name((*root_r)->type));
+        ret = -1;
+    }
+    if (ret == 0) {
+        *kind_r = LOAD_OK;
+    }
+    if (info_r != NULL) {
+        *info_r = info;
+    }
+    return ret;
+}

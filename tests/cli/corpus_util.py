@@ -1,0 +1,110 @@
+"""Helpers for the CLI tests: run mmfix, parse what Mailman printed.
+
+Test tooling only (the product is C). Reads the shared corpus in place.
+"""
+import ast
+import base64
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import tokenize
+
+MMFIX = os.environ.get("MMFIX", "mmfix")
+CORPUS = os.environ.get("MMFIX_CORPUS", "")
+FIXTURES = os.environ.get("MMFIX_FIXTURES", "")
+
+_failures = []
+_passes = [0]
+
+
+def run(*args, expect=None, env=None):
+    """Run mmfix; return (rc, stdout bytes, stderr text)."""
+    e = dict(os.environ)
+    e.update(env or {})
+    p = subprocess.run([MMFIX, *args], capture_output=True, env=e, timeout=600)
+    if expect is not None and p.returncode not in (expect if isinstance(expect, tuple) else (expect,)):
+        fail("mmfix %s: exit %d, want %s\nstderr: %s" % (
+            " ".join(args), p.returncode, expect, p.stderr.decode(errors="replace")))
+    return p.returncode, p.stdout, p.stderr.decode(errors="replace")
+
+
+def check(cond, what):
+    if cond:
+        _passes[0] += 1
+    else:
+        fail(what)
+
+
+def fail(what):
+    _failures.append(what)
+    print("FAIL:", what, file=sys.stderr)
+
+
+def finish():
+    print("%d passed, %d failed" % (_passes[0], len(_failures)))
+    sys.exit(1 if _failures else 0)
+
+
+def py2_literal(src):
+    """Evaluate a Python 2 repr: '...' -> bytes, u'...' -> str, 5L -> 5."""
+    out = []
+    toks = tokenize.generate_tokens(io.StringIO(src).readline)
+    for tok in toks:
+        s = tok.string
+        if tok.type == tokenize.STRING:
+            if s[0] in "uU":
+                s = s[1:]
+            elif s[0] in "'\"":
+                s = "b" + s
+        elif tok.type == tokenize.NUMBER and s[-1] in "lL":
+            s = s[:-1]
+        out.append((tok.type, s))
+    return ast.literal_eval(tokenize.untokenize(out))
+
+
+_BOUNCE = re.compile(r"<bounce info for member (\S+)\n\s+current score: (\S+)\n\s+last bounce date: (\([^)]*\))\n\s+email notices left: (\d+)\n\s+last notice date: (\([^)]*\))\n\s+confirmation cookie: (\S+)\n\s+>")
+
+
+def parse_dumpdb(path):
+    """The dict bin/dumpdb printed; _BounceInfo as ('$bounce', member, score, ...)."""
+    text = open(path, "rb").read().decode("latin-1")
+    start = text.index("\n", text.index("start object 1")) + 1
+    end = text.index("[----- end pickle file")
+    body = text[start:end]
+
+    def bounce(m):
+        return "('$bounce', %r, %s, %s, %s, %s, %s)" % (
+            m.group(1), m.group(2), m.group(3), m.group(4), m.group(5),
+            "None" if m.group(6) == "None" else repr(m.group(6)))
+    body = _BOUNCE.sub(bounce, body)
+    return py2_literal(body)
+
+
+def from_typed(v, cs):
+    """Typed JSON value -> Python value (py2 str as bytes)."""
+    if isinstance(v, str):
+        return v.encode(cs)
+    if isinstance(v, list):
+        return [from_typed(x, cs) for x in v]
+    if isinstance(v, dict):
+        if len(v) == 1 or "$instance" in v:
+            k = next(iter(v))
+            if k == "$unicode":
+                return v[k]
+            if k == "$bytes":
+                return base64.b64decode(v[k])
+            if k == "$tuple":
+                return tuple(from_typed(x, cs) for x in v[k])
+            if k == "$long":
+                return int(v[k])
+            if k == "$float":
+                return float(v[k])
+            if k == "$dict":
+                return {from_typed(a, cs): from_typed(b, cs) for a, b in v[k]}
+            if k == "$instance":
+                return ("$instance", v["$instance"], from_typed(v["$state"], cs))
+        return {k.encode(cs): from_typed(x, cs) for k, x in v.items()}
+    return v
