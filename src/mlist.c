@@ -59,7 +59,13 @@ int mlist_open(const char *lists_dir, const char *name, unsigned flags,
                 f->error = xstrdup("is a symbolic link; mmfix does not follow links in lists/");
             } else if (datafile_load(path, DATAFILE_UNKNOWN, true, limits, NULL, arena,
                                      &root, &info, &f->status, &err) != 0) {
-                f->error = xstrdup(err != NULL ? err : "unknown error");
+                size_t plen = strlen(path);
+                if (err == NULL) {
+                    err = "unknown error";
+                } else if (strncmp(err, path, plen) == 0 && strncmp(err + plen, ": ", 2) == 0) {
+                    err += plen + 2;  /* the file is named by the caller */
+                }
+                f->error = xstrdup(err);
                 if (f->status == LOAD_MISSING) {
                     f->present = false;
                 }
