@@ -173,8 +173,7 @@ static struct pw_entry *pw_slot(struct pw_map *m, const struct value *key)
 /* ---------------------------------------------------------------------- */
 /* does the tree carry memo information? */
 
-/* value_children - the child nodes of v in *items_r/*n_r (a dict's pairs
- * count twice: keys at even, values at odd positions through pair_r) */
+/* tree_has_memo - some node of the tree has a source memo index */
 static int tree_has_memo(const struct value *root)
 {
     struct pw_map seen = { NULL, 0, 0 };
@@ -183,7 +182,6 @@ static int tree_has_memo(const struct value *root)
     size_t cap = 0;
     int found = 0;
 
-    /* push - a macro-free helper through a small inline block */
 #define PW_PUSH(node)                                                        \
     do {                                                                     \
         const struct value *node_ = (node);                                  \
@@ -688,9 +686,7 @@ static int step(struct pw *w)
                 /* no state: the empty __dict__ cPickle would save */
                 strbuf_addc(w->out, (char)PICKLEOP_EMPTY_DICT);
                 if (!w->have_memo) {
-                    w->info.puts++;
                     emit_memo_op(w, 0, next_index(w, 0));
-                    w->info.puts--;
                 }
                 return 0;
             }

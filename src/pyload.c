@@ -18,12 +18,23 @@
  *  max_depth and max_objects, refuses reference cycles (nothing downstream
  *  could print or compare them) and calls no Python code per item.
  *
+ *  With pyload_opts.keep_memo (for the pickle writer) the opcodes are also
+ *  replayed in C into a "shadow" object graph, and the converter walks it
+ *  in lock step with the Python objects to fill value->memo (the memo index
+ *  each object was PUT at), VALUE_FLAG_PYLONG, and the sharing of memoized
+ *  strings, which Python's object identity cannot tell (b'' and 1-byte
+ *  bytes are cached singletons). Every step is checked against the Python
+ *  objects (type, identity of containers, equality of strings); on any
+ *  disagreement the tree is converted again without the shadow, so values
+ *  never depend on it.
+ *
  * SECURITY
  *  Reads untrusted pickles. The opcode check in C and the unpickler's own
  *  restrictions are independent: either alone refuses every way a pickle
  *  can call something. The input size is checked before reading, memo
  *  indices are bounded (a huge one would make the unpickler allocate
- *  gigabytes), depth and object count are bounded in the converter. Python
+ *  gigabytes), depth and object count are bounded in the converter (and the
+ *  shadow's node count by the same max_objects). Python
  *  errors are always fetched and cleared, never printed.
  */
 #define PY_SSIZE_T_CLEAN
@@ -323,6 +334,15 @@ int pyload_init(const char **error_r)
     }
     py_started = 1;
     return 0;
+}
+
+/* pyload_after_fork_child - make a forked child's copy of the interpreter
+ * usable (Python's own fork bookkeeping) */
+void pyload_after_fork_child(void)
+{
+    if (py_started) {
+        PyOS_AfterFork_Child();
+    }
 }
 
 /* pyload_deinit - stop the interpreter */
@@ -778,8 +798,9 @@ static int sh_step(struct shadow *sh, const struct pickleops_token *tok)
     }
 }
 
-/* shadow_build - replay data's opcodes up to STOP; -1 when not followed */
-static int shadow_build(const void *data, size_t len, struct shadow *sh)
+/* shadow_build - replay data's opcodes up to STOP; -1 when not followed or
+ * when it would take more than max_nodes nodes */
+static int shadow_build(const void *data, size_t len, size_t max_nodes, struct shadow *sh)
 {
     struct pickleops_token tok;
     const char *err = NULL;
@@ -797,7 +818,8 @@ static int shadow_build(const void *data, size_t len, struct shadow *sh)
         if (tok.op->code == PICKLEOP_STOP) {
             return 0;
         }
-        if (sh->n_nodes >= UINT32_MAX / 2 || sh->n_links >= UINT32_MAX / 2) {
+        if (sh->n_nodes > max_nodes || sh->n_links > max_nodes
+            || sh->n_nodes >= UINT32_MAX / 2 || sh->n_links >= UINT32_MAX / 2) {
             return -1;
         }
     }
@@ -1687,7 +1709,9 @@ int pyload_unpickle_ex(const void *data, size_t len, const struct load_limits *l
         goto out;
     }
     if (opts != NULL && opts->keep_memo) {
-        if (shadow_build(data, len, &sh) == 0 && sh.root != SH_NIL) {
+        /* the objects the opcodes make, ignored or not, are bounded like
+         * the tree: the shadow never costs more than the conversion */
+        if (shadow_build(data, len, lim.max_objects, &sh) == 0 && sh.root != SH_NIL) {
             have_shadow = 1;
         } else {
             shadow_free(&sh);

@@ -41,6 +41,10 @@ struct pyload_opts {
  * reported again by later calls. */
 int pyload_init(const char **error_r);
 
+/* pyload_after_fork_child - call first thing in a child forked after
+ * pyload_init (worker processes of parallel scans) */
+void pyload_after_fork_child(void);
+
 /* pyload_deinit - finalize the interpreter if pyload_init started it */
 void pyload_deinit(void);
 
