@@ -38,6 +38,7 @@ struct cmd_opts {
     bool quiet;
     bool verbose;
     bool dry_run;
+    unsigned jobs;        /* -j: worker processes, 0 = one per CPU */
     int argc;             /* positional arguments */
     char **argv;
 };

@@ -31,6 +31,7 @@ static const struct option long_opts[] = {
     { "from", required_argument, NULL, OPT_FROM },
     { "to", required_argument, NULL, OPT_TO },
     { "dry-run", no_argument, NULL, 'n' },
+    { "jobs", required_argument, NULL, 'j' },
     { "quiet", no_argument, NULL, 'q' },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
@@ -62,7 +63,7 @@ int cmd_parse(const char *command, const char *usage, int argc, char **argv,
     opts->var_prefix = getenv("MMFIX_VAR_PREFIX");
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "d:nqvh", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:j:nqvh", long_opts, NULL)) != -1) {
         switch (c) {
         case 'd': opts->var_prefix = optarg; break;
         case OPT_INSTALL_DIR: opts->install_dir = optarg; break;
@@ -72,6 +73,16 @@ int cmd_parse(const char *command, const char *usage, int argc, char **argv,
         case OPT_FROM: opts->from = optarg; break;
         case OPT_TO: opts->to = optarg; break;
         case 'n': opts->dry_run = true; break;
+        case 'j': {
+            char *end = NULL;
+            long j = strtol(optarg, &end, 10);
+            if (*end != '\0' || j < 1 || j > 64) {
+                cmd_error(NULL, "%s: -j wants a number of workers from 1 to 64", command);
+                return -1;
+            }
+            opts->jobs = (unsigned)j;
+            break;
+        }
         case 'q': opts->quiet = true; break;
         case 'v': opts->verbose = true; break;
         case 'h':

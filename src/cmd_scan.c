@@ -11,10 +11,12 @@
 #include "mmfix/mlist.h"
 #include "mmfix/progress.h"
 #include "mmfix/scan.h"
+#include "mmfix/scanpool.h"
 #include "mmfix/site.h"
 #include "mmfix/xalloc.h"
 
-static const char scan_usage[] = "[-d VAR_PREFIX] [--install-dir DIR] [--json] [LIST...]";
+static const char scan_usage[] =
+    "[-d VAR_PREFIX] [--install-dir DIR] [--json] [-j WORKERS] [LIST...]";
 
 static void scan_text(const struct cmd_env *env, struct scan_entry *entries, size_t n,
                       const struct problem_list *pl, size_t site_from, struct strbuf *out)
@@ -71,6 +73,7 @@ int cmd_scan(int argc, char **argv)
     struct progress prog;
     const char *err = NULL;
     bool unloadable = false;
+    bool failed = false;
     int rc;
 
     rc = cmd_parse("scan", scan_usage, argc, argv, &opts);
@@ -95,29 +98,11 @@ int cmd_scan(int argc, char **argv)
     }
     entries = xcalloc(n + 1, sizeof(*entries));
     progress_start(&prog, "scanning", n, !opts.quiet);
-    for (i = 0; i < n; i++) {
-        struct mlist *ml = NULL;
-
-        progress_update(&prog, i);
-        if (mlist_open(env.install->lists_dir, names[i], 0, NULL, &ml, &err) != 0) {
-            entries[i].name = xstrdup(names[i]);
-            entries[i].data_version = -1;
-            entries[i].problems_from = pl.len;
-            problem_add(&pl, "unreadable-file", names[i], PROBLEM_ERROR, "%s", err);
-            entries[i].problems_to = pl.len;
-            unloadable = true;
-            continue;
-        }
-        scan_list(env.install, env.site, ml, &entries[i], &pl);
-        if (ml->loaded < 0) {
-            unloadable = true;
-        }
-        for (size_t k = entries[i].problems_from; k < entries[i].problems_to; k++) {
-            if (strcmp(pl.items[k].code, "refused-pickle") == 0) {
-                unloadable = true;
-            }
-        }
-        mlist_free(&ml);
+    if (scanpool_run(env.install, env.site, names, n,
+                     opts.jobs != 0 ? opts.jobs : scanpool_default_jobs(), &prog, entries, &pl,
+                     &unloadable, &err) != 0) {
+        cmd_error(NULL, "%s", err);
+        failed = true;
     }
     progress_done(&prog);
     site_from = pl.len;
@@ -145,7 +130,8 @@ int cmd_scan(int argc, char **argv)
     }
     rc = cmd_write(&out);
     if (rc == EXIT_OK) {
-        rc = unloadable ? EXIT_DATAERR : pl.len > 0 ? EXIT_CHANGES : EXIT_OK;
+        rc = failed ? EXIT_SOFTWARE : unloadable ? EXIT_DATAERR
+             : pl.len > 0 ? EXIT_CHANGES : EXIT_OK;
     }
     strbuf_release(&out);
     for (i = 0; i < n; i++) {

@@ -93,6 +93,27 @@ static bool has_upper(const struct value *k)
     return false;
 }
 
+/* bytes that never occur in a valid address (Mailman's Utils.ValidateEmail
+ * specials, controls, space, 8-bit) */
+static bool address_special(unsigned char c)
+{
+    static bool table[256];
+    static bool ready;
+
+    if (!ready) {
+        const char *sp = "()<>[]|;^,\"\\";
+        int i;
+        for (i = 0; i < 256; i++) {
+            table[i] = i <= ' ' || i >= 0x7f;
+        }
+        for (; *sp != '\0'; sp++) {
+            table[(unsigned char)*sp] = true;
+        }
+        ready = true;
+    }
+    return table[c];
+}
+
 /* address_valid - roughly Mailman's Utils.ValidateEmail */
 static bool address_valid(const struct value *k)
 {
@@ -105,7 +126,7 @@ static bool address_valid(const struct value *k)
         return false;
     }
     for (i = 0; i < n; i++) {
-        if (p[i] <= ' ' || p[i] >= 0x7f || strchr("()<>[]|;^,\"\\", p[i]) != NULL) {
+        if (address_special(p[i])) {
             return false;
         }
         if (p[i] == '@') {
@@ -145,6 +166,52 @@ static void example_report(struct examples *ex, struct problem_list *pl, const c
     }
     strbuf_release(&ex->text);
     ex->count = 0;
+}
+
+/* The per-member dicts usually list their keys in the roster's own order
+ * (Mailman fills them together), so a cursor over each roster answers
+ * most membership questions with one comparison and no hash lookup. */
+struct roster_cursor {
+    struct value *members;
+    struct value *digest;
+    size_t im;
+    size_t id;
+};
+
+static bool same_key(const struct value *a, const struct value *b)
+{
+    return a == b || (a->type == b->type && value_is_str(a)
+                      && a->u.str.len == b->u.str.len
+                      && memcmp(a->u.str.data, b->u.str.data, a->u.str.len) == 0);
+}
+
+#define ROSTER_LOOKAHEAD 8
+
+/* cursor_match - k within the next few roster keys? advance past it */
+static bool cursor_match(const struct value *roster, size_t *pos, const struct value *k)
+{
+    size_t i;
+
+    for (i = *pos; roster != NULL && i < roster->u.dict.len && i < *pos + ROSTER_LOOKAHEAD; i++) {
+        if (same_key(roster->u.dict.items[i].key, k)) {
+            *pos = i + 1;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* roster_has - is k a member (regular or digest)? A dict that holds a
+ * subset of the roster in roster order (usernames) is followed by looking
+ * a few keys ahead; anything else falls back to the hash index. */
+static bool roster_has(struct value_arena *arena, struct roster_cursor *c,
+                       const struct value *k)
+{
+    if (cursor_match(c->members, &c->im, k) || cursor_match(c->digest, &c->id, k)) {
+        return true;
+    }
+    return (c->members != NULL && value_dict_get(arena, c->members, k) != NULL)
+        || (c->digest != NULL && value_dict_get(arena, c->digest, k) != NULL);
 }
 
 static void check_roster(struct mlist *ml, struct problem_list *pl)
@@ -187,10 +254,15 @@ static void check_roster(struct mlist *ml, struct problem_list *pl)
     }
     example_report(&ex, pl, "roster-invalid-address", ml->name, PROBLEM_WARNING,
                    "invalid member addresses");
-    for (i = 0; digest != NULL && members != NULL && i < digest->u.dict.len; i++) {
-        const struct value *k = digest->u.dict.items[i].key;
-        if (value_dict_get(ml->arena, members, k) != NULL) {
-            example_add(&ex, k);
+    if (digest != NULL && members != NULL && digest->u.dict.len > 0 && members->u.dict.len > 0) {
+        /* probe the smaller roster's index: it stays in cache */
+        struct value *small = digest->u.dict.len < members->u.dict.len ? digest : members;
+        struct value *big = small == digest ? members : digest;
+        for (i = 0; i < big->u.dict.len; i++) {
+            const struct value *k = big->u.dict.items[i].key;
+            if (value_dict_get(ml->arena, small, k) != NULL) {
+                example_add(&ex, k);
+            }
         }
     }
     example_report(&ex, pl, "roster-both", ml->name, PROBLEM_ERROR,
@@ -199,10 +271,11 @@ static void check_roster(struct mlist *ml, struct problem_list *pl)
         struct value *dict = mlist_get(ml, member_dicts[d]);
         char what[128];
 
+        struct roster_cursor cur = { members, digest, 0, 0 };
+
         for (i = 0; dict != NULL && dict->type == VALUE_DICT && i < dict->u.dict.len; i++) {
             const struct value *k = dict->u.dict.items[i].key;
-            if ((members == NULL || value_dict_get(ml->arena, members, k) == NULL)
-                && (digest == NULL || value_dict_get(ml->arena, digest, k) == NULL)) {
+            if (!roster_has(ml->arena, &cur, k)) {
                 example_add(&ex, k);
             }
         }
@@ -236,7 +309,8 @@ static void check_text(struct mlist *ml, const char *charset, struct problem_lis
     for (a = 0; text_attrs[a] != NULL; a++) {
         struct value *v = mlist_get(ml, text_attrs[a]);
         strbuf_reset(&sb);
-        if (v != NULL && v->type == VALUE_BYTES
+        /* every charset Mailman uses is a superset of ASCII */
+        if (v != NULL && v->type == VALUE_BYTES && !charset_is_ascii(v->u.str.data, v->u.str.len)
             && charset_decode(charset, v->u.str.data, v->u.str.len, &sb, &bad) != 0) {
             problem_add(pl, "undecodable-text", ml->name, PROBLEM_WARNING,
                         "%s: byte 0x%02x at offset %zu is not %s (kept as bytes)",
@@ -247,7 +321,7 @@ static void check_text(struct mlist *ml, const char *charset, struct problem_lis
          && i < usernames->u.dict.len; i++) {
         const struct value *v = usernames->u.dict.items[i].val;
         strbuf_reset(&sb);
-        if (v->type == VALUE_BYTES
+        if (v->type == VALUE_BYTES && !charset_is_ascii(v->u.str.data, v->u.str.len)
             && charset_decode(charset, v->u.str.data, v->u.str.len, &sb, &bad) != 0) {
             struct strbuf key = STRBUF_INIT;
             repr_value(&key, usernames->u.dict.items[i].key);
@@ -407,7 +481,7 @@ void scan_list(const struct install *install, const struct site_settings *site,
         e->file = xasprintf("lists/%s/%s", ml->name, used->name);
         e->format = ml->loaded < 2 ? "pck" : "db";
         e->protocol = used->protocol;
-        e->charset = scan_list_charset(site, ml);
+        e->charset = xstrdup(scan_list_charset(site, ml));
         v = mlist_get(ml, "data_version");
         if (v != NULL && v->type == VALUE_INT) {
             e->data_version = v->u.i;
@@ -462,6 +536,7 @@ void scan_entry_free(struct scan_entry *e)
     free(e->name);
     free(e->file);
     free(e->preferred_language);
+    free(e->charset);
     free(e->web_page_url);
     free(e->host_name);
     for (i = 0; i < e->n_owners; i++) {

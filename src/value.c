@@ -57,8 +57,8 @@ void value_arena_free(struct value_arena **arena_p)
     free(arena);
 }
 
-/* value_arena_alloc - zeroed arena memory */
-void *value_arena_alloc(struct value_arena *arena, size_t size)
+/* arena_alloc_raw - uninitialised arena memory */
+static void *arena_alloc_raw(struct value_arena *arena, size_t size)
 {
     struct arena_chunk *c = arena->head;
     size_t need = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
@@ -85,6 +85,14 @@ void *value_arena_alloc(struct value_arena *arena, size_t size)
     }
     p = c->data + c->used;
     c->used += need;
+    return p;
+}
+
+/* value_arena_alloc - zeroed arena memory */
+void *value_arena_alloc(struct value_arena *arena, size_t size)
+{
+    void *p = arena_alloc_raw(arena, size);
+
     memset(p, 0, size);
     return p;
 }
@@ -191,11 +199,12 @@ static struct value *value_new_str(struct value_arena *arena, enum value_type ty
                                    const void *data, size_t len)
 {
     struct value *v = value_new(arena, type);
-    unsigned char *p = value_arena_alloc(arena, len + 1);
+    unsigned char *p = arena_alloc_raw(arena, len + 1);
 
     if (len > 0) {
         memcpy(p, data, len);
     }
+    p[len] = '\0';
     v->u.str.data = p;
     v->u.str.len = len;
     return v;
@@ -290,15 +299,29 @@ void value_seq_append(struct value_arena *arena, struct value *seq, struct value
     item->refs++;
 }
 
-/* fnv1a over bytes, seeded by type */
+/* hash_bytes - 8 bytes at a time, multiply-xorshift mixing; dict keys are
+ * mostly e-mail addresses, hashed millions of times in a large scan */
 static uint64_t hash_bytes(uint64_t h, const unsigned char *p, size_t n)
 {
-    size_t i;
-    for (i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 1099511628211ULL;
+    const uint64_t k = 0x9e3779b97f4a7c15ULL;
+    uint64_t w;
+
+    h ^= n * k;
+    while (n >= 8) {
+        memcpy(&w, p, 8);
+        h = (h ^ w) * k;
+        h ^= h >> 29;
+        p += 8;
+        n -= 8;
     }
-    return h;
+    if (n > 0) {
+        w = 0;
+        memcpy(&w, p, n);
+        h = (h ^ w) * k;
+        h ^= h >> 29;
+    }
+    h *= k;
+    return h ^ (h >> 32);
 }
 
 /* value_hash - hash for dict keys */
@@ -397,15 +420,18 @@ bool value_equal(const struct value *a, const struct value *b)
     return false;
 }
 
-static void dict_index_insert(struct value *d, size_t item)
+/* The index is index_cap slots of two uint32_t: item + 1 (0 = empty) and
+ * the key's hash, so a probe compares hashes before keys. */
+static void dict_index_insert(struct value *d, size_t item, uint64_t hash)
 {
     size_t mask = d->u.dict.index_cap - 1;
-    size_t pos = (size_t)value_hash(d->u.dict.items[item].key) & mask;
+    size_t pos = (size_t)hash & mask;
 
-    while (d->u.dict.index[pos] != 0) {
+    while (d->u.dict.index[2 * pos] != 0) {
         pos = (pos + 1) & mask;
     }
-    d->u.dict.index[pos] = (uint32_t)(item + 1);
+    d->u.dict.index[2 * pos] = (uint32_t)(item + 1);
+    d->u.dict.index[2 * pos + 1] = (uint32_t)(hash >> 32);
 }
 
 static void dict_index_build(struct value_arena *arena, struct value *d, size_t want)
@@ -416,15 +442,27 @@ static void dict_index_build(struct value_arena *arena, struct value *d, size_t 
     while (cap < want * 2) {
         cap *= 2;
     }
-    d->u.dict.index = value_arena_alloc(arena, cap * sizeof(uint32_t));
+    d->u.dict.index = value_arena_alloc(arena, 2 * cap * sizeof(uint32_t));
     d->u.dict.index_cap = cap;
     for (i = 0; i < d->u.dict.len; i++) {
-        dict_index_insert(d, i);
+        dict_index_insert(d, i, value_hash(d->u.dict.items[i].key));
     }
 }
 
-/* dict_find - position of key in items, or -1 */
-static long dict_find(struct value_arena *arena, struct value *d, const struct value *key)
+/* key_equal - value_equal with a fast path for the usual str keys */
+static inline bool key_equal(const struct value *a, const struct value *b)
+{
+    if (a->type == b->type && (a->type == VALUE_BYTES || a->type == VALUE_TEXT)) {
+        return a->u.str.len == b->u.str.len
+            && memcmp(a->u.str.data, b->u.str.data, a->u.str.len) == 0;
+    }
+    return value_equal(a, b);
+}
+
+/* dict_find - position of key in items, or -1; *hash_r gets key's hash
+ * when the dict has an index */
+static long dict_find(struct value_arena *arena, struct value *d, const struct value *key,
+                      uint64_t *hash_r)
 {
     size_t i;
 
@@ -433,11 +471,16 @@ static long dict_find(struct value_arena *arena, struct value *d, const struct v
         dict_index_build(arena, d, d->u.dict.len);
     }
     if (d->u.dict.index != NULL) {
+        uint64_t hash = value_hash(key);
         size_t mask = d->u.dict.index_cap - 1;
-        size_t pos = (size_t)value_hash(key) & mask;
-        while (d->u.dict.index[pos] != 0) {
-            size_t item = d->u.dict.index[pos] - 1;
-            if (value_equal(d->u.dict.items[item].key, key)) {
+        size_t pos = (size_t)hash & mask;
+        uint32_t high = (uint32_t)(hash >> 32);
+
+        *hash_r = hash;
+        while (d->u.dict.index[2 * pos] != 0) {
+            size_t item = d->u.dict.index[2 * pos] - 1;
+            if (d->u.dict.index[2 * pos + 1] == high
+                && key_equal(d->u.dict.items[item].key, key)) {
                 return (long)item;
             }
             pos = (pos + 1) & mask;
@@ -445,7 +488,7 @@ static long dict_find(struct value_arena *arena, struct value *d, const struct v
         return -1;
     }
     for (i = 0; i < d->u.dict.len; i++) {
-        if (value_equal(d->u.dict.items[i].key, key)) {
+        if (key_equal(d->u.dict.items[i].key, key)) {
             return (long)i;
         }
     }
@@ -456,7 +499,8 @@ static long dict_find(struct value_arena *arena, struct value *d, const struct v
 struct value *value_dict_get(struct value_arena *arena, struct value *dict,
                              const struct value *key)
 {
-    long pos = dict_find(arena, dict, key);
+    uint64_t hash = 0;
+    long pos = dict_find(arena, dict, key, &hash);
     return pos < 0 ? NULL : dict->u.dict.items[pos].val;
 }
 
@@ -486,7 +530,8 @@ struct value *value_dict_get_str(struct value_arena *arena, struct value *dict,
 void value_dict_set(struct value_arena *arena, struct value *d,
                     struct value *key, struct value *val)
 {
-    long pos = dict_find(arena, d, key);
+    uint64_t hash = 0;
+    long pos = dict_find(arena, d, key, &hash);
 
     if (pos >= 0) {
         struct value *old = d->u.dict.items[pos].val;
@@ -515,7 +560,7 @@ void value_dict_set(struct value_arena *arena, struct value *d,
         if (d->u.dict.len * 2 > d->u.dict.index_cap) {
             dict_index_build(arena, d, d->u.dict.len * 2);
         } else {
-            dict_index_insert(d, d->u.dict.len - 1);
+            dict_index_insert(d, d->u.dict.len - 1, hash);
         }
     }
 }

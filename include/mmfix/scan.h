@@ -17,13 +17,13 @@ struct site_settings;
 struct scan_entry {
     char *name;
     char *file;                /* the file Mailman would load, NULL if none */
-    const char *format;        /* "pck" / "db" / NULL */
+    const char *format;        /* "pck" / "db" / NULL (static) */
     int protocol;
     long long data_version;    /* -1 if absent */
     size_t members;
     size_t digest_members;
     char *preferred_language;
-    const char *charset;       /* static or site-owned */
+    char *charset;
     char *web_page_url;
     char *host_name;
     char **owners;

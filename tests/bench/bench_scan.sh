@@ -8,7 +8,7 @@
 #              (default: a temporary directory, removed afterwards)
 #
 # Environment: BENCH_LISTS (2000), BENCH_MEMBERS (1000000), BENCH_RUNS (3),
-#              BENCH_MAX_RATIO (1.5), PYTHON (python3).
+#              BENCH_MAX_RATIO (1.5), PYTHON (/usr/bin/python3, else python3).
 #
 # Times, best of BENCH_RUNS each (hyperfine when installed, else date +%s.%N):
 #   (a) tests/bench/pyload_all.py OUT   (pickle.load(encoding='bytes') with
@@ -20,7 +20,9 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-py=${PYTHON:-python3}
+# The baseline runs on the interpreter build mmfix embeds (Debian's libpython)
+# when it is there; PYTHON overrides.
+if [ -x /usr/bin/python3 ]; then py=${PYTHON:-/usr/bin/python3}; else py=${PYTHON:-python3}; fi
 lists=${BENCH_LISTS:-2000}
 members=${BENCH_MEMBERS:-1000000}
 runs=${BENCH_RUNS:-3}

@@ -5,6 +5,7 @@ output matches its golden files byte for byte."""
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -85,6 +86,13 @@ with tempfile.TemporaryDirectory() as tmp:
                           "digest_members", "preferred_language", "charset", "web_page_url",
                           "host_name", "owners", "problems"} for l in scan["lists"]),
           "scan --json has every key SPEC §8 names")
+
+    # workers change nothing in the report
+    outs = [re.sub(rb"expired \d+ s ago", b"expired N s ago",
+                   run("scan", "-d", mm21, "--json", "-j", str(j))[1]) for j in (1, 2, 3)]
+    check(outs[0] == outs[1] == outs[2], "scan -j1, -j2, -j3 give the same report")
+    rc, out, err = run("scan", "-d", mm21, "-j", "0")
+    check(rc == 64, "scan -j 0 is a usage error")
 
     rc, out, err = run("check", "-d", mm21, "--json", "broken", "hostile", "de-verein")
     chk = {l["name"]: l for l in json.loads(out)["lists"]}
