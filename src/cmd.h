@@ -55,6 +55,10 @@ int cmd_parse(const char *command, const char *usage, int argc, char **argv,
 /* cmd_open - open the installation and its site settings */
 int cmd_open(const struct cmd_opts *opts, struct cmd_env *env);
 void cmd_close(struct cmd_env *env);
+/* cmd_list_names - the lists named on the command line, else every list of
+ * the installation (message printed on failure) */
+int cmd_list_names(const struct cmd_opts *opts, const struct cmd_env *env, char ***names_r,
+                   size_t *n_r);
 /* cmd_error - "mmfix: [list: ]message" on stderr */
 void cmd_error(const char *list, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* cmd_write - print a report buffer to stdout; EXIT_IOERR on failure */

@@ -53,14 +53,7 @@ int cmd_check(int argc, char **argv)
     if (rc != EXIT_OK) {
         return rc;
     }
-    if (opts.argc > 0) {
-        n = (size_t)opts.argc;
-        names = xcalloc(n, sizeof(char *));
-        for (i = 0; i < n; i++) {
-            names[i] = xstrdup(opts.argv[i]);
-        }
-    } else if (install_list_names(env.install, &names, &n, &err) != 0) {
-        cmd_error(NULL, "%s", err);
+    if (cmd_list_names(&opts, &env, &names, &n) != 0) {
         cmd_close(&env);
         return EXIT_NOINPUT;
     }

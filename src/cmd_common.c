@@ -12,6 +12,7 @@
 #include "mmfix/install.h"
 #include "mmfix/loaderr.h"
 #include "mmfix/site.h"
+#include "mmfix/xalloc.h"
 
 enum {
     OPT_INSTALL_DIR = 256,
@@ -127,6 +128,28 @@ int cmd_open(const struct cmd_opts *opts, struct cmd_env *env)
         }
     }
     return EXIT_OK;
+}
+
+/* cmd_list_names - positional list names or all lists */
+int cmd_list_names(const struct cmd_opts *opts, const struct cmd_env *env, char ***names_r,
+                   size_t *n_r)
+{
+    const char *err = NULL;
+    size_t i;
+
+    if (opts->argc > 0) {
+        *n_r = (size_t)opts->argc;
+        *names_r = xcalloc(*n_r, sizeof(char *));
+        for (i = 0; i < *n_r; i++) {
+            (*names_r)[i] = xstrdup(opts->argv[i]);
+        }
+        return 0;
+    }
+    if (install_list_names(env->install, names_r, n_r, &err) != 0) {
+        cmd_error(NULL, "%s", err);
+        return -1;
+    }
+    return 0;
 }
 
 /* cmd_close - free the environment */
