@@ -11,12 +11,13 @@
 #include "cmd.h"
 #include "mmfix/charset.h"
 #include "mmfix/datafile.h"
+#include "mmfix/pickle.h"
 #include "mmfix/site.h"
 #include "mmfix/tjson.h"
 #include "mmfix/xalloc.h"
 
 static const char convert_usage[] =
-    "[--from db|pck|json] [--to json] [--charset CS] [--install-dir DIR] IN OUT|-";
+    "[--from db|pck|json] [--to pck|json] [--charset CS] [--install-dir DIR] IN OUT|-";
 
 struct convert_ctx {
     const char *in;
@@ -60,7 +61,8 @@ static int write_out(const char *path, const struct strbuf *sb)
         return cmd_write(sb);
     }
     tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
+    /* list data holds members' passwords: not readable by others (Mailman: 0660) */
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0660);
     if (fd < 0) {
         cmd_error(NULL, "%s: %s", tmp, strerror(errno));
         goto out;
@@ -128,9 +130,9 @@ int cmd_convert(int argc, char **argv)
                   from == DATAFILE_UNKNOWN ? "from" : "to");
         return EXIT_USAGE;
     }
-    if (to != DATAFILE_JSON) {
-        cmd_error(NULL, "convert: this version writes typed JSON only; writing %s files "
-                  "comes with the pickle writer", datafile_format_name(to));
+    if (to == DATAFILE_MARSHAL) {
+        cmd_error(NULL, "convert: mmfix does not write Mailman 2.0 config.db files; "
+                  "write config.pck (Mailman 2.1 reads it) or typed JSON");
         return EXIT_USAGE;
     }
     if (opts.charset != NULL && !charset_known(opts.charset)) {
@@ -144,8 +146,8 @@ int cmd_convert(int argc, char **argv)
         }
     }
     arena = value_arena_new();
-    if (datafile_load(in, from, false, NULL, opts.charset, arena, &root, &info, &kind,
-                      &err) != 0) {
+    if (datafile_load(in, from, to == DATAFILE_PICKLE ? DATAFILE_KEEP_MEMO : 0, NULL,
+                      opts.charset, arena, &root, &info, &kind, &err) != 0) {
         cmd_error(in, "%s%s", err, kind == LOAD_REFUSED ? " (nothing was run)" : "");
         rc = cmd_exit_for_load(kind);
         goto out;
@@ -170,7 +172,13 @@ int cmd_convert(int argc, char **argv)
             }
         }
     }
-    {
+    if (to == DATAFILE_PICKLE) {
+        if (pickle_write(&out, root, &err) != 0) {
+            cmd_error(in, "cannot write a pickle: %s", err);
+            rc = EXIT_DATAERR;
+            goto out;
+        }
+    } else {
         struct convert_ctx cc = { in, 0 };
         struct tjson_writer_opts wo;
         memset(&wo, 0, sizeof(wo));

@@ -101,7 +101,7 @@ out:
 }
 
 /* datafile_load - read and decode */
-int datafile_load(const char *path, enum datafile_format format, bool want_dict,
+int datafile_load(const char *path, enum datafile_format format, unsigned flags,
                   const struct load_limits *limits, const char *charset,
                   struct value_arena *arena, struct value **root_r,
                   struct datafile_info *info_r, enum load_error *kind_r,
@@ -127,8 +127,11 @@ int datafile_load(const char *path, enum datafile_format format, bool want_dict,
     }
     case DATAFILE_PICKLE: {
         struct pyload_info pi;
+        struct pyload_opts po;
         memset(&pi, 0, sizeof(pi));
-        ret = pyload_unpickle_file(path, &lim, arena, root_r, &pi, kind_r, error_r);
+        memset(&po, 0, sizeof(po));
+        po.keep_memo = (flags & DATAFILE_KEEP_MEMO) != 0;
+        ret = pyload_unpickle_file_ex(path, &lim, &po, arena, root_r, &pi, kind_r, error_r);
         info.protocol = pi.protocol;
         break;
     }
@@ -148,7 +151,7 @@ int datafile_load(const char *path, enum datafile_format format, bool want_dict,
                           "(*.db, *.pck, *.json, or say --from)", path);
         return -1;
     }
-    if (ret == 0 && want_dict && (*root_r)->type != VALUE_DICT) {
+    if (ret == 0 && (flags & DATAFILE_WANT_DICT) && (*root_r)->type != VALUE_DICT) {
         *kind_r = LOAD_CORRUPT;
         *error_r = errstr("top level is a %s, not a dict", value_type_name((*root_r)->type));
         ret = -1;

@@ -57,7 +57,10 @@ int mlist_open(const char *lists_dir, const char *name, unsigned flags,
             if (S_ISLNK(st.st_mode)) {
                 f->status = LOAD_REFUSED;
                 f->error = xstrdup("is a symbolic link; mmfix does not follow links in lists/");
-            } else if (datafile_load(path, DATAFILE_UNKNOWN, true, limits, NULL, arena,
+            } else if (datafile_load(path, DATAFILE_UNKNOWN,
+                                     DATAFILE_WANT_DICT
+                                     | ((flags & MLIST_KEEP_MEMO) ? DATAFILE_KEEP_MEMO : 0),
+                                     limits, NULL, arena,
                                      &root, &info, &f->status, &err) != 0) {
                 size_t plen = strlen(path);
                 if (err == NULL) {

@@ -31,11 +31,16 @@ const char *datafile_format_name(enum datafile_format f);
 /* datafile_format_parse - from "db"/"marshal", "pck"/"pickle", "json" */
 enum datafile_format datafile_format_parse(const char *name);
 
+enum datafile_flags {
+    DATAFILE_WANT_DICT = 1 << 0,  /* the top level must be a dict (config files) */
+    DATAFILE_KEEP_MEMO = 1 << 1,  /* pickles: record the file's memo for a faithful rewrite */
+};
+
 /* datafile_load - read path as format (DATAFILE_UNKNOWN: by its name).
- * want_dict: the top level must be a dict (config files), else
- * LOAD_CORRUPT as Mailman would treat it. charset is used for typed JSON
+ * flags: enum datafile_flags; with DATAFILE_WANT_DICT a top level that is
+ * not a dict is LOAD_CORRUPT, as Mailman treats it. charset is used for typed JSON
  * strings when the document names none (NULL: the document's). */
-int datafile_load(const char *path, enum datafile_format format, bool want_dict,
+int datafile_load(const char *path, enum datafile_format format, unsigned flags,
                   const struct load_limits *limits, const char *charset,
                   struct value_arena *arena, struct value **root_r,
                   struct datafile_info *info_r, enum load_error *kind_r,

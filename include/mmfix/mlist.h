@@ -37,6 +37,7 @@ struct mlist {
 
 enum mlist_flags {
     MLIST_ALL_FILES = 1 << 0,  /* read all four files, not just up to the first good one */
+    MLIST_KEEP_MEMO = 1 << 1,  /* keep the pickle memo: the config will be written back */
 };
 
 /* mlist_file_names - the four names in Mailman's load order */
