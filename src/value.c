@@ -616,3 +616,169 @@ size_t value_len(const struct value *v)
         return 0;
     }
 }
+
+/* value_dict_del - remove a key */
+bool value_dict_del(struct value_arena *arena, struct value *d, const struct value *key)
+{
+    uint64_t hash = 0;
+    long pos = dict_find(arena, d, key, &hash);
+    size_t i = (size_t)pos;
+
+    if (pos < 0) {
+        return false;
+    }
+    if (d->u.dict.items[i].key->refs > 0) {
+        d->u.dict.items[i].key->refs--;
+    }
+    if (d->u.dict.items[i].val->refs > 0) {
+        d->u.dict.items[i].val->refs--;
+    }
+    memmove(&d->u.dict.items[i], &d->u.dict.items[i + 1],
+            (d->u.dict.len - i - 1) * sizeof(struct value_pair));
+    d->u.dict.len--;
+    if (d->u.dict.index != NULL) {
+        /* positions moved: rebuild (the old index dies with the arena) */
+        dict_index_build(arena, d, d->u.dict.len);
+    }
+    return true;
+}
+
+/* value_dict_set_at - replace an item in place */
+void value_dict_set_at(struct value_arena *arena, struct value *d, size_t i,
+                       struct value *key, struct value *val)
+{
+    struct value_pair *p = &d->u.dict.items[i];
+    bool rekey = p->key != key;
+
+    if (p->key->refs > 0) {
+        p->key->refs--;
+    }
+    if (p->val->refs > 0) {
+        p->val->refs--;
+    }
+    p->key = key;
+    p->val = val;
+    key->refs++;
+    val->refs++;
+    if (rekey && d->u.dict.index != NULL) {
+        dict_index_build(arena, d, d->u.dict.len);
+    }
+}
+
+/* copy map: source node -> copy, open addressing on the pointer */
+struct copy_map {
+    const struct value **from;
+    struct value **to;
+    size_t cap;
+    size_t len;
+};
+
+static size_t ptr_slot(const struct value *p, size_t cap)
+{
+    uint64_t h = (uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ULL;
+    return (size_t)(h >> 17) & (cap - 1);
+}
+
+static struct value *copy_map_get(const struct copy_map *m, const struct value *p)
+{
+    size_t i;
+
+    if (m->cap == 0) {
+        return NULL;
+    }
+    for (i = ptr_slot(p, m->cap); m->from[i] != NULL; i = (i + 1) & (m->cap - 1)) {
+        if (m->from[i] == p) {
+            return m->to[i];
+        }
+    }
+    return NULL;
+}
+
+static void copy_map_put(struct copy_map *m, const struct value *p, struct value *c)
+{
+    size_t i;
+
+    if ((m->len + 1) * 2 > m->cap) {
+        struct copy_map n = { NULL, NULL, m->cap ? m->cap * 2 : 64, 0 };
+        n.from = xcalloc(n.cap, sizeof(*n.from));
+        n.to = xcalloc(n.cap, sizeof(*n.to));
+        for (i = 0; i < m->cap; i++) {
+            if (m->from[i] != NULL) {
+                copy_map_put(&n, m->from[i], m->to[i]);
+            }
+        }
+        free(m->from);
+        free(m->to);
+        *m = n;
+    }
+    for (i = ptr_slot(p, m->cap); m->from[i] != NULL; i = (i + 1) & (m->cap - 1)) {
+    }
+    m->from[i] = p;
+    m->to[i] = c;
+    m->len++;
+}
+
+static struct value *copy_rec(struct value_arena *arena, const struct value *v,
+                              struct copy_map *m)
+{
+    struct value *c = NULL;
+    size_t i;
+
+    if (v->refs > 1 && (c = copy_map_get(m, v)) != NULL) {
+        return c;
+    }
+    switch (v->type) {
+    case VALUE_NONE: c = value_new_none(arena); break;
+    case VALUE_BOOL: c = value_new_bool(arena, v->u.b); break;
+    case VALUE_INT: c = value_new_int(arena, v->u.i); break;
+    case VALUE_LONG:
+        c = value_new(arena, VALUE_LONG);
+        c->u.digits = value_arena_strdup(arena, v->u.digits);
+        break;
+    case VALUE_FLOAT: c = value_new_float(arena, v->u.f); break;
+    case VALUE_BYTES: c = value_new_bytes(arena, v->u.str.data, v->u.str.len); break;
+    case VALUE_TEXT: c = value_new_text(arena, v->u.str.data, v->u.str.len); break;
+    case VALUE_TUPLE:
+    case VALUE_LIST:
+        c = value_new_seq(arena, v->type, v->u.seq.len);
+        for (i = 0; i < v->u.seq.len; i++) {
+            value_seq_append(arena, c, copy_rec(arena, v->u.seq.items[i], m));
+        }
+        break;
+    case VALUE_DICT:
+        c = value_new_dict(arena, v->u.dict.len);
+        for (i = 0; i < v->u.dict.len; i++) {
+            struct value *k = copy_rec(arena, v->u.dict.items[i].key, m);
+            struct value *x = copy_rec(arena, v->u.dict.items[i].val, m);
+            /* keys of a dict are unique already: append without lookup */
+            c->u.dict.items[c->u.dict.len].key = k;
+            c->u.dict.items[c->u.dict.len].val = x;
+            c->u.dict.len++;
+            k->refs++;
+            x->refs++;
+        }
+        break;
+    case VALUE_INSTANCE:
+        c = value_new_instance(arena, v->u.inst.cls,
+                               v->u.inst.state != NULL ? copy_rec(arena, v->u.inst.state, m)
+                                                       : NULL);
+        break;
+    }
+    c->memo = v->memo;
+    c->flags = v->flags;
+    if (v->refs > 1) {
+        copy_map_put(m, v, c);
+    }
+    return c;
+}
+
+/* value_copy - deep copy keeping sharing */
+struct value *value_copy(struct value_arena *arena, const struct value *v)
+{
+    struct copy_map m = { NULL, NULL, 0, 0 };
+    struct value *c = copy_rec(arena, v, &m);
+
+    free(m.from);
+    free(m.to);
+    return c;
+}

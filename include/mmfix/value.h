@@ -122,6 +122,14 @@ struct value *value_dict_get(struct value_arena *arena, struct value *dict,
  * arena may be NULL: then no index is built and the search is linear. */
 struct value *value_dict_get_str(struct value_arena *arena, struct value *dict,
                                  const char *name);
+/* value_dict_del - remove key (order of the rest kept); true if it was there */
+bool value_dict_del(struct value_arena *arena, struct value *dict, const struct value *key);
+/* value_dict_set_at - replace the key and value of item i (refs maintained) */
+void value_dict_set_at(struct value_arena *arena, struct value *dict, size_t i,
+                       struct value *key, struct value *val);
+/* value_copy - deep copy into arena; nodes shared in v stay shared in the
+ * copy, memo and flags are kept */
+struct value *value_copy(struct value_arena *arena, const struct value *v);
 /* value_set_state - set an instance's state (refs maintained) */
 void value_set_state(struct value *inst, struct value *state);
 

@@ -1,0 +1,70 @@
+#ifndef MMFIX_PLAN_H
+#define MMFIX_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mmfix/diff.h"
+#include "mmfix/mlist.h"
+#include "mmfix/problem.h"
+
+/*
+ * The plan: for every list the configuration before and after the steps,
+ * their difference, and the ordered file operations that make it so.
+ * The dry-run report prints a plan; apply executes the same plan. Paths
+ * are relative to the var prefix ("lists/cs/config.pck").
+ */
+
+enum plan_action {
+    PLAN_WRITE,    /* write the list's `after` config to path (Mailman's save) */
+    PLAN_MOVE,     /* rename path to `to` */
+    PLAN_COPY,     /* copy path to `to` */
+    PLAN_DELETE,   /* remove path */
+};
+
+struct plan_op {
+    enum plan_action action;
+    char *path;
+    char *to;
+    size_t list;       /* index into plan.lists */
+    bool make_last;    /* PLAN_WRITE: keep the previous generation as .last */
+};
+
+struct plan_list {
+    char *name;
+    char *charset;
+    struct mlist *ml;       /* owns the arena of both trees */
+    struct value *before;   /* the config Mailman would load */
+    struct value *after;    /* what will be written (== before if unchanged) */
+    struct diff diff;
+};
+
+struct plan {
+    char *var_prefix;
+    struct plan_list *lists;
+    size_t n_lists;
+    size_t cap_lists;
+    struct plan_op *ops;
+    size_t n_ops;
+    size_t cap_ops;
+    struct problem_list problems;   /* what stops or needs a person */
+    struct problem_list notes;      /* what each step did and why */
+};
+
+void plan_init(struct plan *p, const char *var_prefix);
+void plan_free(struct plan *p);
+/* plan_add_list - take ownership of ml; after starts as a copy of the
+ * loaded config for the steps to change; returns the list's index */
+size_t plan_add_list(struct plan *p, struct mlist *ml, const char *charset);
+/* plan_add_op - append a file operation */
+void plan_add_op(struct plan *p, enum plan_action action, const char *path, const char *to,
+                 size_t list, bool make_last);
+/* plan_diff_list - compute the list's diff once its steps are done; if the
+ * config did not change, `after` becomes `before` again */
+void plan_diff_list(struct plan *p, size_t list);
+/* plan_changes - number of attribute changes over all lists */
+size_t plan_changes(const struct plan *p);
+/* plan_action_name - "write", "move", "copy", "delete" */
+const char *plan_action_name(enum plan_action a);
+
+#endif

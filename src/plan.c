@@ -1,0 +1,117 @@
+/*
+ * plan - ordered changes and file operations for all lists of a run
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmfix/plan.h"
+#include "mmfix/xalloc.h"
+
+/* plan_init - empty plan */
+void plan_init(struct plan *p, const char *var_prefix)
+{
+    memset(p, 0, sizeof(*p));
+    p->var_prefix = xstrdup(var_prefix);
+    problem_list_init(&p->problems);
+    problem_list_init(&p->notes);
+}
+
+/* plan_free - everything, including the lists' trees */
+void plan_free(struct plan *p)
+{
+    size_t i;
+
+    for (i = 0; i < p->n_lists; i++) {
+        free(p->lists[i].name);
+        free(p->lists[i].charset);
+        diff_free(&p->lists[i].diff);
+        mlist_free(&p->lists[i].ml);
+    }
+    for (i = 0; i < p->n_ops; i++) {
+        free(p->ops[i].path);
+        free(p->ops[i].to);
+    }
+    free(p->lists);
+    free(p->ops);
+    free(p->var_prefix);
+    problem_list_free(&p->problems);
+    problem_list_free(&p->notes);
+    memset(p, 0, sizeof(*p));
+}
+
+/* plan_add_list - a list and a working copy of its config */
+size_t plan_add_list(struct plan *p, struct mlist *ml, const char *charset)
+{
+    struct plan_list *l = NULL;
+
+    if (p->n_lists == p->cap_lists) {
+        p->cap_lists = p->cap_lists ? p->cap_lists * 2 : 8;
+        p->lists = xreallocarray(p->lists, p->cap_lists, sizeof(*p->lists));
+    }
+    l = &p->lists[p->n_lists];
+    memset(l, 0, sizeof(*l));
+    l->name = xstrdup(ml->name);
+    l->charset = xstrdup(charset != NULL ? charset : "us-ascii");
+    l->ml = ml;
+    l->before = ml->config;
+    l->after = ml->config != NULL ? value_copy(ml->arena, ml->config) : NULL;
+    diff_init(&l->diff);
+    return p->n_lists++;
+}
+
+/* plan_add_op - append an operation */
+void plan_add_op(struct plan *p, enum plan_action action, const char *path, const char *to,
+                 size_t list, bool make_last)
+{
+    struct plan_op *op = NULL;
+
+    if (p->n_ops == p->cap_ops) {
+        p->cap_ops = p->cap_ops ? p->cap_ops * 2 : 8;
+        p->ops = xreallocarray(p->ops, p->cap_ops, sizeof(*p->ops));
+    }
+    op = &p->ops[p->n_ops++];
+    op->action = action;
+    op->path = xstrdup(path);
+    op->to = to != NULL ? xstrdup(to) : NULL;
+    op->list = list;
+    op->make_last = make_last;
+}
+
+/* plan_diff_list - diff before/after */
+void plan_diff_list(struct plan *p, size_t list)
+{
+    struct plan_list *l = &p->lists[list];
+
+    diff_free(&l->diff);
+    if (l->before == NULL || l->after == NULL) {
+        return;
+    }
+    diff_configs(l->ml->arena, l->before, l->after, &l->diff);
+    if (l->diff.len == 0) {
+        l->after = l->before;
+    }
+}
+
+/* plan_changes - total changes */
+size_t plan_changes(const struct plan *p)
+{
+    size_t i;
+    size_t n = 0;
+
+    for (i = 0; i < p->n_lists; i++) {
+        n += p->lists[i].diff.len;
+    }
+    return n;
+}
+
+/* plan_action_name - text */
+const char *plan_action_name(enum plan_action a)
+{
+    switch (a) {
+    case PLAN_WRITE: return "write";
+    case PLAN_MOVE: return "move";
+    case PLAN_COPY: return "copy";
+    case PLAN_DELETE: return "delete";
+    }
+    return "?";
+}
