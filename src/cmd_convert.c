@@ -11,6 +11,8 @@
 #include "cmd.h"
 #include "mmfix/charset.h"
 #include "mmfix/datafile.h"
+#include "mmfix/errstr.h"
+#include "mmfix/mlist.h"
 #include "mmfix/pickle.h"
 #include "mmfix/site.h"
 #include "mmfix/tjson.h"
@@ -48,6 +50,36 @@ static char *list_name_for(const char *path)
     name = xstrdup(slash != NULL ? slash + 1 : copy);
     free(copy);
     return name;
+}
+
+/* fallback_hint - for a list file that does not load, the next of
+ * Mailman's four files that exists beside it ("" if none or not a list file) */
+static const char *fallback_hint(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash != NULL ? slash + 1 : path;
+    size_t dirlen = slash != NULL ? (size_t)(slash - path) : 0;
+    int i;
+    int at = -1;
+
+    for (i = 0; i < MLIST_NFILES; i++) {
+        if (strcmp(base, mlist_file_names[i]) == 0) {
+            at = i;
+        }
+    }
+    if (at < 0) {
+        return "";
+    }
+    for (i = at + 1; i < MLIST_NFILES; i++) {
+        char *cand = xasprintf("%.*s%s%s", (int)dirlen, path, slash != NULL ? "/" : "",
+                               mlist_file_names[i]);
+        bool exists = access(cand, F_OK) == 0;
+        free(cand);
+        if (exists) {
+            return errstr("; Mailman 2.1.39 would fall back to %s", mlist_file_names[i]);
+        }
+    }
+    return "; no fallback file beside it: Mailman gives up on this list";
 }
 
 /* write_out - write the report to path atomically, or to stdout for "-" */
@@ -148,7 +180,8 @@ int cmd_convert(int argc, char **argv)
     arena = value_arena_new();
     if (datafile_load(in, from, to == DATAFILE_PICKLE ? DATAFILE_KEEP_MEMO : 0, NULL,
                       opts.charset, arena, &root, &info, &kind, &err) != 0) {
-        cmd_error(in, "%s%s", err, kind == LOAD_REFUSED ? " (nothing was run)" : "");
+        cmd_error(in, "%s%s%s", err, kind == LOAD_REFUSED ? " (nothing was run)" : "",
+                  kind == LOAD_CORRUPT || kind == LOAD_REFUSED ? fallback_hint(in) : "");
         rc = cmd_exit_for_load(kind);
         goto out;
     }

@@ -41,5 +41,6 @@ with tempfile.TemporaryDirectory() as tmp:
         check(b"corrupt" in out and b"Mailman loads this one" in out, "check says what loads")
         rc, out, err = run("convert", os.path.join(mm21, "lists", "broken", "config.pck"), "-")
         check(rc == 65, "convert of the truncated config.pck: exit 65")
+        check("fall back to config.pck.last" in err, "and says which fallback Mailman uses: " + err)
 
 finish()
