@@ -1,0 +1,649 @@
+/*
+ * atomic - crash-safe replacement of Mailman data files
+ *
+ * DESCRIPTION
+ *  atomic_save() writes the way Mailman 2.1's MailList.__save does: the
+ *  bytes go to <path>.tmp.<hostname>.<pid>, are fsynced, the previous
+ *  generation becomes <path>.last (a hard link), the temp file is renamed
+ *  over the path, and the directory is fsynced. The new file keeps the
+ *  owner, group and mode of the file it replaces (a new one gets 0660 and
+ *  the directory's group), so that Mailman, running as its own user, can
+ *  still read and write what mmfix (often run as root) saved.
+ *  atomic_restore() puts a before-image back exactly (bytes, mode, owner,
+ *  group, mtime); atomic_rename/copy/unlink are the other writes a repair
+ *  needs, each followed by an fsync of the directory.
+ *
+ * SECURITY
+ *  Every write is confined to a root directory (the var prefix): the path
+ *  must be spelled under root, its parent must resolve inside root, and no
+ *  component after root may be a symlink, so a symlink planted in the data
+ *  tree cannot redirect a write (as root) elsewhere. Temp files are opened
+ *  O_CREAT|O_EXCL|O_NOFOLLOW and files are read O_NOFOLLOW. The checks are
+ *  done on paths before the operations: someone who can write into the
+ *  directories at the same time can still race them, which is why the data
+ *  tree must not be writable by untrusted users (Mailman requires the same).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mmfix/atomic.h"
+#include "mmfix/errstr.h"
+#include "mmfix/strbuf.h"
+#include "mmfix/xalloc.h"
+
+/* host_name - gethostname() with '/' replaced, "localhost" if unknown */
+static void host_name(char *buf, size_t size)
+{
+    if (gethostname(buf, size) != 0) {
+        snprintf(buf, size, "localhost");
+    }
+    buf[size - 1] = '\0';
+    for (char *p = buf; *p != '\0'; p++) {
+        if (*p == '/') {
+            *p = '_';
+        }
+    }
+}
+
+/* dir_of - the directory part of path (malloc'd; "." when there is none) */
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    if (slash == NULL) {
+        return xstrdup(".");
+    }
+    while (slash > path && slash[-1] == '/') {
+        slash--;
+    }
+    if (slash == path) {
+        return xstrdup("/");
+    }
+    return xstrndup(path, (size_t)(slash - path));
+}
+
+/* fsync_dir - fsync the directory holding path */
+static int fsync_dir(const char *path, const char **error_r)
+{
+    char *dir = dir_of(path);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int ret = -1;
+
+    if (fd < 0) {
+        *error_r = errstr("%s: cannot open directory: %s", dir, strerror(errno));
+        goto out;
+    }
+    if (fsync(fd) != 0 && errno != EINVAL) {
+        *error_r = errstr("%s: fsync: %s", dir, strerror(errno));
+        goto out;
+    }
+    ret = 0;
+out:
+    if (fd >= 0) {
+        close(fd);
+    }
+    free(dir);
+    return ret;
+}
+
+/* write_all - write len bytes, retrying short writes and EINTR */
+static int write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* make_temp - create <path>.tmp.<host>.<pid> exclusively; a leftover of
+ * an earlier process with the same pid on this host is removed once */
+static int make_temp(const char *path, char **tmp_r, int *fd_r, const char **error_r)
+{
+    char host[256];
+    char *tmp = NULL;
+    int fd = -1;
+
+    host_name(host, sizeof(host));
+    tmp = xasprintf("%s.tmp.%s.%ld", path, host, (long)getpid());
+    for (int attempt = 0; attempt < 2; attempt++) {
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd >= 0 || errno != EEXIST || attempt > 0) {
+            break;
+        }
+        struct stat st;
+        if (lstat(tmp, &st) != 0 || S_ISDIR(st.st_mode) || unlink(tmp) != 0) {
+            break;
+        }
+    }
+    if (fd < 0) {
+        *error_r = errstr("%s: cannot create: %s", tmp, strerror(errno));
+        free(tmp);
+        return -1;
+    }
+    *tmp_r = tmp;
+    *fd_r = fd;
+    return 0;
+}
+
+/* apply_meta - give the open temp file owner, group, mode and (if mtime is
+ * not NULL) that mtime; a failed fchown is fine when they are already right */
+static int apply_meta(int fd, const char *tmp, uid_t uid, gid_t gid, mode_t mode,
+                      const struct timespec *mtime, const char **error_r)
+{
+    struct stat st;
+
+    if (fchown(fd, uid, gid) != 0) {
+        int e = errno;
+        if (fstat(fd, &st) != 0 || st.st_uid != uid || st.st_gid != gid) {
+            *error_r = errstr("%s: cannot give it owner %ld and group %ld: %s", tmp,
+                              (long)uid, (long)gid, strerror(e));
+            return -1;
+        }
+    }
+    if (fchmod(fd, mode & 07777) != 0) {
+        *error_r = errstr("%s: chmod %04o: %s", tmp, (unsigned)(mode & 07777), strerror(errno));
+        return -1;
+    }
+    if (mtime != NULL) {
+        struct timespec times[2];
+        times[0].tv_sec = 0;
+        times[0].tv_nsec = UTIME_NOW;
+        times[1] = *mtime;
+        if (futimens(fd, times) != 0) {
+            *error_r = errstr("%s: cannot set the mtime: %s", tmp, strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* finish_temp - fsync and close the temp file (fd is -1 afterwards) */
+static int finish_temp(int *fd, const char *tmp, const char **error_r)
+{
+    int rc = 0;
+
+    if (fsync(*fd) != 0) {
+        *error_r = errstr("%s: fsync: %s", tmp, strerror(errno));
+        rc = -1;
+    }
+    if (close(*fd) != 0 && rc == 0) {
+        *error_r = errstr("%s: close: %s", tmp, strerror(errno));
+        rc = -1;
+    }
+    *fd = -1;
+    return rc;
+}
+
+/* atomic_meta_of - lstat a path into meta */
+int atomic_meta_of(const char *path, struct atomic_meta *m, const char **error_r)
+{
+    struct stat st;
+
+    memset(m, 0, sizeof(*m));
+    if (lstat(path, &st) != 0) {
+        if (errno == ENOENT) {
+            return 0;
+        }
+        *error_r = errstr("%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (S_ISLNK(st.st_mode)) {
+        *error_r = errstr("%s: is a symbolic link", path);
+        return -1;
+    }
+    m->exists = true;
+    m->mode = st.st_mode & 07777;
+    m->uid = st.st_uid;
+    m->gid = st.st_gid;
+    m->mtime = st.st_mtim;
+    return 0;
+}
+
+/* under - the part of path after prefix dir r ("" if path is r), NULL if not under it */
+static const char *under(const char *path, const char *r)
+{
+    size_t n = strlen(r);
+
+    if (n == 1 && r[0] == '/') {
+        return path[0] == '/' ? path + 1 : NULL;
+    }
+    if (strncmp(path, r, n) != 0) {
+        return NULL;
+    }
+    if (path[n] == '\0') {
+        return path + n;
+    }
+    return path[n] == '/' ? path + n + 1 : NULL;
+}
+
+/* atomic_check_inside - path stays inside root, with no symlink after it */
+int atomic_check_inside(const char *root, const char *path, const char **error_r)
+{
+    char *rroot = NULL;
+    char *troot = NULL;
+    char *parent = NULL;
+    char *rparent = NULL;
+    struct strbuf cur = STRBUF_INIT;
+    const char *rel = NULL;
+    const char *base = NULL;
+    int ret = -1;
+
+    rroot = realpath(root, NULL);
+    if (rroot == NULL) {
+        *error_r = errstr("%s: %s", root, strerror(errno));
+        goto out;
+    }
+    troot = xstrdup(root);
+    for (size_t n = strlen(troot); n > 1 && troot[n - 1] == '/'; n--) {
+        troot[n - 1] = '\0';
+    }
+    base = troot;
+    rel = under(path, troot);
+    if (rel == NULL) {
+        base = rroot;
+        rel = under(path, rroot);
+    }
+    if (rel == NULL) {
+        *error_r = errstr("%s: is not under %s", path, root);
+        goto out;
+    }
+    strbuf_adds(&cur, base);
+    while (*rel == '/') {
+        rel++;
+    }
+    if (*rel == '\0') {
+        *error_r = errstr("%s: is the root directory itself, not a file inside it", path);
+        goto out;
+    }
+    while (*rel != '\0') {
+        size_t n = strcspn(rel, "/");
+        const char *next = rel + n;
+        struct stat st;
+
+        while (*next == '/') {
+            next++;
+        }
+        if ((n == 1 && rel[0] == '.') || (n == 2 && rel[0] == '.' && rel[1] == '.')) {
+            *error_r = errstr("%s: has a '.' or '..' component", path);
+            goto out;
+        }
+        if (cur.len == 0 || cur.buf[cur.len - 1] != '/') {
+            strbuf_addc(&cur, '/');
+        }
+        strbuf_add(&cur, rel, n);
+        if (lstat(cur.buf, &st) != 0) {
+            if (errno != ENOENT || *next != '\0') {
+                *error_r = errstr("%s: %s", cur.buf, strerror(errno));
+                goto out;
+            }
+        } else if (S_ISLNK(st.st_mode)) {
+            *error_r = errstr("%s: is a symbolic link (refused below %s)", cur.buf, root);
+            goto out;
+        } else if (*next != '\0' && !S_ISDIR(st.st_mode)) {
+            *error_r = errstr("%s: %s", cur.buf, strerror(ENOTDIR));
+            goto out;
+        }
+        rel = next;
+    }
+    parent = dir_of(path);
+    rparent = realpath(parent, NULL);
+    if (rparent == NULL) {
+        *error_r = errstr("%s: %s", parent, strerror(errno));
+        goto out;
+    }
+    if (under(rparent, rroot) == NULL) {
+        *error_r = errstr("%s: resolves to %s, outside %s", path, rparent, rroot);
+        goto out;
+    }
+    ret = 0;
+out:
+    strbuf_release(&cur);
+    free(rparent);
+    free(parent);
+    free(troot);
+    free(rroot);
+    return ret;
+}
+
+/* replace - write data to a temp file next to path with the given meta and
+ * rename it over path; make_last links the old file to <path>.last first */
+static int replace(const char *path, const void *data, size_t len, uid_t uid, gid_t gid,
+                   mode_t mode, const struct timespec *mtime, bool make_last,
+                   const char **error_r)
+{
+    char *tmp = NULL;
+    char *last = NULL;
+    int fd = -1;
+    int ret = -1;
+
+    if (make_temp(path, &tmp, &fd, error_r) != 0) {
+        goto out;
+    }
+    if (write_all(fd, data, len) != 0) {
+        *error_r = errstr("%s: write: %s", tmp, strerror(errno));
+        goto out;
+    }
+    if (apply_meta(fd, tmp, uid, gid, mode, mtime, error_r) != 0 ||
+        finish_temp(&fd, tmp, error_r) != 0) {
+        goto out;
+    }
+    if (make_last) {
+        last = xasprintf("%s.last", path);
+        if (unlink(last) != 0 && errno != ENOENT) {
+            *error_r = errstr("%s: cannot remove: %s", last, strerror(errno));
+            goto out;
+        }
+        if (link(path, last) != 0 && errno != ENOENT) {
+            *error_r = errstr("%s: cannot link to %s: %s", last, path, strerror(errno));
+            goto out;
+        }
+    }
+    if (rename(tmp, path) != 0) {
+        *error_r = errstr("%s: cannot rename to %s: %s", tmp, path, strerror(errno));
+        goto out;
+    }
+    free(tmp);
+    tmp = NULL;
+    if (fsync_dir(path, error_r) != 0) {
+        goto out;
+    }
+    ret = 0;
+out:
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (tmp != NULL) {
+        unlink(tmp);
+    }
+    free(tmp);
+    free(last);
+    return ret;
+}
+
+/* atomic_save - replace path with data as Mailman's __save does */
+int atomic_save(const char *root, const char *path, const void *data, size_t len,
+                bool make_last, const char **error_r)
+{
+    struct stat old;
+    struct stat dst;
+    char *dir = NULL;
+    int ret = -1;
+
+    if (atomic_check_inside(root, path, error_r) != 0) {
+        goto out;
+    }
+    dir = dir_of(path);
+    if (stat(dir, &dst) != 0) {
+        *error_r = errstr("%s: %s", dir, strerror(errno));
+        goto out;
+    }
+    if (lstat(path, &old) == 0) {
+        if (!S_ISREG(old.st_mode)) {
+            *error_r = errstr("%s: is not a regular file", path);
+            goto out;
+        }
+        ret = replace(path, data, len, old.st_uid, old.st_gid, old.st_mode & 07777, NULL,
+                      make_last, error_r);
+    } else if (errno == ENOENT) {
+        /* no previous generation: an existing .last is kept (it may be the
+         * only copy left), where Mailman would unlink it */
+        ret = replace(path, data, len, geteuid(), dst.st_gid, 0660, NULL, false, error_r);
+    } else {
+        *error_r = errstr("%s: %s", path, strerror(errno));
+    }
+out:
+    free(dir);
+    return ret;
+}
+
+/* atomic_restore - put back a before-image exactly */
+int atomic_restore(const char *root, const char *path, const void *data, size_t len,
+                   const struct atomic_meta *meta, const char **error_r)
+{
+    struct stat st;
+
+    if (atomic_check_inside(root, path, error_r) != 0) {
+        return -1;
+    }
+    if (!meta->exists) {
+        if (unlink(path) != 0 && errno != ENOENT) {
+            *error_r = errstr("%s: cannot remove: %s", path, strerror(errno));
+            return -1;
+        }
+        return fsync_dir(path, error_r);
+    }
+    if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        *error_r = errstr("%s: is not a regular file", path);
+        return -1;
+    }
+    return replace(path, data, len, meta->uid, meta->gid, meta->mode, &meta->mtime, false,
+                   error_r);
+}
+
+/* atomic_rename - rename inside root, refusing to overwrite unless asked */
+int atomic_rename(const char *root, const char *from, const char *to, bool overwrite,
+                  const char **error_r)
+{
+    struct stat st;
+    struct stat tst;
+    char *dfrom = NULL;
+    char *dto = NULL;
+    int ret = -1;
+
+    if (atomic_check_inside(root, from, error_r) != 0 ||
+        atomic_check_inside(root, to, error_r) != 0) {
+        goto out;
+    }
+    if (lstat(from, &st) != 0) {
+        *error_r = errstr("%s: %s", from, strerror(errno));
+        goto out;
+    }
+    if (overwrite) {
+        if (rename(from, to) != 0) {
+            *error_r = errstr("cannot rename %s to %s: %s", from, to, strerror(errno));
+            goto out;
+        }
+    } else {
+        if (lstat(to, &tst) == 0 || errno != ENOENT) {
+            *error_r = errstr("%s: already exists (not overwritten)", to);
+            goto out;
+        }
+        /* link + unlink cannot replace a file that appeared meanwhile */
+        if (!S_ISDIR(st.st_mode) && link(from, to) == 0) {
+            if (unlink(from) != 0) {
+                *error_r = errstr("%s: cannot remove after linking to %s: %s", from, to,
+                                  strerror(errno));
+                goto out;
+            }
+        } else if (!S_ISDIR(st.st_mode) && errno == EEXIST) {
+            *error_r = errstr("%s: already exists (not overwritten)", to);
+            goto out;
+        } else if (rename(from, to) != 0) {
+            *error_r = errstr("cannot rename %s to %s: %s", from, to, strerror(errno));
+            goto out;
+        }
+    }
+    dfrom = dir_of(from);
+    dto = dir_of(to);
+    if (fsync_dir(to, error_r) != 0 ||
+        (strcmp(dfrom, dto) != 0 && fsync_dir(from, error_r) != 0)) {
+        goto out;
+    }
+    ret = 0;
+out:
+    free(dfrom);
+    free(dto);
+    return ret;
+}
+
+/* atomic_copy - copy from to to, keeping from's mode, owner and group */
+int atomic_copy(const char *root, const char *from, const char *to, const char **error_r)
+{
+    struct stat st;
+    struct stat tst;
+    char *tmp = NULL;
+    char *buf = NULL;
+    int in = -1;
+    int fd = -1;
+    int ret = -1;
+
+    if (atomic_check_inside(root, from, error_r) != 0 ||
+        atomic_check_inside(root, to, error_r) != 0) {
+        goto out;
+    }
+    in = open(from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (in < 0) {
+        *error_r = errstr("%s: %s", from, strerror(errno));
+        goto out;
+    }
+    if (fstat(in, &st) != 0 || !S_ISREG(st.st_mode)) {
+        *error_r = errstr("%s: is not a regular file", from);
+        goto out;
+    }
+    if (lstat(to, &tst) == 0 && !S_ISREG(tst.st_mode)) {
+        *error_r = errstr("%s: is not a regular file", to);
+        goto out;
+    }
+    if (make_temp(to, &tmp, &fd, error_r) != 0) {
+        goto out;
+    }
+    buf = xmalloc(65536);
+    for (;;) {
+        ssize_t n = read(in, buf, 65536);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            *error_r = errstr("%s: read: %s", from, strerror(errno));
+            goto out;
+        }
+        if (n == 0) {
+            break;
+        }
+        if (write_all(fd, buf, (size_t)n) != 0) {
+            *error_r = errstr("%s: write: %s", tmp, strerror(errno));
+            goto out;
+        }
+    }
+    if (apply_meta(fd, tmp, st.st_uid, st.st_gid, st.st_mode & 07777, NULL, error_r) != 0 ||
+        finish_temp(&fd, tmp, error_r) != 0) {
+        goto out;
+    }
+    if (rename(tmp, to) != 0) {
+        *error_r = errstr("%s: cannot rename to %s: %s", tmp, to, strerror(errno));
+        goto out;
+    }
+    free(tmp);
+    tmp = NULL;
+    if (fsync_dir(to, error_r) != 0) {
+        goto out;
+    }
+    ret = 0;
+out:
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (in >= 0) {
+        close(in);
+    }
+    if (tmp != NULL) {
+        unlink(tmp);
+    }
+    free(tmp);
+    free(buf);
+    return ret;
+}
+
+/* atomic_unlink - unlink inside root and fsync the directory */
+int atomic_unlink(const char *root, const char *path, const char **error_r)
+{
+    if (atomic_check_inside(root, path, error_r) != 0) {
+        return -1;
+    }
+    if (unlink(path) != 0) {
+        if (errno == ENOENT) {
+            return 0;
+        }
+        *error_r = errstr("%s: cannot remove: %s", path, strerror(errno));
+        return -1;
+    }
+    return fsync_dir(path, error_r);
+}
+
+/* atomic_read_file - read a whole regular file of at most max bytes */
+int atomic_read_file(const char *path, size_t max, char **data_r, size_t *len_r,
+                     const char **error_r)
+{
+    struct strbuf sb = STRBUF_INIT;
+    struct stat st;
+    int fd = -1;
+    int ret = -1;
+
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        if (errno == ELOOP) {
+            *error_r = errstr("%s: is a symbolic link", path);
+        } else {
+            *error_r = errstr("%s: %s", path, strerror(errno));
+        }
+        goto out;
+    }
+    if (fstat(fd, &st) != 0) {
+        *error_r = errstr("%s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        *error_r = errstr("%s: is not a regular file", path);
+        goto out;
+    }
+    if (st.st_size < 0 || (unsigned long long)st.st_size > (unsigned long long)max) {
+        *error_r = errstr("%s: is larger than %zu bytes", path, max);
+        goto out;
+    }
+    strbuf_grow(&sb, (size_t)st.st_size);
+    for (;;) {
+        ssize_t n;
+        strbuf_grow(&sb, 65536);
+        n = read(fd, sb.buf + sb.len, 65536);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            *error_r = errstr("%s: read: %s", path, strerror(errno));
+            goto out;
+        }
+        if (n == 0) {
+            break;
+        }
+        sb.len += (size_t)n;
+        sb.buf[sb.len] = '\0';
+        if (sb.len > max) {
+            *error_r = errstr("%s: is larger than %zu bytes", path, max);
+            goto out;
+        }
+    }
+    *data_r = strbuf_detach(&sb, len_r);
+    ret = 0;
+out:
+    if (fd >= 0) {
+        close(fd);
+    }
+    strbuf_release(&sb);
+    return ret;
+}
