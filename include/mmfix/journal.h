@@ -1,0 +1,113 @@
+#ifndef MMFIX_JOURNAL_H
+#define MMFIX_JOURNAL_H
+
+/*
+ * journal - the SQLite journal of mmfix's write runs (SPEC §7)
+ *
+ * Every run that changes files is recorded before the first byte changes:
+ * the before-image of each file it may touch (bytes, mode, owner, group,
+ * mtime, or "did not exist"). After the run the after-images (bytes, mode,
+ * owner, group) are recorded, so a later rollback can tell whether a file
+ * changed since. A run moves through these states:
+ *
+ *   planned -> applying -> done | failed -> rolling-back -> rolled-back
+ *   planned -> abandoned                 (rolled back before it changed anything)
+ *   applying -> rolling-back -> rolled-back   (interrupted or failed run)
+ *
+ * A run in 'applying' or 'rolling-back' whose process is gone was killed:
+ * journal_interrupted() finds it and journal_rollback() puts its files back.
+ *
+ * All functions return 0 or -1 with the reason in *error_r (an errstr()
+ * text). Strings returned in structs are copies (cut at a UTF-8 character
+ * boundary when they do not fit).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The schema version this code writes (PRAGMA user_version). A journal with
+ * a smaller version is migrated, one with a larger one is refused. */
+#define JOURNAL_SCHEMA_VERSION 1
+/* PRAGMA application_id of an mmfix journal ('mmfx') */
+#define JOURNAL_APPLICATION_ID 0x6d6d6678
+/* The largest file whose image the journal keeps */
+#define JOURNAL_MAX_FILE ((size_t)256 << 20)
+
+struct journal;
+
+/* journal_open - open/create path (data/mmfix-journal.sqlite by default): open_v2 with explicit
+ * flags, busy_timeout 5000, PRAGMA journal_mode=WAL (check the returned row), synchronous=FULL
+ * (a journal must survive power loss), foreign_keys=ON; schema versioned with user_version
+ * (JOURNAL_SCHEMA_VERSION 1; 0 = create; newer = refuse); statements prepared from one table.
+ * A new file is created with mode 0660 (minus umask) first. A symbolic link, a file that is not
+ * an SQLite database, another program's database and a read-only journal that needs a schema
+ * upgrade are refused. A read-only journal with the current schema opens (reads work, writes
+ * fail with an error). */
+int journal_open(const char *path, struct journal **j_r, const char **error_r);
+/* journal_close - finalize the statements, close the database, free, set *j NULL (NULL ok) */
+void journal_close(struct journal **j);
+
+/* journal_run_begin - a new run (status 'planned'), returns its id. command: the mmfix command
+ * ("repair", "convert", ...); var_prefix: the installation the run writes in (rollback
+ * requires the same root); summary: the plan summary text shown by history (any length). */
+int journal_run_begin(struct journal *j, const char *command, const char *var_prefix,
+                      const char *summary, int64_t *run_r, const char **error_r);
+/* journal_record_before - the before-image of path (bytes if it exists, mode, uid, gid, mtime;
+ * exists=0 when it does not) for run; idempotent per (run, path). path must be absolute and
+ * must not be a symbolic link; the run must be 'planned'. Committed when it returns 0. */
+int journal_record_before(struct journal *j, int64_t run, const char *path, const char **error_r);
+/* journal_run_start - all before-images recorded: status 'applying' (committed, fsynced) */
+int journal_run_start(struct journal *j, int64_t run, const char **error_r);
+/* journal_record_after - after-images (full bytes + exists, mode, uid, gid) of every path
+ * recorded for run, which must be 'applying'; a later rollback compares them byte for byte */
+int journal_record_after(struct journal *j, int64_t run, const char **error_r);
+/* journal_run_finish - status 'done' (or 'failed'), from 'applying' */
+int journal_run_finish(struct journal *j, int64_t run, const char *status, const char **error_r);
+
+struct journal_run {
+    int64_t id;
+    char started[32];            /* UTC, "2024-05-01T12:00:00Z" */
+    char command[64];
+    char status[16];             /* planned applying done failed rolling-back rolled-back abandoned */
+    char summary[256];           /* first 255 bytes; journal_run_summary() has all of it */
+    int files;                   /* before-images recorded */
+};
+
+/* journal_runs - every run, newest first; *runs_r is malloc'ed (free() it), NULL when none */
+int journal_runs(struct journal *j, struct journal_run **runs_r, size_t *n_r, const char **error_r);
+/* journal_run_get - one run; -1 ("no run N in the journal") when there is none */
+int journal_run_get(struct journal *j, int64_t run, struct journal_run *r, const char **error_r);
+/* journal_run_summary - the full summary text of run (malloc'ed, free() it) */
+int journal_run_summary(struct journal *j, int64_t run, char **summary_r, const char **error_r);
+
+/* journal_rollback - restore every file of run to its before-image (atomic_restore, reverse
+ * order of recording); files whose current state differs from the recorded after-image are
+ * refused (all-or-nothing: nothing restored, error lists them) unless force; a run in status
+ * 'applying' (interrupted) has no after-images: restore everything. Sets status 'rolled-back'.
+ * root = var prefix (writes stay inside it). report(ctx, path, action) is called per file
+ * ("restore", "remove", "refuse"). report may be NULL.
+ * Details: a file already back in its before-state passes the check too (a rollback that
+ * stopped half-way can be run again). A 'planned' run changed nothing: it is marked
+ * 'abandoned'. 'rolled-back' and 'abandoned' runs are refused, and so is a run that another
+ * live process on this host is applying or rolling back. A 'done'/'failed' file without an
+ * after-image is refused unless force. root must be the run's var_prefix. While files are
+ * being restored the run is 'rolling-back' (so a kill is found by journal_interrupted); if a
+ * restore fails the run returns to its previous status and the error says how many files
+ * were restored. Actions are reported after each file is restored; "refuse" before nothing
+ * is done. */
+int journal_rollback(struct journal *j, int64_t run, const char *root, bool force,
+                     void (*report)(void *ctx, const char *path, const char *action), void *ctx,
+                     const char **error_r);
+/* journal_rollback_check - what journal_rollback would do, changing nothing: report(ctx, path,
+ * action) per file ("restore", "remove", "refuse"); -1 with error_r when it would refuse */
+int journal_rollback_check(struct journal *j, int64_t run, const char *root, bool force,
+                           void (*report)(void *ctx, const char *path, const char *action),
+                           void *ctx, const char **error_r);
+/* journal_interrupted - id of a run left in 'applying' (killed), 0 if none. Also a run left in
+ * 'rolling-back'. A run is left over when it was not begun through this handle and its
+ * process is gone: recorded on another host, the pid no longer runs, or it is our own pid (a
+ * reused pid, as in a container). The oldest such run is returned. */
+int journal_interrupted(struct journal *j, int64_t *run_r, const char **error_r);
+
+#endif

@@ -1,0 +1,1354 @@
+/*
+ * journal - the SQLite journal of mmfix's write runs
+ *
+ * DESCRIPTION
+ *  One database (data/mmfix-journal.sqlite by default) with two tables:
+ *  runs (one row per run: when, command, var prefix, plan summary, status,
+ *  and the host and pid of the process working on it) and files (one row
+ *  per path a run may touch, in recording order: the before-image with the
+ *  file's bytes, mode, owner, group and mtime, and after the run the
+ *  after-image with bytes, mode, owner and group).
+ *
+ *  The open sequence follows STYLE.md item 19: sqlite3_open_v2 with
+ *  explicit flags, busy_timeout, journal_mode=WAL with the returned row
+ *  checked, synchronous=FULL, foreign_keys=ON, then the schema version
+ *  (PRAGMA user_version; migrations from one {version, sql} table, each in
+ *  its own BEGIN IMMEDIATE transaction that also sets user_version), then
+ *  every statement prepared from one table indexed by enum journal_stmt.
+ *  Values reach SQL only through sqlite3_bind_*. Step wrappers check the
+ *  row shape; SQLite's message is copied into an errstr() right after the
+ *  failing call. Every write is one BEGIN IMMEDIATE transaction, rolled
+ *  back on any error.
+ *
+ *  Files are restored through the atomic module (temp file, fsync, rename,
+ *  owner/mode/mtime, fsync of the directory), newest recording first.
+ *
+ * SECURITY
+ *  The journal file itself is trusted as far as SQLite's own checks go (a
+ *  corrupt file gives an error, not a crash); restored paths must lie
+ *  inside the root given by the caller (atomic_restore checks), and the
+ *  run's recorded var prefix must be that root. The database is opened with
+ *  SQLITE_OPEN_NOFOLLOW; new journals are created 0660 (minus umask) as they
+ *  hold copies of list data.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "mmfix/atomic.h"
+#include "mmfix/errstr.h"
+#include "mmfix/journal.h"
+#include "mmfix/strbuf.h"
+#include "mmfix/xalloc.h"
+
+/*
+ * Schema. Compatibility contract: user_version is the number of the last
+ * migration applied. 0 = empty file, create from scratch; smaller than
+ * JOURNAL_SCHEMA_VERSION = apply the missing steps; larger = written by a
+ * newer mmfix, refused (an older mmfix must not write rows it does not
+ * understand). A migration step may only add (tables, columns, indexes).
+ */
+struct migration {
+    int version;
+    const char *sql;
+};
+
+static const struct migration migrations[] = {
+    { 1,
+      "PRAGMA application_id = 1835886200;\n" /* JOURNAL_APPLICATION_ID */
+      "CREATE TABLE runs (\n"
+      "  id INTEGER PRIMARY KEY AUTOINCREMENT,\n" /* ids are never reused */
+      "  started TEXT NOT NULL,\n"
+      "  finished TEXT,\n"
+      "  command TEXT NOT NULL,\n"
+      "  var_prefix TEXT NOT NULL,\n"
+      "  summary TEXT NOT NULL,\n"
+      "  status TEXT NOT NULL CHECK (status IN ('planned', 'applying', 'done', 'failed',\n"
+      "                              'rolling-back', 'rolled-back', 'abandoned')),\n"
+      "  host TEXT NOT NULL,\n"
+      "  pid INTEGER NOT NULL\n"
+      ");\n"
+      "CREATE INDEX runs_status ON runs (status);\n"
+      "CREATE TABLE files (\n"
+      "  id INTEGER PRIMARY KEY,\n" /* recording order */
+      "  run INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,\n"
+      "  path TEXT NOT NULL,\n"
+      "  before_exists INTEGER NOT NULL CHECK (before_exists IN (0, 1)),\n"
+      "  before_data BLOB,\n"
+      "  before_mode INTEGER NOT NULL,\n"
+      "  before_uid INTEGER NOT NULL,\n"
+      "  before_gid INTEGER NOT NULL,\n"
+      "  before_mtime_s INTEGER NOT NULL,\n"
+      "  before_mtime_ns INTEGER NOT NULL,\n"
+      "  after_recorded INTEGER NOT NULL DEFAULT 0 CHECK (after_recorded IN (0, 1)),\n"
+      "  after_exists INTEGER,\n"
+      "  after_data BLOB,\n"
+      "  after_mode INTEGER,\n"
+      "  after_uid INTEGER,\n"
+      "  after_gid INTEGER,\n"
+      "  UNIQUE (run, path),\n"
+      "  CHECK (before_exists = 0 OR before_data IS NOT NULL),\n"
+      "  CHECK (after_recorded = 0 OR after_exists = 0 OR after_data IS NOT NULL)\n"
+      ");\n" },
+};
+
+#define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
+
+/* Column lists shared by the statements that read runs */
+#define RUN_COLUMNS                                                                   \
+    "r.id, r.started, r.command, r.status, r.summary, r.var_prefix, r.host, r.pid, " \
+    "(SELECT count(*) FROM files f WHERE f.run = r.id)"
+#define TIMESTAMP "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+
+enum journal_stmt {
+    STMT_BEGIN,
+    STMT_COMMIT,
+    STMT_ROLLBACK,
+    STMT_RUN_INSERT,
+    STMT_RUN_GET,
+    STMT_RUNS_ALL,
+    STMT_RUN_SET_STATUS,
+    STMT_RUN_SET_OWNER,
+    STMT_RUNS_UNFINISHED,
+    STMT_FILE_FIND,
+    STMT_FILE_INSERT,
+    STMT_FILES_OF_RUN,
+    STMT_FILE_BEFORE_DATA,
+    STMT_FILE_AFTER_DATA,
+    STMT_FILE_SET_AFTER,
+    STMT_LAST
+};
+
+/* Every statement the journal runs, prepared at open. ?N are bound with
+ * db_bindf() in the order of the format string. */
+static const char *const stmt_sql[STMT_LAST] = {
+    [STMT_BEGIN] = "BEGIN IMMEDIATE",
+    [STMT_COMMIT] = "COMMIT",
+    [STMT_ROLLBACK] = "ROLLBACK",
+    /* command, var_prefix, summary, host, pid */
+    [STMT_RUN_INSERT] = "INSERT INTO runs (started, command, var_prefix, summary, status, host, "
+                        "pid) VALUES (" TIMESTAMP ", ?1, ?2, ?3, 'planned', ?4, ?5)",
+    /* id */
+    [STMT_RUN_GET] = "SELECT " RUN_COLUMNS " FROM runs r WHERE r.id = ?1",
+    [STMT_RUNS_ALL] = "SELECT " RUN_COLUMNS " FROM runs r ORDER BY r.id DESC",
+    /* id, old status, new status */
+    [STMT_RUN_SET_STATUS] =
+        "UPDATE runs SET status = ?3, finished = CASE WHEN ?3 IN ('done', 'failed', "
+        "'rolled-back', 'abandoned') THEN " TIMESTAMP " ELSE finished END "
+        "WHERE id = ?1 AND status = ?2",
+    /* id, host, pid */
+    [STMT_RUN_SET_OWNER] = "UPDATE runs SET host = ?2, pid = ?3 WHERE id = ?1",
+    [STMT_RUNS_UNFINISHED] = "SELECT id, host, pid FROM runs "
+                             "WHERE status IN ('applying', 'rolling-back') ORDER BY id",
+    /* run, path */
+    [STMT_FILE_FIND] = "SELECT id FROM files WHERE run = ?1 AND path = ?2",
+    /* run, path, exists, data, mode, uid, gid, mtime s, mtime ns */
+    [STMT_FILE_INSERT] = "INSERT INTO files (run, path, before_exists, before_data, before_mode, "
+                         "before_uid, before_gid, before_mtime_s, before_mtime_ns) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    /* run; newest recording first */
+    [STMT_FILES_OF_RUN] =
+        "SELECT id, path, before_exists, before_mode, before_uid, before_gid, before_mtime_s, "
+        "before_mtime_ns, after_recorded, after_exists, after_mode, after_uid, after_gid "
+        "FROM files WHERE run = ?1 ORDER BY id DESC",
+    /* file id */
+    [STMT_FILE_BEFORE_DATA] = "SELECT before_data FROM files WHERE id = ?1",
+    [STMT_FILE_AFTER_DATA] = "SELECT after_data FROM files WHERE id = ?1",
+    /* file id, exists, data, mode, uid, gid */
+    [STMT_FILE_SET_AFTER] = "UPDATE files SET after_recorded = 1, after_exists = ?2, "
+                            "after_data = ?3, after_mode = ?4, after_uid = ?5, after_gid = ?6 "
+                            "WHERE id = ?1",
+};
+
+struct journal {
+    sqlite3 *db;
+    char *path;
+    bool readonly;
+    sqlite3_stmt *stmts[STMT_LAST];
+    int64_t *mine;               /* runs begun through this handle */
+    size_t n_mine;
+    char host[256];
+};
+
+/* One row of STMT_FILES_OF_RUN */
+struct jfile {
+    int64_t id;
+    char *path;
+    struct atomic_meta before;
+    bool after_recorded;
+    struct atomic_meta after;
+};
+
+/* A run as read from the database */
+struct jrun {
+    struct journal_run pub;
+    char *var_prefix;
+    char *host;
+    int64_t pid;
+};
+
+/* db_err - "what: SQLite's message", taken right after the failing call */
+static const char *db_err(struct journal *j, const char *what)
+{
+    return errstr("%s: %s", what, sqlite3_errmsg(j->db));
+}
+
+/* db_reset - reset a statement and drop its bindings (SQLITE_STATIC data) */
+static void db_reset(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+/* db_bindf - bind ?1.. by format: t text, i int64_t, b blob (const void *, size_t;
+ * a NULL pointer binds NULL), n NULL. Data is bound SQLITE_STATIC: it must live
+ * until the statement is reset. */
+static int db_bindf(struct journal *j, sqlite3_stmt *st, const char **error_r, const char *fmt,
+                    ...)
+{
+    va_list ap;
+    int idx = 1;
+    int rc = SQLITE_OK;
+    const char *p = NULL;
+
+    va_start(ap, fmt);
+    for (p = fmt; *p != '\0' && rc == SQLITE_OK; p++, idx++) {
+        switch (*p) {
+        case 't':
+            rc = sqlite3_bind_text(st, idx, va_arg(ap, const char *), -1, SQLITE_STATIC);
+            break;
+        case 'i':
+            rc = sqlite3_bind_int64(st, idx, va_arg(ap, int64_t));
+            break;
+        case 'b': {
+            const void *data = va_arg(ap, const void *);
+            size_t len = va_arg(ap, size_t);
+            if (data == NULL) {
+                rc = sqlite3_bind_null(st, idx);
+            } else {
+                rc = sqlite3_bind_blob64(st, idx, data, len, SQLITE_STATIC);
+            }
+            break;
+        }
+        default:
+            rc = sqlite3_bind_null(st, idx);
+            break;
+        }
+    }
+    va_end(ap);
+    if (rc != SQLITE_OK) {
+        *error_r = db_err(j, "journal: binding a value");
+        db_reset(st);
+        return -1;
+    }
+    return 0;
+}
+
+/* db_step_done - step a statement that returns no row; always resets */
+static int db_step_done(struct journal *j, sqlite3_stmt *st, const char **error_r)
+{
+    int rc = sqlite3_step(st);
+
+    if (rc == SQLITE_DONE) {
+        db_reset(st);
+        return 0;
+    }
+    if (rc == SQLITE_ROW) {
+        *error_r = errstr("journal: extra database row found (%s)", sqlite3_sql(st));
+    } else {
+        *error_r = db_err(j, "journal");
+    }
+    db_reset(st);
+    return -1;
+}
+
+/* db_step_row - step a statement that must return a row; the caller reads
+ * the columns and calls db_reset(). Resets on error. */
+static int db_step_row(struct journal *j, sqlite3_stmt *st, const char **error_r)
+{
+    int rc = sqlite3_step(st);
+
+    if (rc == SQLITE_ROW) {
+        return 0;
+    }
+    if (rc == SQLITE_DONE) {
+        *error_r = errstr("journal: expected database row missing (%s)", sqlite3_sql(st));
+    } else {
+        *error_r = db_err(j, "journal");
+    }
+    db_reset(st);
+    return -1;
+}
+
+/* db_step_maybe - step a statement that may return a row: *row_r says
+ * whether it did (then the caller resets); resets at the end or on error */
+static int db_step_maybe(struct journal *j, sqlite3_stmt *st, bool *row_r, const char **error_r)
+{
+    int rc = sqlite3_step(st);
+
+    *row_r = false;
+    if (rc == SQLITE_ROW) {
+        *row_r = true;
+        return 0;
+    }
+    if (rc == SQLITE_DONE) {
+        db_reset(st);
+        return 0;
+    }
+    *error_r = db_err(j, "journal");
+    db_reset(st);
+    return -1;
+}
+
+/* txn_begin - BEGIN IMMEDIATE (waits up to the busy timeout for other writers) */
+static int txn_begin(struct journal *j, const char **error_r)
+{
+    if (db_step_done(j, j->stmts[STMT_BEGIN], error_r) != 0) {
+        *error_r = errstr("journal %s: cannot start a write transaction: %s", j->path, *error_r);
+        return -1;
+    }
+    return 0;
+}
+
+/* txn_commit - COMMIT; on failure the transaction is rolled back */
+static int txn_commit(struct journal *j, const char **error_r)
+{
+    if (db_step_done(j, j->stmts[STMT_COMMIT], error_r) != 0) {
+        const char *why = *error_r;
+        if (!sqlite3_get_autocommit(j->db)) {
+            sqlite3_step(j->stmts[STMT_ROLLBACK]);
+            db_reset(j->stmts[STMT_ROLLBACK]);
+        }
+        *error_r = errstr("journal %s: commit failed: %s", j->path, why);
+        return -1;
+    }
+    return 0;
+}
+
+/* txn_rollback - ROLLBACK if a transaction is open (errors ignored: the
+ * caller is already reporting one) */
+static void txn_rollback(struct journal *j)
+{
+    if (!sqlite3_get_autocommit(j->db)) {
+        sqlite3_step(j->stmts[STMT_ROLLBACK]);
+        db_reset(j->stmts[STMT_ROLLBACK]);
+    }
+}
+
+/* copy_field - copy src into a fixed field, cut at a UTF-8 boundary */
+static void copy_field(char *dst, size_t size, const char *src)
+{
+    size_t n = src != NULL ? strlen(src) : 0;
+
+    if (n >= size) {
+        n = size - 1;
+        while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80) {
+            n--;
+        }
+    }
+    if (n > 0) {
+        memcpy(dst, src, n);
+    }
+    dst[n] = '\0';
+}
+
+/* column_text - a text column as a C string ("" for NULL) */
+static const char *column_text(sqlite3_stmt *st, int col)
+{
+    const unsigned char *s = sqlite3_column_text(st, col);
+
+    return s != NULL ? (const char *)s : "";
+}
+
+/* pragma_text - run a PRAGMA that returns one row and copy its first column */
+static int pragma_text(struct journal *j, const char *sql, char *out, size_t size,
+                       const char **error_r)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    /* errors are SQLite's message alone: the callers say what they were doing */
+    if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        *error_r = errstr("%s", sqlite3_errmsg(j->db));
+        return -1;
+    }
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        *error_r = rc == SQLITE_DONE ? errstr("%s: no result row", sql)
+                                     : errstr("%s", sqlite3_errmsg(j->db));
+        sqlite3_finalize(st);
+        return -1;
+    }
+    copy_field(out, size, column_text(st, 0));
+    sqlite3_finalize(st);
+    return 0;
+}
+
+/* pragma_int - run a PRAGMA (or query) that returns one integer */
+static int pragma_int(struct journal *j, const char *sql, int64_t *value_r, const char **error_r)
+{
+    char buf[32];
+
+    if (pragma_text(j, sql, buf, sizeof(buf), error_r) != 0) {
+        return -1;
+    }
+    *value_r = strtoll(buf, NULL, 10);
+    return 0;
+}
+
+/* exec_sql - run SQL without parameters (schema, pragmas) */
+static int exec_sql(struct journal *j, const char *sql, const char **error_r)
+{
+    char *msg = NULL;
+
+    if (sqlite3_exec(j->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        *error_r = errstr("%s", msg != NULL ? msg : sqlite3_errmsg(j->db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* identify - before anything is written: the file is an SQLite database,
+ * ours or empty, and not from a newer mmfix. Sets *version_r. */
+static int identify(struct journal *j, int64_t *version_r, const char **error_r)
+{
+    int64_t version = 0;
+    int64_t appid = 0;
+    int64_t objects = 0;
+
+    *version_r = 0;
+    /* the first read of the file: a corrupt or non-SQLite file fails here */
+    if (pragma_int(j, "PRAGMA user_version", &version, error_r) != 0) {
+        *error_r = errstr("cannot open journal %s: %s", j->path, *error_r);
+        return -1;
+    }
+    if (pragma_int(j, "PRAGMA application_id", &appid, error_r) != 0
+        || pragma_int(j, "SELECT count(*) FROM sqlite_master", &objects, error_r) != 0) {
+        *error_r = errstr("cannot open journal %s: %s", j->path, *error_r);
+        return -1;
+    }
+    if ((version > 0 && appid != JOURNAL_APPLICATION_ID) || (version == 0 && objects > 0)) {
+        *error_r = errstr("%s is not an mmfix journal (another program's database)", j->path);
+        return -1;
+    }
+    if (version > JOURNAL_SCHEMA_VERSION) {
+        *error_r = errstr("journal %s has schema version %lld, newer than this mmfix knows (%d); "
+                          "use a newer mmfix", j->path, (long long)version,
+                          JOURNAL_SCHEMA_VERSION);
+        return -1;
+    }
+    *version_r = version;
+    return 0;
+}
+
+/* migrate - bring the schema from version to JOURNAL_SCHEMA_VERSION, one
+ * step per transaction */
+static int migrate(struct journal *j, int64_t version, const char **error_r)
+{
+    size_t i;
+    int64_t objects = 0;
+
+    if (version == JOURNAL_SCHEMA_VERSION) {
+        return 0;
+    }
+    if (j->readonly) {
+        *error_r = errstr("journal %s needs a schema upgrade (version %lld to %d) but is "
+                          "read-only", j->path, (long long)version, JOURNAL_SCHEMA_VERSION);
+        return -1;
+    }
+    for (i = 0; i < N_MIGRATIONS; i++) {
+        char setver[64];
+        int64_t now = 0;
+
+        if (migrations[i].version <= version) {
+            continue;
+        }
+        if (exec_sql(j, "BEGIN IMMEDIATE", error_r) != 0) {
+            *error_r = errstr("journal %s: cannot start the schema upgrade: %s", j->path,
+                              *error_r);
+            return -1;
+        }
+        /* another process may have migrated while we waited for the lock */
+        if (pragma_int(j, "PRAGMA user_version", &now, error_r) != 0) {
+            goto fail;
+        }
+        if (now >= migrations[i].version) {
+            if (exec_sql(j, "COMMIT", error_r) != 0) {
+                goto fail;
+            }
+            version = now;
+            continue;
+        }
+        if (now == 0) {
+            /* version 0 with tables in it: some other program's database */
+            if (pragma_int(j, "SELECT count(*) FROM sqlite_master", &objects, error_r) != 0) {
+                goto fail;
+            }
+            if (objects > 0) {
+                sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+                *error_r = errstr("%s is not an mmfix journal (another program's database)",
+                                  j->path);
+                return -1;
+            }
+        }
+        snprintf(setver, sizeof(setver), "PRAGMA user_version = %d", migrations[i].version);
+        if (exec_sql(j, migrations[i].sql, error_r) != 0 || exec_sql(j, setver, error_r) != 0
+            || exec_sql(j, "COMMIT", error_r) != 0) {
+            goto fail;
+        }
+        version = migrations[i].version;
+    }
+    return 0;
+fail:
+    {
+        const char *why = *error_r;
+        if (!sqlite3_get_autocommit(j->db)) {
+            sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+        }
+        *error_r = errstr("journal %s: schema upgrade to version %d failed: %s", j->path,
+                          migrations[i].version, why);
+    }
+    return -1;
+}
+
+/* create_file - create a missing journal file first, so its mode is ours
+ * (SQLite gives the -wal and -shm files the same mode and owner) */
+static int create_file(const char *path, const char **error_r)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0660);
+
+    if (fd < 0) {
+        if (errno == EEXIST) {
+            return 0;
+        }
+        *error_r = errstr("cannot create journal %s: %s", path, strerror(errno));
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
+/* journal_open - open or create the journal */
+int journal_open(const char *path, struct journal **j_r, const char **error_r)
+{
+    struct journal *j = NULL;
+    struct stat sb;
+    char mode[32];
+    int64_t version = 0;
+    int rc;
+    size_t i;
+
+    *j_r = NULL;
+    if (lstat(path, &sb) == 0) {
+        if (S_ISLNK(sb.st_mode)) {
+            *error_r = errstr("journal %s is a symbolic link; refusing it", path);
+            return -1;
+        }
+        if (!S_ISREG(sb.st_mode)) {
+            *error_r = errstr("journal %s is not a regular file", path);
+            return -1;
+        }
+    } else if (errno != ENOENT) {
+        *error_r = errstr("journal %s: %s", path, strerror(errno));
+        return -1;
+    } else if (create_file(path, error_r) != 0) {
+        return -1;
+    }
+
+    j = xcalloc(1, sizeof(*j));
+    j->path = xstrdup(path);
+    if (gethostname(j->host, sizeof(j->host) - 1) != 0) {
+        copy_field(j->host, sizeof(j->host), "localhost");
+    }
+    rc = sqlite3_open_v2(path, &j->db,
+                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW,
+                         NULL);
+    if (rc != SQLITE_OK) {
+        /* copy the message before sqlite3_close frees it */
+        *error_r = errstr("cannot open journal %s: %s", path,
+                          j->db != NULL ? sqlite3_errmsg(j->db) : sqlite3_errstr(rc));
+        goto fail;
+    }
+    sqlite3_extended_result_codes(j->db, 1);
+    /* other mmfix runs hold the write lock for milliseconds; wait for them */
+    sqlite3_busy_timeout(j->db, 5000);
+    j->readonly = sqlite3_db_readonly(j->db, "main") == 1;
+
+    if (identify(j, &version, error_r) != 0) {
+        goto fail;
+    }
+    /* WAL: readers (history) never block the writer, and a commit is one
+     * append + fsync */
+    if (pragma_text(j, "PRAGMA journal_mode = WAL", mode, sizeof(mode), error_r) != 0) {
+        *error_r = errstr("cannot open journal %s: %s", path, *error_r);
+        goto fail;
+    }
+    if (strcasecmp(mode, "wal") != 0 && !j->readonly) {
+        *error_r = errstr("journal %s: WAL mode did not take effect (journal_mode is %s)", path,
+                          mode);
+        goto fail;
+    }
+    /* FULL: a committed before-image must survive a power loss, since the
+     * files change right after the commit */
+    if (exec_sql(j, "PRAGMA synchronous = FULL", error_r) != 0
+        /* files rows belong to their run */
+        || exec_sql(j, "PRAGMA foreign_keys = ON", error_r) != 0) {
+        *error_r = errstr("journal %s: %s", path, *error_r);
+        goto fail;
+    }
+    if (migrate(j, version, error_r) != 0) {
+        goto fail;
+    }
+    for (i = 0; i < STMT_LAST; i++) {
+        if (sqlite3_prepare_v3(j->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &j->stmts[i],
+                               NULL) != SQLITE_OK) {
+            *error_r = errstr("journal %s: preparing \"%s\": %s", path, stmt_sql[i],
+                              sqlite3_errmsg(j->db));
+            goto fail;
+        }
+    }
+    *j_r = j;
+    return 0;
+fail:
+    journal_close(&j);
+    return -1;
+}
+
+/* journal_close - finalize every statement, close, free */
+void journal_close(struct journal **jp)
+{
+    struct journal *j = *jp;
+    size_t i;
+
+    if (j == NULL) {
+        return;
+    }
+    for (i = 0; i < STMT_LAST; i++) {
+        sqlite3_finalize(j->stmts[i]);
+    }
+    if (j->db != NULL) {
+        sqlite3_close(j->db);
+    }
+    free(j->mine);
+    free(j->path);
+    free(j);
+    *jp = NULL;
+}
+
+/* jrun_free - free the strings of a jrun */
+static void jrun_free(struct jrun *r)
+{
+    free(r->var_prefix);
+    free(r->host);
+    r->var_prefix = NULL;
+    r->host = NULL;
+}
+
+/* read_run - fill a jrun from a row of RUN_COLUMNS */
+static void read_run(sqlite3_stmt *st, struct jrun *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->pub.id = sqlite3_column_int64(st, 0);
+    copy_field(r->pub.started, sizeof(r->pub.started), column_text(st, 1));
+    copy_field(r->pub.command, sizeof(r->pub.command), column_text(st, 2));
+    copy_field(r->pub.status, sizeof(r->pub.status), column_text(st, 3));
+    copy_field(r->pub.summary, sizeof(r->pub.summary), column_text(st, 4));
+    r->var_prefix = xstrdup(column_text(st, 5));
+    r->host = xstrdup(column_text(st, 6));
+    r->pid = sqlite3_column_int64(st, 7);
+    r->pub.files = sqlite3_column_int(st, 8);
+}
+
+/* get_run - read run id; -1 if there is none */
+static int get_run(struct journal *j, int64_t run, struct jrun *r, const char **error_r)
+{
+    sqlite3_stmt *st = j->stmts[STMT_RUN_GET];
+    bool row = false;
+
+    if (db_bindf(j, st, error_r, "i", run) != 0 || db_step_maybe(j, st, &row, error_r) != 0) {
+        return -1;
+    }
+    if (!row) {
+        *error_r = errstr("no run %lld in the journal", (long long)run);
+        return -1;
+    }
+    read_run(st, r);
+    db_reset(st);
+    return 0;
+}
+
+/* is_mine - run was begun through this handle */
+static bool is_mine(const struct journal *j, int64_t run)
+{
+    size_t i;
+
+    for (i = 0; i < j->n_mine; i++) {
+        if (j->mine[i] == run) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* live_elsewhere - another process on this host that still runs owns the run */
+static bool live_elsewhere(const struct journal *j, int64_t run, const char *host, int64_t pid)
+{
+    if (is_mine(j, run) || strcmp(host, j->host) != 0 || pid <= 0 || pid > INT_MAX
+        || (pid_t)pid == getpid()) {
+        return false;
+    }
+    return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+/* set_status - move run from status old to status new; -1 if it was not in old */
+static int set_status(struct journal *j, int64_t run, const char *old, const char *new,
+                      const char **error_r)
+{
+    sqlite3_stmt *st = j->stmts[STMT_RUN_SET_STATUS];
+
+    if (db_bindf(j, st, error_r, "itt", run, old, new) != 0 || db_step_done(j, st, error_r) != 0) {
+        return -1;
+    }
+    if (sqlite3_changes(j->db) != 1) {
+        *error_r = errstr("run %lld is not '%s'", (long long)run, old);
+        return -1;
+    }
+    return 0;
+}
+
+/* set_status_txn - set_status in its own transaction, with a clear error */
+static int set_status_txn(struct journal *j, int64_t run, const char *old, const char *new,
+                          const char **error_r)
+{
+    struct jrun r;
+
+    if (txn_begin(j, error_r) != 0) {
+        return -1;
+    }
+    if (set_status(j, run, old, new, error_r) != 0) {
+        txn_rollback(j);
+        if (get_run(j, run, &r, error_r) == 0) {
+            *error_r = errstr("run %lld is '%s', not '%s'", (long long)run, r.pub.status, old);
+            jrun_free(&r);
+        }
+        return -1;
+    }
+    return txn_commit(j, error_r);
+}
+
+/* journal_run_begin - insert a planned run */
+int journal_run_begin(struct journal *j, const char *command, const char *var_prefix,
+                      const char *summary, int64_t *run_r, const char **error_r)
+{
+    sqlite3_stmt *st = j->stmts[STMT_RUN_INSERT];
+    int64_t id;
+
+    *run_r = 0;
+    if (txn_begin(j, error_r) != 0) {
+        return -1;
+    }
+    if (db_bindf(j, st, error_r, "tttti", command, var_prefix, summary != NULL ? summary : "",
+                 j->host, (int64_t)getpid()) != 0
+        || db_step_done(j, st, error_r) != 0) {
+        txn_rollback(j);
+        return -1;
+    }
+    id = sqlite3_last_insert_rowid(j->db);
+    if (txn_commit(j, error_r) != 0) {
+        return -1;
+    }
+    j->mine = xreallocarray(j->mine, j->n_mine + 1, sizeof(*j->mine));
+    j->mine[j->n_mine++] = id;
+    *run_r = id;
+    return 0;
+}
+
+/* read_image - meta and (if it exists) bytes of path now */
+static int read_image(const char *path, struct atomic_meta *m, char **data_r, size_t *len_r,
+                      const char **error_r)
+{
+    *data_r = NULL;
+    *len_r = 0;
+    /* both name the path in their errors */
+    if (atomic_meta_of(path, m, error_r) != 0) {
+        return -1;
+    }
+    if (m->exists && atomic_read_file(path, JOURNAL_MAX_FILE, data_r, len_r, error_r) != 0) {
+        return -1;
+    }
+    return 0;
+}
+
+/* journal_record_before - save the before-image of path for run */
+int journal_record_before(struct journal *j, int64_t run, const char *path, const char **error_r)
+{
+    sqlite3_stmt *st = NULL;
+    struct jrun r;
+    struct atomic_meta m;
+    char *data = NULL;
+    size_t len = 0;
+    bool row = false;
+    int ret = -1;
+
+    memset(&r, 0, sizeof(r));
+    if (path[0] != '/') {
+        *error_r = errstr("journal: %s: path is not absolute", path);
+        return -1;
+    }
+    if (txn_begin(j, error_r) != 0) {
+        return -1;
+    }
+    if (get_run(j, run, &r, error_r) != 0) {
+        goto out;
+    }
+    if (strcmp(r.pub.status, "planned") != 0) {
+        *error_r = errstr("run %lld is '%s': before-images are recorded before it starts",
+                          (long long)run, r.pub.status);
+        goto out;
+    }
+    st = j->stmts[STMT_FILE_FIND];
+    if (db_bindf(j, st, error_r, "it", run, path) != 0 || db_step_maybe(j, st, &row, error_r) != 0) {
+        goto out;
+    }
+    if (row) {
+        db_reset(st);
+        ret = 0;                 /* already recorded */
+        goto out;
+    }
+    if (read_image(path, &m, &data, &len, error_r) != 0) {
+        goto out;
+    }
+    st = j->stmts[STMT_FILE_INSERT];
+    if (db_bindf(j, st, error_r, "itibiiiii", run, path, (int64_t)m.exists,
+                 m.exists ? (const void *)data : NULL, len, (int64_t)(m.exists ? m.mode : 0),
+                 (int64_t)(m.exists ? m.uid : 0), (int64_t)(m.exists ? m.gid : 0),
+                 (int64_t)(m.exists ? m.mtime.tv_sec : 0),
+                 (int64_t)(m.exists ? m.mtime.tv_nsec : 0)) != 0
+        || db_step_done(j, st, error_r) != 0) {
+        goto out;
+    }
+    ret = 0;
+out:
+    if (ret == 0) {
+        ret = txn_commit(j, error_r);
+    } else {
+        txn_rollback(j);
+    }
+    jrun_free(&r);
+    free(data);
+    return ret;
+}
+
+/* journal_run_start - planned -> applying */
+int journal_run_start(struct journal *j, int64_t run, const char **error_r)
+{
+    return set_status_txn(j, run, "planned", "applying", error_r);
+}
+
+/* jfiles_free - free a list of jfile */
+static void jfiles_free(struct jfile *files, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        free(files[i].path);
+    }
+    free(files);
+}
+
+/* load_files - the files of run, newest recording first, without their bytes */
+static int load_files(struct journal *j, int64_t run, struct jfile **files_r, size_t *n_r,
+                      const char **error_r)
+{
+    sqlite3_stmt *st = j->stmts[STMT_FILES_OF_RUN];
+    struct jfile *files = NULL;
+    size_t n = 0;
+    int rc;
+
+    *files_r = NULL;
+    *n_r = 0;
+    if (db_bindf(j, st, error_r, "i", run) != 0) {
+        return -1;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct jfile *f = NULL;
+        files = xreallocarray(files, n + 1, sizeof(*files));
+        f = &files[n++];
+        memset(f, 0, sizeof(*f));
+        f->id = sqlite3_column_int64(st, 0);
+        f->path = xstrdup(column_text(st, 1));
+        f->before.exists = sqlite3_column_int(st, 2) != 0;
+        f->before.mode = (mode_t)sqlite3_column_int64(st, 3);
+        f->before.uid = (uid_t)sqlite3_column_int64(st, 4);
+        f->before.gid = (gid_t)sqlite3_column_int64(st, 5);
+        f->before.mtime.tv_sec = (time_t)sqlite3_column_int64(st, 6);
+        f->before.mtime.tv_nsec = (long)sqlite3_column_int64(st, 7);
+        f->after_recorded = sqlite3_column_int(st, 8) != 0;
+        f->after.exists = sqlite3_column_int(st, 9) != 0;
+        f->after.mode = (mode_t)sqlite3_column_int64(st, 10);
+        f->after.uid = (uid_t)sqlite3_column_int64(st, 11);
+        f->after.gid = (gid_t)sqlite3_column_int64(st, 12);
+    }
+    if (rc != SQLITE_DONE) {
+        *error_r = db_err(j, "journal: reading the files of a run");
+        db_reset(st);
+        jfiles_free(files, n);
+        return -1;
+    }
+    db_reset(st);
+    *files_r = files;
+    *n_r = n;
+    return 0;
+}
+
+/* journal_record_after - save the after-image of every file of run */
+int journal_record_after(struct journal *j, int64_t run, const char **error_r)
+{
+    sqlite3_stmt *st = j->stmts[STMT_FILE_SET_AFTER];
+    struct jfile *files = NULL;
+    struct jrun r;
+    size_t n = 0;
+    size_t i;
+    int ret = -1;
+
+    memset(&r, 0, sizeof(r));
+    if (txn_begin(j, error_r) != 0) {
+        return -1;
+    }
+    if (get_run(j, run, &r, error_r) != 0) {
+        goto out;
+    }
+    if (strcmp(r.pub.status, "applying") != 0) {
+        *error_r = errstr("run %lld is '%s', not 'applying': no after-images recorded",
+                          (long long)run, r.pub.status);
+        goto out;
+    }
+    if (load_files(j, run, &files, &n, error_r) != 0) {
+        goto out;
+    }
+    for (i = 0; i < n; i++) {
+        struct atomic_meta m;
+        char *data = NULL;
+        size_t len = 0;
+        int rc;
+
+        if (read_image(files[i].path, &m, &data, &len, error_r) != 0) {
+            goto out;
+        }
+        rc = db_bindf(j, st, error_r, "iibiii", files[i].id, (int64_t)m.exists,
+                      m.exists ? (const void *)data : NULL, len, (int64_t)(m.exists ? m.mode : 0),
+                      (int64_t)(m.exists ? m.uid : 0), (int64_t)(m.exists ? m.gid : 0));
+        if (rc == 0) {
+            rc = db_step_done(j, st, error_r);
+        }
+        free(data);
+        if (rc != 0) {
+            goto out;
+        }
+    }
+    ret = 0;
+out:
+    if (ret == 0) {
+        ret = txn_commit(j, error_r);
+    } else {
+        txn_rollback(j);
+    }
+    jfiles_free(files, n);
+    jrun_free(&r);
+    return ret;
+}
+
+/* journal_run_finish - applying -> done or failed */
+int journal_run_finish(struct journal *j, int64_t run, const char *status, const char **error_r)
+{
+    if (strcmp(status, "done") != 0 && strcmp(status, "failed") != 0) {
+        *error_r = errstr("journal: a run finishes 'done' or 'failed', not '%s'", status);
+        return -1;
+    }
+    return set_status_txn(j, run, "applying", status, error_r);
+}
+
+/* journal_runs - all runs, newest first */
+int journal_runs(struct journal *j, struct journal_run **runs_r, size_t *n_r, const char **error_r)
+{
+    sqlite3_stmt *st = j->stmts[STMT_RUNS_ALL];
+    struct journal_run *runs = NULL;
+    size_t n = 0;
+    int rc;
+
+    *runs_r = NULL;
+    *n_r = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct jrun r;
+        read_run(st, &r);
+        runs = xreallocarray(runs, n + 1, sizeof(*runs));
+        runs[n++] = r.pub;
+        jrun_free(&r);
+    }
+    if (rc != SQLITE_DONE) {
+        *error_r = db_err(j, "journal: listing runs");
+        db_reset(st);
+        free(runs);
+        return -1;
+    }
+    db_reset(st);
+    *runs_r = runs;
+    *n_r = n;
+    return 0;
+}
+
+/* journal_run_get - one run */
+int journal_run_get(struct journal *j, int64_t run, struct journal_run *out, const char **error_r)
+{
+    struct jrun r;
+
+    if (get_run(j, run, &r, error_r) != 0) {
+        return -1;
+    }
+    *out = r.pub;
+    jrun_free(&r);
+    return 0;
+}
+
+/* journal_run_summary - the full summary of run */
+int journal_run_summary(struct journal *j, int64_t run, char **summary_r, const char **error_r)
+{
+    sqlite3_stmt *st = j->stmts[STMT_RUN_GET];
+
+    *summary_r = NULL;
+    if (db_bindf(j, st, error_r, "i", run) != 0 || db_step_row(j, st, error_r) != 0) {
+        *error_r = errstr("no run %lld in the journal (%s)", (long long)run, *error_r);
+        return -1;
+    }
+    *summary_r = xstrdup(column_text(st, 4));
+    db_reset(st);
+    return 0;
+}
+
+/* same_as_image - current state of f (cur, data) equals its before or after
+ * image (bytes, mode, owner, group) */
+static int same_as_image(struct journal *j, const struct jfile *f, bool after,
+                         const struct atomic_meta *cur, const char *data, size_t len,
+                         bool *same_r, const char **error_r)
+{
+    const struct atomic_meta *img = after ? &f->after : &f->before;
+    sqlite3_stmt *st = j->stmts[after ? STMT_FILE_AFTER_DATA : STMT_FILE_BEFORE_DATA];
+    const void *blob = NULL;
+    size_t n;
+
+    *same_r = false;
+    if (cur->exists != img->exists) {
+        return 0;
+    }
+    if (!cur->exists) {
+        *same_r = true;
+        return 0;
+    }
+    if (cur->mode != img->mode || cur->uid != img->uid || cur->gid != img->gid) {
+        return 0;
+    }
+    if (db_bindf(j, st, error_r, "i", f->id) != 0 || db_step_row(j, st, error_r) != 0) {
+        return -1;
+    }
+    blob = sqlite3_column_blob(st, 0);
+    n = (size_t)sqlite3_column_bytes(st, 0);
+    if (n == len && (n == 0 || memcmp(blob, data, n) == 0)) {
+        *same_r = true;
+    } else if (blob == NULL && n == 0 && sqlite3_errcode(j->db) == SQLITE_NOMEM) {
+        *error_r = db_err(j, "journal: reading an image");
+        db_reset(st);
+        return -1;
+    }
+    db_reset(st);
+    return 0;
+}
+
+/* file_refusal - *why_r: NULL when f may be restored, else why not */
+static int file_refusal(struct journal *j, const struct jfile *f, bool check, int64_t run,
+                        const char **why_r, const char **error_r)
+{
+    struct atomic_meta cur;
+    const char *err = NULL;
+    char *data = NULL;
+    size_t len = 0;
+    bool same = false;
+
+    *why_r = NULL;
+    if (!check) {
+        return 0;
+    }
+    if (!f->after_recorded) {
+        *why_r = "no after-image was recorded";
+        return 0;
+    }
+    if (read_image(f->path, &cur, &data, &len, &err) != 0) {
+        *why_r = errstr("cannot read it: %s", err);
+        return 0;
+    }
+    if (same_as_image(j, f, true, &cur, data, len, &same, error_r) != 0
+        || (!same && same_as_image(j, f, false, &cur, data, len, &same, error_r) != 0)) {
+        free(data);
+        return -1;
+    }
+    free(data);
+    if (!same) {
+        *why_r = errstr("changed since run %lld", (long long)run);
+    }
+    return 0;
+}
+
+/* same_root - the run's var prefix and root name the same directory */
+static bool same_root(const char *a, const char *b)
+{
+    char *ra = NULL;
+    char *rb = NULL;
+    bool same;
+
+    if (strcmp(a, b) == 0) {
+        return true;
+    }
+    ra = realpath(a, NULL);
+    rb = realpath(b, NULL);
+    same = ra != NULL && rb != NULL && strcmp(ra, rb) == 0;
+    free(ra);
+    free(rb);
+    return same;
+}
+
+typedef void report_fn(void *ctx, const char *path, const char *action);
+
+/* rollback_prepare - check run and its files; reports per file when
+ * report_all, else only refusals. *files_r is set for restoring. */
+static int rollback_prepare(struct journal *j, int64_t run, const char *root, bool force,
+                            report_fn *report, void *ctx, bool report_all, struct jrun *r,
+                            struct jfile **files_r, size_t *n_r, const char **error_r)
+{
+    struct strbuf refused = STRBUF_INIT;
+    struct jfile *files = NULL;
+    size_t n = 0;
+    size_t n_refused = 0;
+    size_t i;
+    bool check;
+    int ret = -1;
+
+    *files_r = NULL;
+    *n_r = 0;
+    if (get_run(j, run, r, error_r) != 0) {
+        return -1;
+    }
+    if (strcmp(r->pub.status, "rolled-back") == 0) {
+        *error_r = errstr("run %lld was already rolled back", (long long)run);
+        goto out;
+    }
+    if (strcmp(r->pub.status, "abandoned") == 0) {
+        *error_r = errstr("run %lld was abandoned before it changed anything", (long long)run);
+        goto out;
+    }
+    if ((strcmp(r->pub.status, "applying") == 0 || strcmp(r->pub.status, "rolling-back") == 0)
+        && live_elsewhere(j, run, r->host, r->pid)) {
+        *error_r = errstr("run %lld is '%s' by process %lld, which is still running",
+                          (long long)run, r->pub.status, (long long)r->pid);
+        goto out;
+    }
+    if (!same_root(r->var_prefix, root)) {
+        *error_r = errstr("run %lld was made in %s, not in %s", (long long)run, r->var_prefix,
+                          root);
+        goto out;
+    }
+    if (strcmp(r->pub.status, "planned") == 0) {
+        ret = 0;                 /* nothing was changed: nothing to restore */
+        goto out;
+    }
+    /* an interrupted run's files are in an unknown state by definition */
+    check = !force && strcmp(r->pub.status, "applying") != 0
+            && strcmp(r->pub.status, "rolling-back") != 0;
+    if (load_files(j, run, &files, &n, error_r) != 0) {
+        goto out;
+    }
+    for (i = 0; i < n; i++) {
+        const char *why = NULL;
+        if (file_refusal(j, &files[i], check, run, &why, error_r) != 0) {
+            goto out;
+        }
+        if (why != NULL) {
+            strbuf_addf(&refused, "%s%s (%s)", n_refused > 0 ? "; " : "", files[i].path, why);
+            n_refused++;
+            if (report != NULL) {
+                report(ctx, files[i].path, "refuse");
+            }
+        } else if (report != NULL && report_all) {
+            report(ctx, files[i].path, files[i].before.exists ? "restore" : "remove");
+        }
+    }
+    if (n_refused > 0) {
+        *error_r = errstr("%zu file%s changed since run %lld, nothing was restored (force to "
+                          "roll back anyway): %s", n_refused, n_refused == 1 ? "" : "s",
+                          (long long)run, strbuf_cstr(&refused));
+        goto out;
+    }
+    ret = 0;
+out:
+    strbuf_release(&refused);
+    if (ret == 0) {
+        *files_r = files;
+        *n_r = n;
+    } else {
+        jfiles_free(files, n);
+        jrun_free(r);
+    }
+    return ret;
+}
+
+/* journal_rollback_check - a dry run of journal_rollback */
+int journal_rollback_check(struct journal *j, int64_t run, const char *root, bool force,
+                           void (*report)(void *ctx, const char *path, const char *action),
+                           void *ctx, const char **error_r)
+{
+    struct jfile *files = NULL;
+    struct jrun r;
+    size_t n = 0;
+
+    if (rollback_prepare(j, run, root, force, report, ctx, true, &r, &files, &n, error_r) != 0) {
+        return -1;
+    }
+    jfiles_free(files, n);
+    jrun_free(&r);
+    return 0;
+}
+
+/* set_owner - record who works on run now (in the current transaction) */
+static int set_owner(struct journal *j, int64_t run, const char *host, int64_t pid,
+                     const char **error_r)
+{
+    sqlite3_stmt *st = j->stmts[STMT_RUN_SET_OWNER];
+
+    return db_bindf(j, st, error_r, "iti", run, host, pid) == 0 ? db_step_done(j, st, error_r)
+                                                                : -1;
+}
+
+/* restore_one - put back the before-image of f */
+static int restore_one(struct journal *j, const struct jfile *f, const char *root,
+                       const char **error_r)
+{
+    sqlite3_stmt *st = j->stmts[STMT_FILE_BEFORE_DATA];
+    const void *blob = NULL;
+    size_t n = 0;
+    int rc;
+
+    if (!f->before.exists) {
+        return atomic_restore(root, f->path, "", 0, &f->before, error_r);
+    }
+    if (db_bindf(j, st, error_r, "i", f->id) != 0 || db_step_row(j, st, error_r) != 0) {
+        return -1;
+    }
+    blob = sqlite3_column_blob(st, 0);
+    n = (size_t)sqlite3_column_bytes(st, 0);
+    if (blob == NULL && n == 0 && sqlite3_errcode(j->db) == SQLITE_NOMEM) {
+        *error_r = db_err(j, "journal: reading a before-image");
+        db_reset(st);
+        return -1;
+    }
+    rc = atomic_restore(root, f->path, blob != NULL ? blob : "", n, &f->before, error_r);
+    db_reset(st);
+    return rc;
+}
+
+/* journal_rollback - restore the before-images of run */
+int journal_rollback(struct journal *j, int64_t run, const char *root, bool force,
+                     void (*report)(void *ctx, const char *path, const char *action), void *ctx,
+                     const char **error_r)
+{
+    struct jfile *files = NULL;
+    struct jrun r;
+    const char *err2 = NULL;
+    size_t n = 0;
+    size_t i;
+    int ret = -1;
+
+    if (rollback_prepare(j, run, root, force, report, ctx, false, &r, &files, &n, error_r) != 0) {
+        return -1;
+    }
+    if (strcmp(r.pub.status, "planned") == 0) {
+        ret = set_status_txn(j, run, "planned", "abandoned", error_r);
+        goto out;
+    }
+    /* mark it, so that a kill while restoring is found by journal_interrupted */
+    if (txn_begin(j, error_r) != 0) {
+        goto out;
+    }
+    if (set_status(j, run, r.pub.status, "rolling-back", error_r) != 0
+        || set_owner(j, run, j->host, (int64_t)getpid(), error_r) != 0) {
+        txn_rollback(j);
+        *error_r = errstr("run %lld: %s (changed by another process?)", (long long)run,
+                          *error_r);
+        goto out;
+    }
+    if (txn_commit(j, error_r) != 0) {
+        goto out;
+    }
+    for (i = 0; i < n; i++) {
+        if (restore_one(j, &files[i], root, error_r) != 0) {
+            const char *why = errstr("restoring %s: %s; %zu of %zu files restored, run %lld "
+                                     "left '%s' (roll it back again)", files[i].path, *error_r,
+                                     i, n, (long long)run, r.pub.status);
+            /* back to where it was, so it can be rolled back again */
+            if (txn_begin(j, &err2) == 0) {
+                if (set_status(j, run, "rolling-back", r.pub.status, &err2) == 0
+                    && set_owner(j, run, r.host, r.pid, &err2) == 0) {
+                    txn_commit(j, &err2);
+                } else {
+                    txn_rollback(j);
+                }
+            }
+            *error_r = why;
+            goto out;
+        }
+        if (report != NULL) {
+            report(ctx, files[i].path, files[i].before.exists ? "restore" : "remove");
+        }
+    }
+    ret = set_status_txn(j, run, "rolling-back", "rolled-back", error_r);
+out:
+    jfiles_free(files, n);
+    jrun_free(&r);
+    return ret;
+}
+
+/* journal_interrupted - the oldest run a killed process left unfinished */
+int journal_interrupted(struct journal *j, int64_t *run_r, const char **error_r)
+{
+    sqlite3_stmt *st = j->stmts[STMT_RUNS_UNFINISHED];
+    int rc;
+
+    *run_r = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        int64_t pid = sqlite3_column_int64(st, 2);
+        /* the text stays valid until the next step: live_elsewhere does not use the db */
+        if (!is_mine(j, id) && !live_elsewhere(j, id, column_text(st, 1), pid)) {
+            *run_r = id;
+            break;
+        }
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        *error_r = db_err(j, "journal: looking for interrupted runs");
+        db_reset(st);
+        return -1;
+    }
+    db_reset(st);
+    return 0;
+}

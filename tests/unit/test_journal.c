@@ -1,0 +1,813 @@
+/*
+ * test_journal - the SQLite journal of runs: schema version and open
+ * checks (fresh, newer, corrupt, foreign, symlink), WAL, the run life
+ * cycle across reopened handles, exact rollback (bytes, mode, owner,
+ * group, mtime; created files removed), refusal of files changed since a
+ * run unless forced, interrupted runs left by a killed process, abandoned
+ * planned runs, and state errors.
+ */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+
+#include "mmfix/atomic.h"
+#include "mmfix/journal.h"
+#include "mmfix/strbuf.h"
+#include "mmfix/xalloc.h"
+
+struct fixture {
+    char *dir;                   /* the temp dir */
+    char *root;                  /* <dir>/var: the "var prefix" */
+    char *db;                    /* <dir>/journal.sqlite (outside root) */
+};
+
+/* rm_entry - nftw callback removing one entry */
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+/* setup - a temp dir with an empty var prefix */
+static int setup(void **state)
+{
+    struct fixture *f = xcalloc(1, sizeof(*f));
+    char tmpl[] = "/tmp/mmfix-journal-XXXXXX";
+
+    if (mkdtemp(tmpl) == NULL) {
+        free(f);
+        return -1;
+    }
+    f->dir = xstrdup(tmpl);
+    f->root = xasprintf("%s/var", f->dir);
+    f->db = xasprintf("%s/journal.sqlite", f->dir);
+    if (mkdir(f->root, 0755) != 0) {
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+/* teardown - remove the temp dir */
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+
+    nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(f->dir);
+    free(f->root);
+    free(f->db);
+    free(f);
+    return 0;
+}
+
+/* path_in - <root>/name (free it) */
+static char *path_in(const struct fixture *f, const char *name)
+{
+    return xasprintf("%s/%s", f->root, name);
+}
+
+/* write_file - create/replace path with text, mode */
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+    size_t n = strlen(text);
+
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, n), (ssize_t)n);
+    assert_int_equal(fchmod(fd, mode), 0);
+    close(fd);
+}
+
+/* read_text - the content of path (free it), NULL if it does not exist */
+static char *read_text(const char *path)
+{
+    char *data = NULL;
+    size_t len = 0;
+    const char *err = NULL;
+    struct stat sb;
+
+    if (lstat(path, &sb) != 0) {
+        return NULL;
+    }
+    if (atomic_read_file(path, 1 << 20, &data, &len, &err) != 0) {
+        fail_msg("read %s: %s", path, err);
+    }
+    return data;
+}
+
+/* set_mtime - set path's mtime to sec.nsec */
+static void set_mtime(const char *path, time_t sec, long nsec)
+{
+    struct timespec ts[2];
+
+    ts[0].tv_sec = sec;
+    ts[0].tv_nsec = nsec;
+    ts[1] = ts[0];
+    assert_int_equal(utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW), 0);
+}
+
+/* open_j - journal_open or fail */
+static struct journal *open_j(const struct fixture *f)
+{
+    struct journal *j = NULL;
+    const char *err = NULL;
+
+    if (journal_open(f->db, &j, &err) != 0) {
+        fail_msg("journal_open: %s", err);
+    }
+    return j;
+}
+
+/* reopen - close and open again, as the next process would */
+static void reopen(const struct fixture *f, struct journal **j)
+{
+    journal_close(j);
+    assert_null(*j);
+    *j = open_j(f);
+}
+
+/* MUST - fail the test with err when call returns -1 */
+#define MUST(call)                                      \
+    do {                                                \
+        if ((call) != 0) {                              \
+            fail_msg("%s: %s", #call, err);             \
+        }                                               \
+    } while (0)
+
+/* assert_status - run has status want */
+static void assert_status(struct journal *j, int64_t run, const char *want)
+{
+    struct journal_run r;
+    const char *err = NULL;
+
+    if (journal_run_get(j, run, &r, &err) != 0) {
+        fail_msg("journal_run_get: %s", err);
+    }
+    if (strcmp(r.status, want) != 0) {
+        fail_msg("run %lld: status got '%s', want '%s'", (long long)run, r.status, want);
+    }
+}
+
+/* sql_int - one integer from the journal file through SQLite directly */
+static int64_t sql_int(const char *db, const char *sql)
+{
+    sqlite3 *h = NULL;
+    sqlite3_stmt *st = NULL;
+    int64_t v = -1;
+
+    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        v = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return v;
+}
+
+/* sql_text - one text value, copied into out */
+static void sql_text(const char *db, const char *sql, char *out, size_t size)
+{
+    sqlite3 *h = NULL;
+    sqlite3_stmt *st = NULL;
+
+    out[0] = '\0';
+    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL) {
+        snprintf(out, size, "%s", (const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+}
+
+/* sql_exec - run SQL on the journal file directly */
+static void sql_exec(const char *db, const char *sql)
+{
+    sqlite3 *h = NULL;
+
+    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+}
+
+/* collect - report callback: "action path\n" lines */
+static void collect(void *ctx, const char *path, const char *action)
+{
+    strbuf_addf(ctx, "%s %s\n", action, path);
+}
+
+/* test_journal_fresh_schema - a new journal gets version 1, WAL, our id */
+static void test_journal_fresh_schema(void **state)
+{
+    struct fixture *f = *state;
+    struct journal *j = open_j(f);
+    char mode[16];
+    struct stat sb;
+
+    journal_close(&j);
+    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), JOURNAL_SCHEMA_VERSION);
+    assert_int_equal(sql_int(f->db, "PRAGMA application_id"), JOURNAL_APPLICATION_ID);
+    sql_text(f->db, "PRAGMA journal_mode", mode, sizeof(mode));
+    assert_string_equal(mode, "wal");
+    assert_int_equal(stat(f->db, &sb), 0);
+    assert_int_equal(sb.st_mode & 0007, 0); /* holds list data: not world-readable */
+    /* opening again keeps it */
+    j = open_j(f);
+    journal_close(&j);
+    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 1);
+    journal_close(&j); /* NULL is fine */
+}
+
+/* test_journal_newer_version_refused - user_version 99 is from the future */
+static void test_journal_newer_version_refused(void **state)
+{
+    struct fixture *f = *state;
+    struct journal *j = open_j(f);
+    const char *err = NULL;
+
+    journal_close(&j);
+    sql_exec(f->db, "PRAGMA user_version = 99");
+    assert_int_equal(journal_open(f->db, &j, &err), -1);
+    assert_null(j);
+    assert_non_null(strstr(err, "schema version 99"));
+    assert_non_null(strstr(err, "newer"));
+}
+
+/* test_journal_corrupt_refused - garbage, another program's db, a symlink */
+static void test_journal_corrupt_refused(void **state)
+{
+    struct fixture *f = *state;
+    struct journal *j = NULL;
+    const char *err = NULL;
+    char *other = xasprintf("%s/other.sqlite", f->dir);
+    char *link = xasprintf("%s/link.sqlite", f->dir);
+    char garbage[8192];
+    char mode[16];
+    int fd;
+
+    memset(garbage, 'x', sizeof(garbage));
+    memcpy(garbage, "this is not a database\n", 23);
+    fd = open(f->db, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, garbage, sizeof(garbage)), (ssize_t)sizeof(garbage));
+    close(fd);
+    assert_int_equal(journal_open(f->db, &j, &err), -1);
+    assert_null(j);
+    assert_non_null(strstr(err, f->db));
+    assert_non_null(strstr(err, "not a database"));
+
+    /* a truncated real journal: the header survives, the pages do not */
+    assert_int_equal(unlink(f->db), 0);
+    j = open_j(f);
+    journal_close(&j);
+    sql_exec(f->db, "PRAGMA wal_checkpoint(TRUNCATE)");
+    fd = open(f->db, O_WRONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(pwrite(fd, garbage, 4096, 100), 4096);
+    close(fd);
+    err = NULL;
+    if (journal_open(f->db, &j, &err) == 0) {
+        int64_t run = 0;
+        /* SQLite may only notice at the first real use: still a clean error */
+        assert_int_equal(journal_run_begin(j, "repair", f->root, "", &run, &err), -1);
+        journal_close(&j);
+    }
+    assert_non_null(err);
+
+    sql_exec(other, "CREATE TABLE t (x)");
+    assert_int_equal(journal_open(other, &j, &err), -1);
+    assert_non_null(strstr(err, "not an mmfix journal"));
+    sql_text(other, "PRAGMA journal_mode", mode, sizeof(mode));
+    assert_string_equal(mode, "delete"); /* refused before anything was written */
+
+    assert_int_equal(symlink(other, link), 0);
+    assert_int_equal(journal_open(link, &j, &err), -1);
+    assert_non_null(strstr(err, "symbolic link"));
+
+    free(other);
+    free(link);
+}
+
+/* test_journal_rollback_exact - bytes, mode, owner, group and mtime come
+ * back; a file the run created goes; the journal survives reopening */
+static void test_journal_rollback_exact(void **state)
+{
+    struct fixture *f = *state;
+    struct journal *j = open_j(f);
+    struct journal_run *runs = NULL;
+    struct strbuf rep = STRBUF_INIT;
+    char *a = path_in(f, "a.pck");
+    char *b = path_in(f, "b.pck");
+    char *c = path_in(f, "c.pck");
+    char *summary = NULL;
+    char *text = NULL;
+    const char *err = NULL;
+    bool root = getuid() == 0;
+    struct stat sb;
+    int64_t run = 0;
+    size_t n = 0;
+
+    write_file(a, "before A", 0640);
+    write_file(b, "", 0600); /* empty file: an empty blob, not NULL */
+    if (root) {
+        assert_int_equal(chown(a, 1234, 5678), 0);
+    }
+    set_mtime(a, 1000000000, 123456789);
+    set_mtime(b, 1100000000, 0);
+
+    MUST(journal_run_begin(j, "repair", f->root, "1 list, 2 changes\nwrite a.pck", &run, &err));
+    assert_true(run > 0);
+    assert_status(j, run, "planned");
+    reopen(f, &j);
+    MUST(journal_record_before(j, run, a, &err));
+    MUST(journal_record_before(j, run, b, &err));
+    MUST(journal_record_before(j, run, c, &err));
+    MUST(journal_record_before(j, run, a, &err)); /* idempotent */
+    reopen(f, &j);
+    MUST(journal_run_start(j, run, &err));
+    assert_status(j, run, "applying");
+
+    /* the run changes everything */
+    write_file(a, "after A, longer", 0660);
+    if (root) {
+        assert_int_equal(chown(a, 42, 43), 0);
+    }
+    write_file(b, "now b has bytes", 0644);
+    write_file(c, "created", 0660);
+    MUST(journal_record_after(j, run, &err));
+    MUST(journal_run_finish(j, run, "done", &err));
+    reopen(f, &j);
+
+    MUST(journal_runs(j, &runs, &n, &err));
+    assert_int_equal(n, 1);
+    assert_int_equal(runs[0].id, run);
+    assert_string_equal(runs[0].command, "repair");
+    assert_string_equal(runs[0].status, "done");
+    assert_string_equal(runs[0].summary, "1 list, 2 changes\nwrite a.pck");
+    assert_int_equal(runs[0].files, 3);
+    assert_int_equal(strlen(runs[0].started), 20);
+    assert_int_equal(runs[0].started[19], 'Z');
+    free(runs);
+    MUST(journal_run_summary(j, run, &summary, &err));
+    assert_string_equal(summary, "1 list, 2 changes\nwrite a.pck");
+    free(summary);
+
+    /* dry run: changes nothing, says what would happen, newest first */
+    MUST(journal_rollback_check(j, run, f->root, false, collect, &rep, &err));
+    text = xasprintf("remove %s\nrestore %s\nrestore %s\n", c, b, a);
+    assert_string_equal(strbuf_cstr(&rep), text);
+    free(text);
+    assert_status(j, run, "done");
+    assert_int_equal(access(c, F_OK), 0);
+
+    strbuf_reset(&rep);
+    MUST(journal_rollback(j, run, f->root, false, collect, &rep, &err));
+    text = xasprintf("remove %s\nrestore %s\nrestore %s\n", c, b, a);
+    assert_string_equal(strbuf_cstr(&rep), text);
+    free(text);
+    assert_status(j, run, "rolled-back");
+
+    text = read_text(a);
+    assert_string_equal(text, "before A");
+    free(text);
+    assert_int_equal(stat(a, &sb), 0);
+    assert_int_equal(sb.st_mode & 07777, 0640);
+    assert_int_equal(sb.st_mtim.tv_sec, 1000000000);
+    assert_int_equal(sb.st_mtim.tv_nsec, 123456789);
+    if (root) {
+        assert_int_equal(sb.st_uid, 1234);
+        assert_int_equal(sb.st_gid, 5678);
+    }
+    text = read_text(b);
+    assert_string_equal(text, "");
+    free(text);
+    assert_int_equal(stat(b, &sb), 0);
+    assert_int_equal(sb.st_mode & 07777, 0600);
+    assert_int_equal(sb.st_size, 0);
+    assert_int_equal(sb.st_mtim.tv_sec, 1100000000);
+    assert_null(read_text(c));
+
+    /* twice is refused */
+    assert_int_equal(journal_rollback(j, run, f->root, true, NULL, NULL, &err), -1);
+    assert_non_null(strstr(err, "already rolled back"));
+    /* unknown runs */
+    assert_int_equal(journal_rollback(j, run + 7, f->root, true, NULL, NULL, &err), -1);
+    assert_non_null(strstr(err, "no run"));
+
+    strbuf_release(&rep);
+    journal_close(&j);
+    free(a);
+    free(b);
+    free(c);
+}
+
+/* done_run - a finished run that rewrote a and created c */
+static int64_t done_run(const struct fixture *f, struct journal *j, const char *a, const char *c)
+{
+    const char *err = NULL;
+    int64_t run = 0;
+
+    MUST(journal_run_begin(j, "convert", f->root, "convert", &run, &err));
+    MUST(journal_record_before(j, run, a, &err));
+    MUST(journal_record_before(j, run, c, &err));
+    MUST(journal_run_start(j, run, &err));
+    write_file(a, "after", 0660);
+    write_file(c, "new", 0660);
+    MUST(journal_record_after(j, run, &err));
+    MUST(journal_run_finish(j, run, "done", &err));
+    return run;
+}
+
+/* test_journal_rollback_refuses_changed - all or nothing, unless forced */
+static void test_journal_rollback_refuses_changed(void **state)
+{
+    struct fixture *f = *state;
+    struct journal *j = open_j(f);
+    struct strbuf rep = STRBUF_INIT;
+    char *a = path_in(f, "a.pck");
+    char *c = path_in(f, "c.pck");
+    char *text = NULL;
+    const char *err = NULL;
+    int64_t run;
+
+    write_file(a, "before", 0640);
+    run = done_run(f, j, a, c);
+    write_file(c, "changed by Mailman later", 0660);
+
+    assert_int_equal(journal_rollback_check(j, run, f->root, false, collect, &rep, &err), -1);
+    assert_non_null(strstr(err, c));
+    assert_non_null(strstr(err, "changed since run"));
+    text = xasprintf("refuse %s\nrestore %s\n", c, a);
+    assert_string_equal(strbuf_cstr(&rep), text);
+    free(text);
+
+    strbuf_reset(&rep);
+    assert_int_equal(journal_rollback(j, run, f->root, false, collect, &rep, &err), -1);
+    assert_non_null(strstr(err, "nothing was restored"));
+    text = xasprintf("refuse %s\n", c);
+    assert_string_equal(strbuf_cstr(&rep), text);
+    free(text);
+    text = read_text(a);
+    assert_string_equal(text, "after"); /* nothing restored */
+    free(text);
+    assert_status(j, run, "done");
+
+    /* a mode change counts as a change too */
+    write_file(c, "new", 0600);
+    assert_int_equal(journal_rollback_check(j, run, f->root, false, NULL, NULL, &err), -1);
+    write_file(c, "new", 0660);
+    MUST(journal_rollback_check(j, run, f->root, false, NULL, NULL, &err));
+
+    /* forced */
+    write_file(c, "changed by Mailman later", 0660);
+    MUST(journal_rollback(j, run, f->root, true, NULL, NULL, &err));
+    text = read_text(a);
+    assert_string_equal(text, "before");
+    free(text);
+    assert_null(read_text(c));
+    assert_status(j, run, "rolled-back");
+
+    strbuf_release(&rep);
+    journal_close(&j);
+    free(a);
+    free(c);
+}
+
+/* test_journal_rollback_half_done - a file already back in its before-state
+ * passes the check (a rollback that stopped half-way can run again) */
+static void test_journal_rollback_half_done(void **state)
+{
+    struct fixture *f = *state;
+    struct journal *j = open_j(f);
+    char *a = path_in(f, "a.pck");
+    char *c = path_in(f, "c.pck");
+    char *text = NULL;
+    const char *err = NULL;
+    int64_t run;
+
+    write_file(a, "before", 0640);
+    run = done_run(f, j, a, c);
+    assert_int_equal(unlink(c), 0); /* c already "restored": it did not exist */
+    MUST(journal_rollback(j, run, f->root, false, NULL, NULL, &err));
+    text = read_text(a);
+    assert_string_equal(text, "before");
+    free(text);
+    journal_close(&j);
+    free(a);
+    free(c);
+}
+
+/* test_journal_killed_rollback - a rollback killed half-way ('rolling-back',
+ * here recorded by another host) is found and finished without checks */
+static void test_journal_killed_rollback(void **state)
+{
+    struct fixture *f = *state;
+    struct journal *j = open_j(f);
+    char *a = path_in(f, "a.pck");
+    char *c = path_in(f, "c.pck");
+    char *text = NULL;
+    const char *err = NULL;
+    int64_t found = -1;
+    int64_t run;
+
+    write_file(a, "before", 0640);
+    run = done_run(f, j, a, c);
+    journal_close(&j);
+    sql_exec(f->db, "UPDATE runs SET status = 'rolling-back', host = 'elsewhere.example', "
+                    "pid = 1");
+    write_file(a, "something else", 0600); /* unknown state: no check */
+    j = open_j(f);
+    MUST(journal_interrupted(j, &found, &err));
+    assert_int_equal(found, run);
+    MUST(journal_rollback(j, run, f->root, false, NULL, NULL, &err));
+    text = read_text(a);
+    assert_string_equal(text, "before");
+    free(text);
+    assert_null(read_text(c));
+    assert_status(j, run, "rolled-back");
+    MUST(journal_interrupted(j, &found, &err));
+    assert_int_equal(found, 0);
+    journal_close(&j);
+    free(a);
+    free(c);
+}
+
+/* test_journal_interrupted - a process killed while applying: the next
+ * process finds the run and rolls it back without the after-image check */
+static void test_journal_interrupted(void **state)
+{
+    struct fixture *f = *state;
+    struct journal *j = NULL;
+    char *a = path_in(f, "a.pck");
+    char *c = path_in(f, "c.pck");
+    char *text = NULL;
+    const char *err = NULL;
+    int64_t run = 0;
+    int64_t found = -1;
+    int64_t mine = 0;
+    pid_t pid;
+    int wst = 0;
+
+    write_file(a, "before", 0640);
+    set_mtime(a, 1200000000, 5);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* the doomed run: killed after changing files, no after-images */
+        int64_t r = 0;
+        if (journal_open(f->db, &j, &err) != 0 || journal_run_begin(j, "repair", f->root, "s", &r, &err) != 0
+            || journal_record_before(j, r, a, &err) != 0
+            || journal_record_before(j, r, c, &err) != 0 || journal_run_start(j, r, &err) != 0) {
+            _exit(1);
+        }
+        write_file(a, "half written", 0600);
+        write_file(c, "created", 0660);
+        raise(SIGKILL);
+        _exit(2);
+    }
+    assert_int_equal(waitpid(pid, &wst, 0), pid);
+    assert_true(WIFSIGNALED(wst));
+
+    j = open_j(f);
+    MUST(journal_interrupted(j, &found, &err));
+    assert_true(found > 0);
+    run = found;
+    assert_status(j, run, "applying");
+
+    /* a run this handle is applying is not "interrupted" */
+    MUST(journal_run_begin(j, "repair", f->root, "live", &mine, &err));
+    MUST(journal_run_start(j, mine, &err));
+    MUST(journal_interrupted(j, &found, &err));
+    assert_int_equal(found, run);
+
+    MUST(journal_rollback(j, run, f->root, false, NULL, NULL, &err));
+    assert_status(j, run, "rolled-back");
+    text = read_text(a);
+    assert_string_equal(text, "before");
+    free(text);
+    assert_null(read_text(c));
+    MUST(journal_interrupted(j, &found, &err));
+    assert_int_equal(found, 0);
+
+    /* the live run, seen from another handle of the same process: our own
+     * pid, so it counts as left over (a reused pid) */
+    journal_close(&j);
+    j = open_j(f);
+    MUST(journal_interrupted(j, &found, &err));
+    assert_int_equal(found, mine);
+    journal_close(&j);
+    free(a);
+    free(c);
+}
+
+/* test_journal_live_run_not_interrupted - a run another live process is
+ * applying is neither interrupted nor rolled back */
+static void test_journal_live_run_not_interrupted(void **state)
+{
+    struct fixture *f = *state;
+    struct journal *j = NULL;
+    char *a = path_in(f, "a.pck");
+    const char *err = NULL;
+    int64_t found = -1;
+    int go[2];
+    int done[2];
+    char ch = 0;
+    pid_t pid;
+
+    write_file(a, "before", 0640);
+    assert_int_equal(pipe(go), 0);
+    assert_int_equal(pipe(done), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int64_t r = 0;
+        close(go[0]);
+        close(done[1]);
+        if (journal_open(f->db, &j, &err) != 0 || journal_run_begin(j, "repair", f->root, "s", &r, &err) != 0
+            || journal_record_before(j, r, a, &err) != 0 || journal_run_start(j, r, &err) != 0) {
+            _exit(1);
+        }
+        journal_close(&j);
+        ch = 'x';
+        if (write(go[1], &ch, 1) != 1 || read(done[0], &ch, 1) < 0) {
+            _exit(1);
+        }
+        _exit(0);
+    }
+    close(go[1]);
+    close(done[0]);
+    assert_int_equal(read(go[0], &ch, 1), 1);
+    j = open_j(f);
+    MUST(journal_interrupted(j, &found, &err));
+    assert_int_equal(found, 0);
+    assert_int_equal(journal_rollback(j, 1, f->root, true, NULL, NULL, &err), -1);
+    assert_non_null(strstr(err, "still running"));
+    close(done[1]);
+    assert_int_equal(waitpid(pid, NULL, 0), pid);
+    MUST(journal_interrupted(j, &found, &err));
+    assert_int_equal(found, 1);
+    close(go[0]);
+    journal_close(&j);
+    free(a);
+}
+
+/* test_journal_planned_abandoned - a run that never started changed nothing */
+static void test_journal_planned_abandoned(void **state)
+{
+    struct fixture *f = *state;
+    struct journal *j = open_j(f);
+    char *a = path_in(f, "a.pck");
+    char *text = NULL;
+    const char *err = NULL;
+    int64_t run = 0;
+
+    write_file(a, "before", 0640);
+    MUST(journal_run_begin(j, "repair", f->root, "s", &run, &err));
+    MUST(journal_record_before(j, run, a, &err));
+    write_file(a, "someone else's later change", 0640);
+    MUST(journal_rollback(j, run, f->root, false, NULL, NULL, &err));
+    assert_status(j, run, "abandoned");
+    text = read_text(a);
+    assert_string_equal(text, "someone else's later change");
+    free(text);
+    assert_int_equal(journal_rollback(j, run, f->root, false, NULL, NULL, &err), -1);
+    assert_non_null(strstr(err, "abandoned"));
+    journal_close(&j);
+    free(a);
+}
+
+/* test_journal_state_errors - steps out of order, bad arguments */
+static void test_journal_state_errors(void **state)
+{
+    struct fixture *f = *state;
+    struct journal *j = open_j(f);
+    char *a = path_in(f, "a.pck");
+    char *lnk = path_in(f, "link.pck");
+    char *other = xasprintf("%s/elsewhere", f->dir);
+    const char *err = NULL;
+    int64_t run = 0;
+    int64_t run2 = 0;
+
+    write_file(a, "before", 0640);
+    assert_int_equal(symlink(a, lnk), 0);
+    MUST(journal_run_begin(j, "repair", f->root, "s", &run, &err));
+    assert_int_equal(journal_record_before(j, run, "relative/path", &err), -1);
+    assert_non_null(strstr(err, "not absolute"));
+    assert_int_equal(journal_record_before(j, run, lnk, &err), -1);
+    assert_non_null(strstr(err, "symbolic link"));
+    assert_int_equal(journal_record_before(j, run + 100, a, &err), -1);
+    assert_non_null(strstr(err, "no run"));
+    assert_int_equal(journal_record_after(j, run, &err), -1);
+    assert_non_null(strstr(err, "not 'applying'"));
+    assert_int_equal(journal_run_finish(j, run, "done", &err), -1);
+    assert_non_null(strstr(err, "'planned', not 'applying'"));
+    MUST(journal_record_before(j, run, a, &err));
+    MUST(journal_run_start(j, run, &err));
+    assert_int_equal(journal_run_start(j, run, &err), -1);
+    assert_int_equal(journal_record_before(j, run, lnk, &err), -1);
+    assert_non_null(strstr(err, "before it starts"));
+    assert_int_equal(journal_run_finish(j, run, "great", &err), -1);
+    MUST(journal_record_after(j, run, &err));
+    MUST(journal_run_finish(j, run, "failed", &err));
+    assert_status(j, run, "failed");
+
+    /* rollback only in the run's own var prefix */
+    assert_int_equal(mkdir(other, 0755), 0);
+    assert_int_equal(journal_rollback(j, run, other, true, NULL, NULL, &err), -1);
+    assert_non_null(strstr(err, "was made in"));
+
+    /* a done run without after-images is refused unless forced */
+    MUST(journal_run_begin(j, "repair", f->root, "s", &run2, &err));
+    MUST(journal_record_before(j, run2, a, &err));
+    MUST(journal_run_start(j, run2, &err));
+    MUST(journal_run_finish(j, run2, "done", &err));
+    assert_int_equal(journal_rollback(j, run2, f->root, false, NULL, NULL, &err), -1);
+    assert_non_null(strstr(err, "no after-image"));
+    MUST(journal_rollback(j, run2, f->root, true, NULL, NULL, &err));
+    assert_status(j, run2, "rolled-back");
+
+    journal_close(&j);
+    free(a);
+    free(lnk);
+    free(other);
+}
+
+/* test_journal_big_file - a file of a few MB round-trips */
+static void test_journal_big_file(void **state)
+{
+    struct fixture *f = *state;
+    struct journal *j = open_j(f);
+    char *a = path_in(f, "config.pck");
+    size_t size = 3u << 20;
+    char *big = xmalloc(size);
+    char *data = NULL;
+    size_t len = 0;
+    const char *err = NULL;
+    int64_t run = 0;
+    size_t i;
+    int fd;
+
+    for (i = 0; i < size; i++) {
+        big[i] = (char)(i * 7 + (i >> 11));
+    }
+    fd = open(a, O_WRONLY | O_CREAT | O_TRUNC, 0660);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, big, size), (ssize_t)size);
+    close(fd);
+    MUST(journal_run_begin(j, "repair", f->root, "s", &run, &err));
+    MUST(journal_record_before(j, run, a, &err));
+    MUST(journal_run_start(j, run, &err));
+    write_file(a, "small now", 0660);
+    MUST(journal_record_after(j, run, &err));
+    MUST(journal_run_finish(j, run, "done", &err));
+    reopen(f, &j);
+    MUST(journal_rollback(j, run, f->root, false, NULL, NULL, &err));
+    MUST(atomic_read_file(a, size + 1, &data, &len, &err));
+    assert_int_equal(len, size);
+    assert_memory_equal(data, big, size);
+    free(data);
+    free(big);
+    free(a);
+    journal_close(&j);
+}
+
+/* main - run the journal tests */
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_journal_fresh_schema, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_newer_version_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_corrupt_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_rollback_exact, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_rollback_refuses_changed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_rollback_half_done, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_killed_rollback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_interrupted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_live_run_not_interrupted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_planned_abandoned, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_state_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_big_file, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
