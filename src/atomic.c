@@ -111,16 +111,22 @@ static int write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
+/* atomic_temp_name - <path>.tmp.<host>.<pid>, the temp file of this process */
+char *atomic_temp_name(const char *path)
+{
+    char host[256];
+
+    host_name(host, sizeof(host));
+    return xasprintf("%s.tmp.%s.%ld", path, host, (long)getpid());
+}
+
 /* make_temp - create <path>.tmp.<host>.<pid> exclusively; a leftover of
  * an earlier process with the same pid on this host is removed once */
 static int make_temp(const char *path, char **tmp_r, int *fd_r, const char **error_r)
 {
-    char host[256];
-    char *tmp = NULL;
+    char *tmp = atomic_temp_name(path);
     int fd = -1;
 
-    host_name(host, sizeof(host));
-    tmp = xasprintf("%s.tmp.%s.%ld", path, host, (long)getpid());
     for (int attempt = 0; attempt < 2; attempt++) {
         fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd >= 0 || errno != EEXIST || attempt > 0) {

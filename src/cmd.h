@@ -39,13 +39,19 @@ struct cmd_opts {
     bool verbose;
     bool dry_run;
     unsigned jobs;        /* -j: worker processes, 0 = one per CPU */
+    const char *journal;  /* --journal FILE (default VAR/data/mmfix-journal.sqlite) */
+    int lock_timeout_ms;  /* --lock-timeout SECONDS */
+    bool force;
     int argc;             /* positional arguments */
     char **argv;
 };
 
+struct journal;
+
 struct cmd_env {
     struct install *install;
     struct site_settings *site;
+    struct journal *journal;   /* opened by cmd_open_journal */
 };
 
 /* cmd_parse - common option parsing; returns -1 (usage printed) on error,
@@ -55,6 +61,8 @@ int cmd_parse(const char *command, const char *usage, int argc, char **argv,
 /* cmd_open - open the installation and its site settings */
 int cmd_open(const struct cmd_opts *opts, struct cmd_env *env);
 void cmd_close(struct cmd_env *env);
+/* cmd_open_journal - open (create) the journal of the installation */
+int cmd_open_journal(const struct cmd_opts *opts, struct cmd_env *env);
 /* cmd_list_names - the lists named on the command line, else every list of
  * the installation (message printed on failure) */
 int cmd_list_names(const struct cmd_opts *opts, const struct cmd_env *env, char ***names_r,
@@ -70,5 +78,8 @@ int cmd_scan(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
+int cmd_repair(int argc, char **argv);
+int cmd_history(int argc, char **argv);
+int cmd_rollback(int argc, char **argv);
 
 #endif

@@ -7,9 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd.h"
+#include "mmfix/apply.h"
 #include "mmfix/install.h"
+#include "mmfix/journal.h"
 #include "mmfix/loaderr.h"
 #include "mmfix/site.h"
 #include "mmfix/xalloc.h"
@@ -21,6 +24,9 @@ enum {
     OPT_ATTR,
     OPT_FROM,
     OPT_TO,
+    OPT_JOURNAL,
+    OPT_LOCK_TIMEOUT,
+    OPT_FORCE,
 };
 
 static const struct option long_opts[] = {
@@ -33,6 +39,9 @@ static const struct option long_opts[] = {
     { "to", required_argument, NULL, OPT_TO },
     { "dry-run", no_argument, NULL, 'n' },
     { "jobs", required_argument, NULL, 'j' },
+    { "journal", required_argument, NULL, OPT_JOURNAL },
+    { "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
+    { "force", no_argument, NULL, OPT_FORCE },
     { "quiet", no_argument, NULL, 'q' },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
@@ -74,6 +83,18 @@ int cmd_parse(const char *command, const char *usage, int argc, char **argv,
         case OPT_FROM: opts->from = optarg; break;
         case OPT_TO: opts->to = optarg; break;
         case 'n': opts->dry_run = true; break;
+        case OPT_JOURNAL: opts->journal = optarg; break;
+        case OPT_FORCE: opts->force = true; break;
+        case OPT_LOCK_TIMEOUT: {
+            char *end = NULL;
+            double t = strtod(optarg, &end);
+            if (*end != '\0' || t < 0 || t > 86400) {
+                cmd_error(NULL, "%s: --lock-timeout wants seconds (0 to 86400)", command);
+                return -1;
+            }
+            opts->lock_timeout_ms = (int)(t * 1000);
+            break;
+        }
         case 'j': {
             char *end = NULL;
             long j = strtol(optarg, &end, 10);
@@ -101,7 +122,9 @@ int cmd_parse(const char *command, const char *usage, int argc, char **argv,
     return 0;
 }
 
-/* cmd_open - installation + site settings */
+static int cmd_recover(const struct cmd_opts *opts, struct cmd_env *env);
+
+/* cmd_open - installation + site settings; rolls back an interrupted run */
 int cmd_open(const struct cmd_opts *opts, struct cmd_env *env)
 {
     const char *err = NULL;
@@ -127,8 +150,68 @@ int cmd_open(const struct cmd_opts *opts, struct cmd_env *env)
             cmd_error(NULL, "site: %s", env->site->warnings[i]);
         }
     }
+    return cmd_recover(opts, env);
+}
+
+/* journal_path - where the journal is */
+static char *journal_path(const struct cmd_opts *opts, const struct cmd_env *env)
+{
+    if (opts->journal != NULL) {
+        return xstrdup(opts->journal);
+    }
+    return xasprintf("%s/mmfix-journal.sqlite", env->install->data_dir);
+}
+
+/* cmd_open_journal - open or create the journal */
+int cmd_open_journal(const struct cmd_opts *opts, struct cmd_env *env)
+{
+    char *path = NULL;
+    const char *err = NULL;
+    int rc = EXIT_OK;
+
+    if (env->journal != NULL) {
+        return EXIT_OK;
+    }
+    path = journal_path(opts, env);
+    if (journal_open(path, &env->journal, &err) != 0) {
+        cmd_error(NULL, "journal %s: %s", path, err);
+        rc = EXIT_CANTCREAT;
+    }
+    free(path);
+    return rc;
+}
+
+/* cmd_recover - an earlier run was killed: roll it back before anything else */
+static int cmd_recover(const struct cmd_opts *opts, struct cmd_env *env)
+{
+    char *path = journal_path(opts, env);
+    struct stat st;
+    int64_t run = 0;
+    const char *err = NULL;
+    int rc = EXIT_OK;
+
+    if (stat(path, &st) != 0) {
+        free(path);
+        return EXIT_OK;  /* no journal: nothing was ever changed by mmfix */
+    }
+    free(path);
+    rc = cmd_open_journal(opts, env);
+    if (rc != EXIT_OK) {
+        cmd_close(env);
+        return rc;
+    }
+    if (apply_recover(env->install, env->journal, &run, &err) != 0) {
+        cmd_error(NULL, "an interrupted run could not be rolled back: %s", err);
+        cmd_close(env);
+        return EXIT_IOERR;
+    }
+    if (run != 0) {
+        cmd_error(NULL, "run %lld was interrupted; its changes were rolled back "
+                  "(mmfix history)", (long long)run);
+    }
     return EXIT_OK;
 }
+
 
 /* cmd_list_names - positional list names or all lists */
 int cmd_list_names(const struct cmd_opts *opts, const struct cmd_env *env, char ***names_r,
@@ -155,6 +238,7 @@ int cmd_list_names(const struct cmd_opts *opts, const struct cmd_env *env, char 
 /* cmd_close - free the environment */
 void cmd_close(struct cmd_env *env)
 {
+    journal_close(&env->journal);
     site_free(&env->site);
     install_free(&env->install);
 }

@@ -57,4 +57,9 @@ int atomic_unlink(const char *root, const char *path, const char **error_r);
  * The data is NUL-terminated after *len_r bytes. */
 int atomic_read_file(const char *path, size_t max, char **data_r, size_t *len_r, const char **error_r);
 
+/* atomic_temp_name - the temp file this process writes before replacing
+ * path: <path>.tmp.<hostname>.<pid> (malloc'd). A journal records it as
+ * absent so that a rollback removes what a killed save left behind. */
+char *atomic_temp_name(const char *path);
+
 #endif
