@@ -34,44 +34,14 @@
 
 #include "mmfix/atomic.h"
 #include "mmfix/errstr.h"
+#include "mmfix/sysname.h"
 #include "mmfix/strbuf.h"
 #include "mmfix/xalloc.h"
-
-/* host_name - gethostname() with '/' replaced, "localhost" if unknown */
-static void host_name(char *buf, size_t size)
-{
-    if (gethostname(buf, size) != 0) {
-        snprintf(buf, size, "localhost");
-    }
-    buf[size - 1] = '\0';
-    for (char *p = buf; *p != '\0'; p++) {
-        if (*p == '/') {
-            *p = '_';
-        }
-    }
-}
-
-/* dir_of - the directory part of path (malloc'd; "." when there is none) */
-static char *dir_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-
-    if (slash == NULL) {
-        return xstrdup(".");
-    }
-    while (slash > path && slash[-1] == '/') {
-        slash--;
-    }
-    if (slash == path) {
-        return xstrdup("/");
-    }
-    return xstrndup(path, (size_t)(slash - path));
-}
 
 /* fsync_dir - fsync the directory holding path */
 static int fsync_dir(const char *path, const char **error_r)
 {
-    char *dir = dir_of(path);
+    char *dir = sysname_dir(path);
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     int ret = -1;
 
@@ -116,7 +86,7 @@ char *atomic_temp_name(const char *path)
 {
     char host[256];
 
-    host_name(host, sizeof(host));
+    sysname_host(host, sizeof(host));
     return xasprintf("%s.tmp.%s.%ld", path, host, (long)getpid());
 }
 
@@ -307,7 +277,7 @@ int atomic_check_inside(const char *root, const char *path, const char **error_r
         }
         rel = next;
     }
-    parent = dir_of(path);
+    parent = sysname_dir(path);
     rparent = realpath(parent, NULL);
     if (rparent == NULL) {
         *error_r = errstr("%s: %s", parent, strerror(errno));
@@ -394,7 +364,7 @@ int atomic_save(const char *root, const char *path, const void *data, size_t len
     if (atomic_check_inside(root, path, error_r) != 0) {
         goto out;
     }
-    dir = dir_of(path);
+    dir = sysname_dir(path);
     if (stat(dir, &dst) != 0) {
         *error_r = errstr("%s: %s", dir, strerror(errno));
         goto out;
@@ -485,8 +455,8 @@ int atomic_rename(const char *root, const char *from, const char *to, bool overw
             goto out;
         }
     }
-    dfrom = dir_of(from);
-    dto = dir_of(to);
+    dfrom = sysname_dir(from);
+    dto = sysname_dir(to);
     if (fsync_dir(to, error_r) != 0 ||
         (strcmp(dfrom, dto) != 0 && fsync_dir(from, error_r) != 0)) {
         goto out;

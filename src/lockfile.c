@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "mmfix/errstr.h"
+#include "mmfix/sysname.h"
 #include "mmfix/lockfile.h"
 #include "mmfix/xalloc.h"
 
@@ -45,37 +46,6 @@ struct lockfile {
 /* the per-process counter of Mailman 2.1's claimant names */
 static unsigned lock_counter;
 static unsigned long long lock_rand_state;
-
-/* host_name - gethostname() with '/' replaced, "localhost" if unknown */
-static void host_name(char *buf, size_t size)
-{
-    if (gethostname(buf, size) != 0) {
-        snprintf(buf, size, "localhost");
-    }
-    buf[size - 1] = '\0';
-    for (char *p = buf; *p != '\0'; p++) {
-        if (*p == '/') {
-            *p = '_';
-        }
-    }
-}
-
-/* dir_of - the directory part of path (malloc'd; "." when there is none) */
-static char *dir_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-
-    if (slash == NULL) {
-        return xstrdup(".");
-    }
-    while (slash > path && slash[-1] == '/') {
-        slash--;
-    }
-    if (slash == path) {
-        return xstrdup("/");
-    }
-    return xstrndup(path, (size_t)(slash - path));
-}
 
 /* base_of - the last component of path */
 static const char *base_of(const char *path)
@@ -150,7 +120,7 @@ static bool claimant_dead(const char *lock_path, const char *claimant)
     if (claimant[0] == '\0' || strncmp(cbase, lbase, ln) != 0 || cbase[ln] != '.') {
         return false;
     }
-    host_name(host, sizeof(host));
+    sysname_host(host, sizeof(host));
     hn = strlen(host);
     p = cbase + ln + 1;
     if (strncmp(p, host, hn) != 0 || p[hn] != '.') {
@@ -198,8 +168,8 @@ static bool claimant_removable(const char *lock_path, const char *claimant)
         cbase[ln + 1] == '\0') {
         return false;
     }
-    ldir = dir_of(lock_path);
-    cdir = dir_of(claimant);
+    ldir = sysname_dir(lock_path);
+    cdir = sysname_dir(claimant);
     rl = realpath(ldir, NULL);
     rc = realpath(cdir, NULL);
     ok = rl != NULL && rc != NULL && strcmp(rl, rc) == 0 && lstat(claimant, &st) == 0 &&
@@ -347,7 +317,7 @@ int lockfile_acquire(const char *lock_path, unsigned lifetime_s, int timeout_ms,
         lk->lock_path = xasprintf("%s/%s", cwd, lock_path);
     }
     lk->lifetime = lifetime_s == 0 ? LOCKFILE_DEFAULT_LIFETIME : lifetime_s;
-    host_name(host, sizeof(host));
+    sysname_host(host, sizeof(host));
     lk->tmp_path = xasprintf("%s.%s.%ld.%u", lk->lock_path, host, (long)getpid(),
                              lock_counter++);
     if (write_claim(lk, error_r) != 0) {

@@ -103,50 +103,6 @@ struct tjson_wstate {
     unsigned depth;
 };
 
-static bool utf8_valid(const unsigned char *p, size_t n)
-{
-    size_t i = 0;
-
-    while (i < n) {
-        unsigned c = p[i];
-        size_t len;
-        size_t k;
-        unsigned long cp;
-
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf) {
-            len = 2;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            len = 3;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (i + len > n) {
-            return false;
-        }
-        for (k = 1; k < len; k++) {
-            if ((p[i + k] & 0xc0) != 0x80) {
-                return false;
-            }
-            cp = cp << 6 | (p[i + k] & 0x3f);
-        }
-        if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
-            || (len == 4 && (cp < 0x10000 || cp > 0x10ffff))) {
-            return false;
-        }
-        i += len;
-    }
-    return true;
-}
-
 /* the Python expression of the current position, for reports */
 static void tjson_path_text(const struct tjson_wstate *st, struct strbuf *out)
 {
@@ -324,7 +280,7 @@ static void tjson_emit(struct jsonw *w, struct tjson_wstate *st, const struct va
         tjson_write_bytes(w, st, v);
         break;
     case VALUE_TEXT:
-        if (utf8_valid(v->u.str.data, v->u.str.len)) {
+        if (charset_utf8_valid(v->u.str.data, v->u.str.len, NULL)) {
             tagged_scalar(w, "$unicode", (const char *)v->u.str.data, v->u.str.len);
         } else {
             strbuf_reset(&st->scratch);
