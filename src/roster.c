@@ -154,24 +154,25 @@ static void fix_key_case(struct value_arena *arena, struct value *config, const 
                "members listed twice in different case: the lower-case entry kept");
 }
 
-static void fix_both(struct value_arena *arena, struct value *config, const char *list,
-                     struct problem_list *notes)
-{
-    struct value *members = get_dict(arena, config, "members");
-    struct value *digest = get_dict(arena, config, "digest_members");
-    struct tally t = { 0, STRBUF_INIT };
-    size_t i;
+/* what the filters below need to decide, and the tally of what they drop */
+struct filter {
+    struct value_arena *arena;
+    struct value *members;
+    struct value *digest;
+    struct value *bounce;
+    struct tally t;
+};
 
-    for (i = 0; members != NULL && digest != NULL && i < digest->u.dict.len; i++) {
-        const struct value *k = digest->u.dict.items[i].key;
-        if (value_dict_get(arena, members, k) != NULL) {
-            tally_add(&t, k);
-            value_dict_del(arena, digest, k);
-            i--;
-        }
+static bool drop_regular(const struct value *k, const struct value *v, void *ctx)
+{
+    struct filter *f = ctx;
+
+    (void)v;
+    if (value_dict_get(f->arena, f->members, k) != NULL) {
+        tally_add(&f->t, k);
+        return true;
     }
-    tally_note(&t, notes, "fixed-roster-both", list,
-               "addresses in both rosters kept as regular members only");
+    return false;
 }
 
 static bool is_member(struct value_arena *arena, struct value *members, struct value *digest,
@@ -181,29 +182,60 @@ static bool is_member(struct value_arena *arena, struct value *members, struct v
         || (digest != NULL && value_dict_get(arena, digest, k) != NULL);
 }
 
+static bool drop_non_member(const struct value *k, const struct value *v, void *ctx)
+{
+    struct filter *f = ctx;
+
+    (void)v;
+    if (!is_member(f->arena, f->members, f->digest, k)) {
+        tally_add(&f->t, k);
+        return true;
+    }
+    return false;
+}
+
+static bool drop_bybounce(const struct value *k, const struct value *s, void *ctx)
+{
+    struct filter *f = ctx;
+
+    if (s->type == VALUE_TUPLE && s->u.seq.len >= 1 && s->u.seq.items[0]->type == VALUE_INT
+        && s->u.seq.items[0]->u.i == 4
+        && (f->bounce == NULL || value_dict_get(f->arena, f->bounce, k) == NULL)) {
+        tally_add(&f->t, k);
+        return true;
+    }
+    return false;
+}
+
+static void fix_both(struct value_arena *arena, struct value *config, const char *list,
+                     struct problem_list *notes)
+{
+    struct filter f = { arena, get_dict(arena, config, "members"),
+                        get_dict(arena, config, "digest_members"), NULL, { 0, STRBUF_INIT } };
+
+    if (f.members != NULL && f.digest != NULL) {
+        value_dict_remove_if(arena, f.digest, drop_regular, &f);
+    }
+    tally_note(&f.t, notes, "fixed-roster-both", list,
+               "addresses in both rosters kept as regular members only");
+}
+
 static void fix_orphans(struct value_arena *arena, struct value *config, const char *list,
                         struct problem_list *notes)
 {
-    struct value *members = get_dict(arena, config, "members");
-    struct value *digest = get_dict(arena, config, "digest_members");
+    struct filter f = { arena, get_dict(arena, config, "members"),
+                        get_dict(arena, config, "digest_members"), NULL, { 0, STRBUF_INIT } };
     int d;
-    size_t i;
 
     for (d = 0; member_dicts[d] != NULL; d++) {
         struct value *md = get_dict(arena, config, member_dicts[d]);
-        struct tally t = { 0, STRBUF_INIT };
         char what[128];
 
-        for (i = 0; md != NULL && i < md->u.dict.len; i++) {
-            const struct value *k = md->u.dict.items[i].key;
-            if (!is_member(arena, members, digest, k)) {
-                tally_add(&t, k);
-                value_dict_del(arena, md, k);
-                i--;
-            }
+        if (md != NULL) {
+            value_dict_remove_if(arena, md, drop_non_member, &f);
         }
         snprintf(what, sizeof(what), "%s entries of non-members removed", member_dicts[d]);
-        tally_note(&t, notes, "fixed-roster-orphans", list, what);
+        tally_note(&f.t, notes, "fixed-roster-orphans", list, what);
     }
 }
 
@@ -211,22 +243,13 @@ static void fix_bybounce(struct value_arena *arena, struct value *config, const 
                          struct problem_list *notes)
 {
     struct value *status = get_dict(arena, config, "delivery_status");
-    struct value *bounce = get_dict(arena, config, "bounce_info");
-    struct tally t = { 0, STRBUF_INIT };
-    size_t i;
+    struct filter f = { arena, NULL, NULL, get_dict(arena, config, "bounce_info"),
+                        { 0, STRBUF_INIT } };
 
-    for (i = 0; status != NULL && i < status->u.dict.len; i++) {
-        const struct value *k = status->u.dict.items[i].key;
-        const struct value *s = status->u.dict.items[i].val;
-        if (s->type == VALUE_TUPLE && s->u.seq.len >= 1 && s->u.seq.items[0]->type == VALUE_INT
-            && s->u.seq.items[0]->u.i == 4
-            && (bounce == NULL || value_dict_get(arena, bounce, k) == NULL)) {
-            tally_add(&t, k);
-            value_dict_del(arena, status, k);
-            i--;
-        }
+    if (status != NULL) {
+        value_dict_remove_if(arena, status, drop_bybounce, &f);
     }
-    tally_note(&t, notes, "fixed-roster-bybounce-no-info", list,
+    tally_note(&f.t, notes, "fixed-roster-bybounce-no-info", list,
                "members disabled by bounces without bounce info re-enabled "
                "(as Mailman's bin/update does)");
 }

@@ -643,6 +643,36 @@ bool value_dict_del(struct value_arena *arena, struct value *d, const struct val
     return true;
 }
 
+/* value_dict_remove_if - filter a dict in one pass */
+size_t value_dict_remove_if(struct value_arena *arena, struct value *d,
+                            bool (*drop)(const struct value *key, const struct value *val,
+                                         void *ctx),
+                            void *ctx)
+{
+    size_t i;
+    size_t kept = 0;
+    size_t n = d->u.dict.len;
+
+    for (i = 0; i < n; i++) {
+        struct value_pair p = d->u.dict.items[i];
+        if (drop(p.key, p.val, ctx)) {
+            if (p.key->refs > 0) {
+                p.key->refs--;
+            }
+            if (p.val->refs > 0) {
+                p.val->refs--;
+            }
+            continue;
+        }
+        d->u.dict.items[kept++] = p;
+    }
+    d->u.dict.len = kept;
+    if (kept != n && d->u.dict.index != NULL) {
+        dict_index_build(arena, d, kept);
+    }
+    return n - kept;
+}
+
 /* value_dict_set_at - replace an item in place */
 void value_dict_set_at(struct value_arena *arena, struct value *d, size_t i,
                        struct value *key, struct value *val)

@@ -124,6 +124,12 @@ struct value *value_dict_get_str(struct value_arena *arena, struct value *dict,
                                  const char *name);
 /* value_dict_del - remove key (order of the rest kept); true if it was there */
 bool value_dict_del(struct value_arena *arena, struct value *dict, const struct value *key);
+/* value_dict_remove_if - remove every item for which drop(key, val, ctx)
+ * is true, in one pass (order of the rest kept); returns how many */
+size_t value_dict_remove_if(struct value_arena *arena, struct value *dict,
+                            bool (*drop)(const struct value *key, const struct value *val,
+                                         void *ctx),
+                            void *ctx);
 /* value_dict_set_at - replace the key and value of item i (refs maintained) */
 void value_dict_set_at(struct value_arena *arena, struct value *dict, size_t i,
                        struct value *key, struct value *val);
