@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "mmfix/apply.h"
 #include "mmfix/atomic.h"
@@ -21,6 +23,7 @@
 #include "mmfix/lockfile.h"
 #include "mmfix/pickle.h"
 #include "mmfix/strbuf.h"
+#include "mmfix/sysname.h"
 #include "mmfix/xalloc.h"
 
 #define APPLY_MAX_FILE ((size_t)1024 * 1024 * 1024)
@@ -194,8 +197,42 @@ out:
     return st;
 }
 
+/* dead_claimant_file - name is <list>.lock.<this host>.<pid>.<n> of a pid
+ * that no longer runs: the claimant file of a process killed while it was
+ * taking a lock, never linked as the lock */
+static bool dead_claimant_file(const char *dir, const char *name)
+{
+    const char *p = strstr(name, ".lock.");
+    char host[256];
+    size_t hl;
+    char *end = NULL;
+    long pid;
+    char *path = NULL;
+    struct stat st;
+    bool dead = false;
+
+    if (p == NULL) {
+        return false;
+    }
+    p += 6;
+    sysname_host(host, sizeof(host));
+    hl = strlen(host);
+    if (strncmp(p, host, hl) != 0 || p[hl] != '.') {
+        return false;
+    }
+    pid = strtol(p + hl + 1, &end, 10);
+    if (pid <= 0 || *end != '.' || (kill((pid_t)pid, 0) == 0 || errno != ESRCH)) {
+        return false;
+    }
+    path = xasprintf("%s/%s", dir, name);
+    dead = lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1;
+    free(path);
+    return dead;
+}
+
 /* clear_dead_locks - break the locks a killed mmfix left (lockfile breaks
- * a lock whose claimant is this host and a dead pid) */
+ * a lock whose claimant is this host and a dead pid), and remove claimant
+ * files of dead processes that never became a lock */
 static void clear_dead_locks(const struct install *install)
 {
     DIR *d = opendir(install->locks_dir);
@@ -210,6 +247,12 @@ static void clear_dead_locks(const struct install *install)
         const char *err = NULL;
         char *path = NULL;
 
+        if (dead_claimant_file(install->locks_dir, de->d_name)) {
+            path = xasprintf("%s/%s", install->locks_dir, de->d_name);
+            unlink(path);
+            free(path);
+            continue;
+        }
         if (n < 6 || strcmp(de->d_name + n - 5, ".lock") != 0) {
             continue;
         }
@@ -224,6 +267,92 @@ static void clear_dead_locks(const struct install *install)
         free(path);
     }
     closedir(d);
+}
+
+struct run_lists {
+    const struct install *install;
+    char **names;
+    size_t n;
+    size_t cap;
+};
+
+/* collect_list - the list a journaled path belongs to (lists/<name>/...) */
+static void collect_list(void *ctx, const char *path, const char *action)
+{
+    struct run_lists *rl = ctx;
+    size_t dl = strlen(rl->install->lists_dir);
+    const char *name = NULL;
+    const char *slash = NULL;
+    size_t i;
+
+    (void)action;
+    if (strncmp(path, rl->install->lists_dir, dl) != 0 || path[dl] != '/') {
+        return;
+    }
+    name = path + dl + 1;
+    slash = strchr(name, '/');
+    if (slash == NULL) {
+        return;
+    }
+    for (i = 0; i < rl->n; i++) {
+        if (strlen(rl->names[i]) == (size_t)(slash - name)
+            && strncmp(rl->names[i], name, (size_t)(slash - name)) == 0) {
+            return;
+        }
+    }
+    if (rl->n == rl->cap) {
+        rl->cap = rl->cap ? rl->cap * 2 : 8;
+        rl->names = xreallocarray(rl->names, rl->cap, sizeof(char *));
+    }
+    rl->names[rl->n++] = xstrndup(name, (size_t)(slash - name));
+}
+
+/* apply_rollback - rollback under the lists' locks */
+enum apply_status apply_rollback(const struct install *install, struct journal *j,
+                                 int64_t run, bool force, int lock_timeout_ms,
+                                 void (*report)(void *ctx, const char *path,
+                                                const char *action),
+                                 void *ctx, const char **error_r)
+{
+    struct run_lists rl = { install, NULL, 0, 0 };
+    struct lockfile **locks = NULL;
+    enum apply_status st = APPLY_FAILED;
+    size_t i;
+
+    /* which lists: the paths the run recorded (force: only the names) */
+    if (journal_rollback_check(j, run, install->var_prefix, true, collect_list, &rl,
+                               error_r) != 0) {
+        goto out;
+    }
+    locks = xcalloc(rl.n + 1, sizeof(*locks));
+    for (i = 0; i < rl.n; i++) {
+        char *lock = xasprintf("%s/%s.lock", install->locks_dir, rl.names[i]);
+        bool busy = false;
+        int rc = lockfile_acquire(lock, LOCKFILE_DEFAULT_LIFETIME, lock_timeout_ms, &locks[i],
+                                  &busy, error_r);
+        free(lock);
+        if (rc != 0) {
+            if (busy) {
+                *error_r = errstr("%s: locked by a running Mailman process (%s); nothing "
+                                  "was restored", rl.names[i], *error_r);
+                st = APPLY_BUSY;
+            }
+            goto out;
+        }
+    }
+    if (journal_rollback(j, run, install->var_prefix, force, report, ctx, error_r) == 0) {
+        st = APPLY_OK;
+    }
+out:
+    if (locks != NULL) {
+        release_all(locks, rl.n);
+    }
+    free(locks);
+    for (i = 0; i < rl.n; i++) {
+        free(rl.names[i]);
+    }
+    free(rl.names);
+    return st;
 }
 
 /* apply_recover - finish off an interrupted run by rolling it back */
@@ -241,7 +370,8 @@ int apply_recover(const struct install *install, struct journal *j, int64_t *run
     if (run == 0) {
         return 0;
     }
-    if (journal_rollback(j, run, install->var_prefix, true, NULL, NULL, error_r) != 0) {
+    /* under the lists' locks: Mailman may be running again by now */
+    if (apply_rollback(install, j, run, true, 10 * 1000, NULL, NULL, error_r) != APPLY_OK) {
         return -1;
     }
     *run_r = run;

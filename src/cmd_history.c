@@ -6,13 +6,14 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "mmfix/apply.h"
 #include "mmfix/install.h"
 #include "mmfix/journal.h"
 #include "mmfix/jsonw.h"
 
 static const char history_usage[] = "[-d VAR_PREFIX] [--journal FILE] [--json]";
 static const char rollback_usage[] =
-    "[-n|--dry-run] [-d VAR_PREFIX] [--journal FILE] [--force] [RUN]";
+    "[-n|--dry-run] [-d VAR_PREFIX] [--journal FILE] [--force] [--lock-timeout S] [RUN]";
 
 /* cmd_history - list journaled runs */
 int cmd_history(int argc, char **argv)
@@ -162,13 +163,14 @@ int cmd_rollback(int argc, char **argv)
         rc = journal_rollback_check(env.journal, run, env.install->var_prefix, opts.force,
                                     rollback_report, &ctx, &err);
     } else {
-        rc = journal_rollback(env.journal, run, env.install->var_prefix, opts.force,
-                              rollback_report, &ctx, &err);
+        enum apply_status st = apply_rollback(env.install, env.journal, run, opts.force,
+                                              opts.lock_timeout_ms, rollback_report, &ctx, &err);
+        rc = st == APPLY_OK ? 0 : st == APPLY_BUSY ? EXIT_TEMPFAIL : EXIT_DATAERR;
     }
     if (rc != 0) {
         cmd_write(&out);
         cmd_error(NULL, "rollback of run %lld: %s", (long long)run, err);
-        rc = EXIT_DATAERR;
+        rc = rc == EXIT_TEMPFAIL ? EXIT_TEMPFAIL : EXIT_DATAERR;
         goto out;
     }
     rc = cmd_write(&out);

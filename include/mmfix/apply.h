@@ -37,6 +37,15 @@ enum apply_status apply_plan(const struct plan *p, const struct install *install
                              struct journal *journal, const struct apply_opts *opts,
                              int64_t *run_r, const char **error_r);
 
+/* apply_rollback - roll back a journaled run under the locks of every list
+ * it touched (a list held by a live process: APPLY_BUSY, nothing
+ * restored). report (may be NULL) is called per file. */
+enum apply_status apply_rollback(const struct install *install, struct journal *journal,
+                                 int64_t run, bool force, int lock_timeout_ms,
+                                 void (*report)(void *ctx, const char *path,
+                                                const char *action),
+                                 void *ctx, const char **error_r);
+
 /* apply_recover - roll back a run left unfinished by a killed mmfix (and
  * clear the locks its dead process left); *run_r gets its id or 0 */
 int apply_recover(const struct install *install, struct journal *journal, int64_t *run_r,

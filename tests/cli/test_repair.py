@@ -164,6 +164,21 @@ with tempfile.TemporaryDirectory() as tmp:
     check(digest(var) == start, "the locked list was not touched")
     rc, out, err = run("repair", "--lock-timeout", "5", "-d", var, "roster-mess")
     check(rc == 0, "once Mailman lets go, repair goes ahead (%d %s)" % (rc, err))
+    # rollback writes too: it waits for Mailman's lock the same way
+    after_repair = digest(os.path.join(var, "lists"))
+    holder = subprocess.Popen([sys.executable, os.path.join(TOOLS, "mm_lockfile.py"), "hold",
+                               "--seconds", "30", os.path.join(var, "locks", "roster-mess.lock")],
+                              stdout=subprocess.PIPE, stdin=subprocess.PIPE)
+    holder.stdout.readline()
+    rc, out, err = run("rollback", "-d", var)
+    check(rc == 75, "rollback of a locked list: exit 75 (got %d: %s)" % (rc, err))
+    check(digest(os.path.join(var, "lists")) == after_repair,
+          "nothing restored while Mailman holds the lock")
+    holder.stdin.write(b"\n")
+    holder.stdin.flush()
+    holder.wait()
+    rc, out, err = run("rollback", "-d", var)
+    check(rc == 0 and digest(var) == start, "then rollback restores the tree (%d %s)" % (rc, err))
     # an expired lock (mtime + 10 s in the past), as a dead Mailman leaves it
     var = fresh(tmp, "b2")
     lock = os.path.join(var, "locks", "roster-mess.lock")
