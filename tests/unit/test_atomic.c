@@ -10,7 +10,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+
+#include "harness.h"
 
 #include "mmfix/atomic.h"
 #include "mmfix/xalloc.h"
@@ -37,14 +38,6 @@ struct fixture {
     char *outside;                   /* a second mkdtemp */
     char host[256];
 };
-
-/* rm_one - nftw callback removing one entry */
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
 
 /* setup - root/lists/foo and an outside directory */
 static int setup(void **state)
@@ -75,8 +68,8 @@ static int teardown(void **state)
 {
     struct fixture *f = *state;
 
-    nftw(f->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-    nftw(f->outside, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    harness_rmtree(f->root);
+    harness_rmtree(f->outside);
     free(f->root);
     free(f->outside);
     free(f->dir);
@@ -85,64 +78,13 @@ static int teardown(void **state)
     return 0;
 }
 
-/* write_text - create or truncate path with text */
-static void write_text(const char *path, const char *text)
-{
-    FILE *fp = fopen(path, "w");
-
-    assert_non_null(fp);
-    fputs(text, fp);
-    assert_int_equal(fclose(fp), 0);
-}
-
-/* read_text - content of path into buf ("" and false if missing) */
-static bool read_text(const char *path, char *buf, size_t size)
-{
-    FILE *fp = fopen(path, "r");
-    size_t n = 0;
-
-    buf[0] = '\0';
-    if (fp == NULL) {
-        return false;
-    }
-    n = fread(buf, 1, size - 1, fp);
-    buf[n] = '\0';
-    fclose(fp);
-    return true;
-}
-
 /* assert_content - path holds exactly text */
 static void assert_content(const char *path, const char *text)
 {
     char buf[4096];
 
-    assert_true(read_text(path, buf, sizeof(buf)));
+    assert_true(harness_read_text(path, buf, sizeof(buf)));
     assert_string_equal(buf, text);
-}
-
-/* exists - lstat succeeds */
-static bool exists(const char *path)
-{
-    struct stat st;
-
-    return lstat(path, &st) == 0;
-}
-
-/* count_entries - entries of dir other than . and .. */
-static int count_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *de = NULL;
-    int n = 0;
-
-    assert_non_null(d);
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
-            n++;
-        }
-    }
-    closedir(d);
-    return n;
 }
 
 /* is_root - running as root (ownership tests need it) */
@@ -171,8 +113,8 @@ static void test_save_new(void **state)
     assert_int_equal(st.st_mode & 07777, 0660);
     assert_int_equal(st.st_gid, dst.st_gid);
     assert_int_equal(st.st_uid, geteuid());
-    assert_false(exists(last));
-    assert_int_equal(count_entries(f->dir), 1);
+    assert_false(harness_exists(last));
+    assert_int_equal(harness_count_entries(f->dir), 1);
 
     /* not setgid: the group is still the directory's (set explicitly) */
     if (is_root()) {
@@ -201,7 +143,7 @@ static void test_save_replace(void **state)
     struct stat st;
     struct stat lst;
 
-    write_text(f->file, "generation 1");
+    harness_write_text(f->file, "generation 1");
     assert_int_equal(chmod(f->file, 0640), 0);
     if (is_root()) {
         assert_int_equal(chown(f->file, UID_A, GID_A), 0);
@@ -222,7 +164,7 @@ static void test_save_replace(void **state)
     assert_int_equal(lstat(last, &lst), 0);
     assert_int_equal(lst.st_ino, old.st_ino);
     assert_content(last, "generation 1");
-    assert_int_equal(count_entries(f->dir), 2);
+    assert_int_equal(harness_count_entries(f->dir), 2);
 
     /* again: .last moves on to generation 2 */
     assert_int_equal(atomic_save(f->root, f->file, "generation 3", 12, true, &err), 0);
@@ -235,14 +177,14 @@ static void test_save_replace(void **state)
     assert_int_equal(atomic_save(f->root, f->file, "generation 4", 12, false, &err), 0);
     assert_content(last, "generation 2");
     assert_content(f->file, "generation 4");
-    assert_int_equal(count_entries(f->dir), 2);
+    assert_int_equal(harness_count_entries(f->dir), 2);
 
     /* the primary is gone: saving a new one keeps the only copy in .last */
     assert_int_equal(unlink(f->file), 0);
     assert_int_equal(atomic_save(f->root, f->file, "generation 5", 12, true, &err), 0);
     assert_content(last, "generation 2");
     assert_content(f->file, "generation 5");
-    assert_int_equal(count_entries(f->dir), 2);
+    assert_int_equal(harness_count_entries(f->dir), 2);
     free(last);
 }
 
@@ -255,16 +197,16 @@ static void test_save_temp_name(void **state)
     char *tmp = xasprintf("%s.tmp.%s.%ld", f->file, f->host, (long)getpid());
     char *victim = xasprintf("%s/victim", f->outside);
 
-    write_text(f->file, "old");
-    write_text(tmp, "stale");
+    harness_write_text(f->file, "old");
+    harness_write_text(tmp, "stale");
     assert_int_equal(atomic_save(f->root, f->file, "new", 3, false, &err), 0);
-    assert_false(exists(tmp));
+    assert_false(harness_exists(tmp));
     assert_content(f->file, "new");
 
-    write_text(victim, "precious");
+    harness_write_text(victim, "precious");
     assert_int_equal(symlink(victim, tmp), 0);
     assert_int_equal(atomic_save(f->root, f->file, "newer", 5, false, &err), 0);
-    assert_false(exists(tmp));
+    assert_false(harness_exists(tmp));
     assert_content(victim, "precious");
     assert_content(f->file, "newer");
 
@@ -273,7 +215,7 @@ static void test_save_temp_name(void **state)
     assert_int_equal(atomic_save(f->root, f->file, "never", 5, true, &err), -1);
     assert_content(f->file, "newer");
     assert_int_equal(rmdir(tmp), 0);
-    assert_int_equal(count_entries(f->dir), 1);
+    assert_int_equal(harness_count_entries(f->dir), 1);
     free(tmp);
     free(victim);
 }
@@ -293,7 +235,7 @@ static void test_save_confined(void **state)
     char *escape = xasprintf("%s/lists/foo/../../../x", f->root);
     char *out_file = xasprintf("%s/config.pck", f->outside);
 
-    write_text(victim, "precious");
+    harness_write_text(victim, "precious");
     assert_int_equal(symlink(victim, link_file), 0);
     assert_int_equal(atomic_save(f->root, link_file, "evil", 4, true, &err), -1);
     assert_non_null(strstr(err, "symbolic link"));
@@ -301,19 +243,19 @@ static void test_save_confined(void **state)
 
     assert_int_equal(symlink(f->outside, evil_dir), 0);
     assert_int_equal(atomic_save(f->root, evil_file, "evil", 4, true, &err), -1);
-    assert_int_equal(count_entries(f->outside), 1);
+    assert_int_equal(harness_count_entries(f->outside), 1);
 
     assert_int_equal(symlink(f->dir, alias_dir), 0);          /* inside, still refused */
     assert_int_equal(atomic_save(f->root, alias_file, "x", 1, true, &err), -1);
-    assert_false(exists(f->file));
+    assert_false(harness_exists(f->file));
 
     assert_int_equal(atomic_save(f->root, dotdot, "x", 1, true, &err), -1);
     assert_int_equal(atomic_save(f->root, escape, "x", 1, true, &err), -1);
     assert_int_equal(atomic_save(f->root, out_file, "x", 1, true, &err), -1);
     assert_non_null(strstr(err, "not under"));
     assert_int_equal(atomic_save(f->root, f->root, "x", 1, true, &err), -1);
-    assert_int_equal(count_entries(f->outside), 1);
-    assert_int_equal(count_entries(f->dir), 1);               /* the symlink only */
+    assert_int_equal(harness_count_entries(f->outside), 1);
+    assert_int_equal(harness_count_entries(f->dir), 1);               /* the symlink only */
 
     /* check_inside: a non-existing leaf is fine, the root's realpath spelling too */
     assert_int_equal(atomic_check_inside(f->root, f->file, &err), 0);
@@ -350,15 +292,15 @@ static void test_save_failures(void **state)
     assert_int_equal(atomic_save(f->root, isdir, "x", 1, true, &err), -1);
     assert_non_null(strstr(err, "not a regular file"));
 
-    write_text(f->file, "old");
+    harness_write_text(f->file, "old");
     assert_int_equal(stat(f->file, &before), 0);
     assert_int_equal(mkdir(last, 0755), 0);                   /* .last cannot be replaced */
-    write_text(inlast, "x");
+    harness_write_text(inlast, "x");
     assert_int_equal(atomic_save(f->root, f->file, "new", 3, true, &err), -1);
     assert_content(f->file, "old");
     assert_int_equal(stat(f->file, &after), 0);
     assert_int_equal(after.st_ino, before.st_ino);
-    assert_int_equal(count_entries(f->dir), 3);               /* adir, file, .last */
+    assert_int_equal(harness_count_entries(f->dir), 3);               /* adir, file, .last */
     free(noparent);
     free(isdir);
     free(last);
@@ -379,7 +321,7 @@ static void test_restore(void **state)
     char *linkp = xasprintf("%s/link", f->dir);
     size_t len = 0;
 
-    write_text(f->file, "before\001\002");
+    harness_write_text(f->file, "before\001\002");
     assert_int_equal(chmod(f->file, 0604), 0);
     if (is_root()) {
         assert_int_equal(chown(f->file, UID_A, GID_A), 0);
@@ -425,9 +367,9 @@ static void test_restore(void **state)
     assert_false(none.exists);
     assert_int_equal(atomic_save(f->root, newfile, "created", 7, true, &err), 0);
     assert_int_equal(atomic_restore(f->root, newfile, NULL, 0, &none, &err), 0);
-    assert_false(exists(newfile));
+    assert_false(harness_exists(newfile));
     assert_int_equal(atomic_restore(f->root, newfile, NULL, 0, &none, &err), 0);
-    assert_int_equal(count_entries(f->dir), 2);               /* file and its .last */
+    assert_int_equal(harness_count_entries(f->dir), 2);               /* file and its .last */
 
     /* symlinks: meta_of refuses, restore refuses */
     assert_int_equal(symlink(f->file, linkp), 0);
@@ -452,20 +394,20 @@ static void test_rename_copy(void **state)
     time_t start = time(NULL);
     struct timespec ts[2];
 
-    write_text(a, "A");
-    write_text(b, "B");
+    harness_write_text(a, "A");
+    harness_write_text(b, "B");
     assert_int_equal(atomic_rename(f->root, a, b, false, &err), -1);
     assert_non_null(strstr(err, "exists"));
     assert_content(a, "A");
     assert_content(b, "B");
     assert_int_equal(atomic_rename(f->root, a, c, false, &err), 0);
-    assert_false(exists(a));
+    assert_false(harness_exists(a));
     assert_content(c, "A");
     assert_int_equal(atomic_rename(f->root, c, b, true, &err), 0);
-    assert_false(exists(c));
+    assert_false(harness_exists(c));
     assert_content(b, "A");
     assert_int_equal(atomic_rename(f->root, a, c, false, &err), -1);  /* from is gone */
-    write_text(out, "O");
+    harness_write_text(out, "O");
     assert_int_equal(atomic_rename(f->root, out, c, false, &err), -1);
     assert_int_equal(atomic_rename(f->root, b, out, true, &err), -1);
     assert_content(out, "O");
@@ -489,7 +431,7 @@ static void test_rename_copy(void **state)
         assert_int_equal(st.st_gid, GID_A);
     }
     assert_true(st.st_mtime >= start - 1);
-    write_text(a, "new A");                                    /* copy over an existing file */
+    harness_write_text(a, "new A");                                    /* copy over an existing file */
     assert_int_equal(atomic_copy(f->root, a, c, &err), 0);
     assert_content(c, "new A");
     assert_int_equal(atomic_copy(f->root, out, c, &err), -1);
@@ -497,7 +439,7 @@ static void test_rename_copy(void **state)
     assert_content(out, "O");
     assert_int_equal(atomic_copy(f->root, f->dir, c, &err), -1);
     assert_content(c, "new A");
-    assert_int_equal(count_entries(f->dir), 3);
+    assert_int_equal(harness_count_entries(f->dir), 3);
     free(a);
     free(b);
     free(c);
@@ -515,7 +457,7 @@ static void test_unlink_read(void **state)
     char *data = NULL;
     size_t len = 99;
 
-    write_text(f->file, "0123456789");
+    harness_write_text(f->file, "0123456789");
     assert_int_equal(atomic_read_file(f->file, 10, &data, &len, &err), 0);
     assert_int_equal(len, 10);
     assert_memory_equal(data, "0123456789", 11);              /* NUL-terminated */
@@ -524,13 +466,13 @@ static void test_unlink_read(void **state)
     assert_int_equal(atomic_read_file(f->file, 9, &data, &len, &err), -1);
     assert_null(data);
     assert_non_null(strstr(err, "larger"));
-    write_text(empty, "");
+    harness_write_text(empty, "");
     assert_int_equal(atomic_read_file(empty, 0, &data, &len, &err), 0);
     assert_int_equal(len, 0);
     assert_non_null(data);
     free(data);
     data = NULL;
-    write_text(out, "O");
+    harness_write_text(out, "O");
     assert_int_equal(symlink(out, linkp), 0);
     assert_int_equal(atomic_read_file(linkp, 100, &data, &len, &err), -1);
     assert_non_null(strstr(err, "symbolic link"));
@@ -540,14 +482,14 @@ static void test_unlink_read(void **state)
 
     /* unlink */
     assert_int_equal(atomic_unlink(f->root, linkp, &err), -1);  /* a symlink: refused */
-    assert_true(exists(linkp));
+    assert_true(harness_exists(linkp));
     assert_int_equal(atomic_unlink(f->root, out, &err), -1);
-    assert_true(exists(out));
+    assert_true(harness_exists(out));
     assert_int_equal(atomic_unlink(f->root, f->file, &err), 0);
-    assert_false(exists(f->file));
+    assert_false(harness_exists(f->file));
     assert_int_equal(atomic_unlink(f->root, f->file, &err), 0);
     assert_int_equal(atomic_unlink(f->root, f->dir, &err), -1);
-    assert_true(exists(f->dir));
+    assert_true(harness_exists(f->dir));
     free(out);
     free(linkp);
     free(empty);

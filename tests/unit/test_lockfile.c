@@ -8,7 +8,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -26,6 +25,7 @@
 
 #include "mmfix/lockfile.h"
 #include "mmfix/xalloc.h"
+#include "harness.h"
 #include "test_config.h"
 
 #define PYTHON "/usr/bin/python3"
@@ -38,14 +38,6 @@ struct fixture {
     char *lock;                      /* root/locks/test.lock */
     char host[256];
 };
-
-/* rm_one - nftw callback removing one entry */
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
 
 /* setup - a temp dir with locks/ and outside/ */
 static int setup(void **state)
@@ -71,54 +63,13 @@ static int teardown(void **state)
 {
     struct fixture *f = *state;
 
-    nftw(f->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    harness_rmtree(f->root);
     free(f->root);
     free(f->locks);
     free(f->outside);
     free(f->lock);
     free(f);
     return 0;
-}
-
-/* count_entries - number of entries of dir other than . and .. */
-static int count_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *de = NULL;
-    int n = 0;
-
-    assert_non_null(d);
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
-            n++;
-        }
-    }
-    closedir(d);
-    return n;
-}
-
-/* write_text - create path with text as content */
-static void write_text(const char *path, const char *text)
-{
-    FILE *fp = fopen(path, "w");
-
-    assert_non_null(fp);
-    fputs(text, fp);
-    assert_int_equal(fclose(fp), 0);
-}
-
-/* read_text - content of path into buf ("" if missing) */
-static void read_text(const char *path, char *buf, size_t size)
-{
-    FILE *fp = fopen(path, "r");
-    size_t n = 0;
-
-    buf[0] = '\0';
-    if (fp != NULL) {
-        n = fread(buf, 1, size - 1, fp);
-        buf[n] = '\0';
-        fclose(fp);
-    }
 }
 
 /* set_mtime - set atime and mtime of path to now + delta seconds */
@@ -130,14 +81,6 @@ static void set_mtime(const char *path, long delta)
     ts[0].tv_sec += delta;
     ts[1] = ts[0];
     assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
-}
-
-/* exists - lstat succeeds */
-static bool exists(const char *path)
-{
-    struct stat st;
-
-    return lstat(path, &st) == 0;
 }
 
 /* now_ms - monotonic milliseconds */
@@ -260,8 +203,8 @@ static void test_python_holds(void **state)
     assert_true(busy);
     assert_null(lk);
     assert_non_null(strstr(err, pytmp));
-    assert_true(exists(pytmp));
-    assert_int_equal(count_entries(f->locks), 2);      /* our claim is gone */
+    assert_true(harness_exists(pytmp));
+    assert_int_equal(harness_count_entries(f->locks), 2);      /* our claim is gone */
 
     t0 = now_ms();
     assert_int_equal(lockfile_acquire(f->lock, 60, 3000, &lk, &busy, &err), 0);
@@ -272,12 +215,12 @@ static void test_python_holds(void **state)
     assert_int_equal(wait_status(pid), 0);
     close(in);
     close(out);
-    assert_false(exists(pytmp));
+    assert_false(harness_exists(pytmp));
     assert_int_equal(lockfile_inspect(f->lock, &st, &err), 0);
     assert_string_equal(st.claimant, lockfile_temp_path(lk));
     assert_int_equal(lockfile_release(&lk, &err), 0);
     assert_null(lk);
-    assert_int_equal(count_entries(f->locks), 0);
+    assert_int_equal(harness_count_entries(f->locks), 0);
 }
 
 /* (b) our lock makes the Python side time out; after release it gets it */
@@ -291,18 +234,18 @@ static void test_python_waits(void **state)
     assert_int_equal(lockfile_acquire(f->lock, 60, 0, &lk, &busy, &err), 0);
     assert_int_equal(run_python_try(f->lock, "0.5"), 2);
     assert_true(lockfile_held(lk));
-    assert_int_equal(count_entries(f->locks), 2);
+    assert_int_equal(harness_count_entries(f->locks), 2);
     assert_int_equal(lockfile_release(&lk, &err), 0);
-    assert_int_equal(count_entries(f->locks), 0);
+    assert_int_equal(harness_count_entries(f->locks), 0);
     assert_int_equal(run_python_try(f->lock, "0.5"), 0);
-    assert_int_equal(count_entries(f->locks), 0);
+    assert_int_equal(harness_count_entries(f->locks), 0);
 }
 
 /* make_claim - a claimant file at tmp (content claim_text) linked to the lock,
  * with mtime now + delta */
 static void make_claim(struct fixture *f, const char *tmp, const char *claim_text, long delta)
 {
-    write_text(tmp, claim_text);
+    harness_write_text(tmp, claim_text);
     set_mtime(tmp, delta);
     assert_int_equal(link(tmp, f->lock), 0);
 }
@@ -334,41 +277,41 @@ static void test_expired(void **state)
     assert_int_equal(lockfile_inspect(f->lock, &st, &err), 0);
     assert_false(st.live);
     assert_int_equal(lockfile_acquire(f->lock, 60, 0, &lk, &busy, &err), 0);
-    assert_false(exists(in_tmp));
+    assert_false(harness_exists(in_tmp));
     assert_true(lockfile_held(lk));
     assert_int_equal(lockfile_release(&lk, &err), 0);
 
     /* claimant outside locks/: the lock is broken, the file stays */
-    write_text(out_tmp, out_tmp);
-    write_text(f->lock, out_tmp);
+    harness_write_text(out_tmp, out_tmp);
+    harness_write_text(f->lock, out_tmp);
     set_mtime(f->lock, -20);
     assert_int_equal(lockfile_acquire(f->lock, 60, 0, &lk, &busy, &err), 0);
-    assert_true(exists(out_tmp));
-    read_text(out_tmp, buf, sizeof(buf));
+    assert_true(harness_exists(out_tmp));
+    harness_read_text(out_tmp, buf, sizeof(buf));
     assert_string_equal(buf, out_tmp);
     assert_int_equal(lockfile_release(&lk, &err), 0);
 
     /* the same through a ".." spelling */
-    write_text(f->lock, dotdot);
+    harness_write_text(f->lock, dotdot);
     set_mtime(f->lock, -20);
     assert_int_equal(lockfile_acquire(f->lock, 60, 0, &lk, &busy, &err), 0);
-    assert_true(exists(out_tmp));
+    assert_true(harness_exists(out_tmp));
     assert_int_equal(lockfile_release(&lk, &err), 0);
 
     /* another lock's claimant in locks/ is not ours to remove either */
-    write_text(other, other);
-    write_text(f->lock, other);
+    harness_write_text(other, other);
+    harness_write_text(f->lock, other);
     set_mtime(f->lock, -20);
     assert_int_equal(lockfile_acquire(f->lock, 60, 0, &lk, &busy, &err), 0);
-    assert_true(exists(other));
+    assert_true(harness_exists(other));
     assert_int_equal(lockfile_release(&lk, &err), 0);
     assert_int_equal(unlink(other), 0);
 
     /* an absurd claimant (/etc/passwd) is never unlinked */
-    write_text(f->lock, "/etc/passwd");
+    harness_write_text(f->lock, "/etc/passwd");
     set_mtime(f->lock, -20);
     assert_int_equal(lockfile_acquire(f->lock, 60, 0, &lk, &busy, &err), 0);
-    assert_true(exists("/etc/passwd"));
+    assert_true(harness_exists("/etc/passwd"));
     assert_int_equal(lockfile_release(&lk, &err), 0);
 
     /* the Python side breaks an expired lock left by "us" the same way */
@@ -376,9 +319,9 @@ static void test_expired(void **state)
     set_mtime(f->lock, -20);
     assert_int_equal(run_python_try(f->lock, "5"), 0);
     assert_false(lockfile_held(lk));
-    assert_false(exists(lockfile_temp_path(lk)));
+    assert_false(harness_exists(lockfile_temp_path(lk)));
     assert_int_equal(lockfile_release(&lk, &err), -1);
-    assert_int_equal(count_entries(f->locks), 0);
+    assert_int_equal(harness_count_entries(f->locks), 0);
 
     free(in_tmp);
     free(out_tmp);
@@ -418,9 +361,9 @@ static void test_dead_pid(void **state)
     child_tmp = xstrdup(st.claimant);
     assert_true(st.expires > time(NULL) + 500);
     assert_int_equal(lockfile_acquire(f->lock, 60, 0, &lk, &busy, &err), 0);
-    assert_false(exists(child_tmp));
+    assert_false(harness_exists(child_tmp));
     assert_int_equal(lockfile_release(&lk, &err), 0);
-    assert_int_equal(count_entries(f->locks), 0);
+    assert_int_equal(harness_count_entries(f->locks), 0);
 
     /* a live process of this host (our parent) in the 2.0 three-part form */
     live_tmp = xasprintf("%s.%s.%ld", f->lock, f->host, (long)getppid());
@@ -439,7 +382,7 @@ static void test_dead_pid(void **state)
     assert_false(st.ours_dead);
     assert_int_equal(lockfile_acquire(f->lock, 60, 0, &lk, &busy, &err), -1);
     assert_true(busy);
-    assert_true(exists(far_tmp));
+    assert_true(harness_exists(far_tmp));
 
     free(child_tmp);
     free(live_tmp);
@@ -472,7 +415,7 @@ static void test_held_refresh(void **state)
     assert_true(lockfile_held(lk));
     assert_string_equal(lockfile_path(lk), f->lock);
     assert_true(strncmp(lockfile_temp_path(lk), prefix, strlen(prefix)) == 0);
-    read_text(f->lock, buf, sizeof(buf));
+    harness_read_text(f->lock, buf, sizeof(buf));
     assert_string_equal(buf, lockfile_temp_path(lk));
     assert_int_equal(lstat(f->lock, &sb), 0);
     assert_int_equal(sb.st_nlink, 2);
@@ -495,13 +438,13 @@ static void test_held_refresh(void **state)
     assert_int_equal(lockfile_acquire(f->lock, 100, 300, &lk2, &busy, &err), -1);
     assert_true(busy);
     assert_true(now_ms() - t0 >= 290);
-    assert_int_equal(count_entries(f->locks), 2);
+    assert_int_equal(harness_count_entries(f->locks), 2);
 
     /* released, a new acquisition uses a new counter */
     snprintf(tmp1, sizeof(tmp1), "%s", lockfile_temp_path(lk));
     assert_int_equal(lockfile_release(&lk, &err), 0);
-    assert_false(exists(f->lock));
-    assert_false(exists(tmp1));
+    assert_false(harness_exists(f->lock));
+    assert_false(harness_exists(tmp1));
     assert_int_equal(lockfile_release(&lk, &err), 0);          /* NULL: no-op */
     assert_int_equal(lockfile_acquire(f->lock, 100, 0, &lk, &busy, &err), 0);
     assert_string_not_equal(lockfile_temp_path(lk), tmp1);
@@ -514,9 +457,9 @@ static void test_held_refresh(void **state)
     assert_non_null(strstr(err, "no longer ours"));
     assert_int_equal(lockfile_release(&lk, &err), -1);
     assert_null(lk);
-    assert_true(exists(f->lock));
-    assert_true(exists(thief));
-    assert_int_equal(count_entries(f->locks), 2);
+    assert_true(harness_exists(f->lock));
+    assert_true(harness_exists(thief));
+    assert_int_equal(harness_count_entries(f->locks), 2);
     assert_int_equal(unlink(f->lock), 0);
     assert_int_equal(unlink(thief), 0);
 
@@ -525,7 +468,7 @@ static void test_held_refresh(void **state)
     assert_int_equal(lockfile_acquire("locks/rel.lock", 60, 0, &lk, &busy, &err), 0);
     assert_int_equal(chdir(cwd), 0);
     assert_true(lockfile_path(lk)[0] == '/');
-    read_text(lockfile_path(lk), buf, sizeof(buf));
+    harness_read_text(lockfile_path(lk), buf, sizeof(buf));
     assert_string_equal(buf, lockfile_temp_path(lk));
     assert_true(buf[0] == '/');
     assert_int_equal(lockfile_release(&lk, &err), 0);
@@ -541,7 +484,7 @@ static void test_held_refresh(void **state)
     assert_true(st.exists);
     assert_string_equal(st.claimant, "");
     assert_int_equal(unlink(f->lock), 0);
-    assert_int_equal(count_entries(f->locks), 0);
+    assert_int_equal(harness_count_entries(f->locks), 0);
 
     free(prefix);
     free(thief);

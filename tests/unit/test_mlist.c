@@ -14,6 +14,7 @@
 
 #include "mmfix/mlist.h"
 #include "mmfix/pyload.h"
+#include "harness.h"
 #include "test_config.h"
 
 static char tmpdir[256];
@@ -52,11 +53,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    char cmd[512];
 
     (void)state;
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(harness_rmtree(tmpdir), 0);
     pyload_deinit();
     return 0;
 }

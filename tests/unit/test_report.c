@@ -19,6 +19,7 @@
 #include "mmfix/pyload.h"
 #include "mmfix/repair.h"
 #include "mmfix/report.h"
+#include "harness.h"
 #include "test_config.h"
 
 static char top[64];
@@ -37,11 +38,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    char cmd[512];
 
     (void)state;
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(harness_rmtree(top), 0);
     pyload_deinit();
     return 0;
 }

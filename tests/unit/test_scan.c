@@ -16,6 +16,7 @@
 #include "mmfix/pyload.h"
 #include "mmfix/scan.h"
 #include "mmfix/site.h"
+#include "harness.h"
 #include "test_config.h"
 
 static bool has_code(const struct problem_list *pl, size_t from, size_t to, const char *code)
@@ -149,8 +150,7 @@ static void test_scan_templates_damaged(void **state)
     assert_false(has_code(&pl, 0, pl.len, "templates-damaged"));
     problem_list_free(&pl);
     install_free(&ins);
-    snprintf(path, sizeof(path), "rm -rf '%s'", top);
-    assert_int_equal(system(path), 0);
+    assert_int_equal(harness_rmtree(top), 0);
 }
 
 static int teardown(void **state)
