@@ -298,8 +298,13 @@ static void check_roster(struct mlist *ml, struct problem_list *pl)
                    "(Mailman's bin/update re-enables them)");
 }
 
-static void check_text(struct mlist *ml, const char *charset, struct problem_list *pl)
+static void check_text(struct mlist *ml, const char *charset, bool no_language,
+                       struct problem_list *pl)
 {
+    /* a 2.0 list has no language: its bytes are in whatever charset its
+     * owner typed, and 2.1 will call them us-ascii until one is chosen */
+    const char *why = no_language ? "; a 2.0 list has no language yet: choose one when "
+                                    "upgrading" : "";
     struct strbuf sb = STRBUF_INIT;
     struct value *usernames = mlist_get(ml, "usernames");
     size_t bad = 0;
@@ -313,8 +318,8 @@ static void check_text(struct mlist *ml, const char *charset, struct problem_lis
         if (v != NULL && v->type == VALUE_BYTES && !charset_is_ascii(v->u.str.data, v->u.str.len)
             && charset_decode(charset, v->u.str.data, v->u.str.len, &sb, &bad) != 0) {
             problem_add(pl, "undecodable-text", ml->name, PROBLEM_WARNING,
-                        "%s: byte 0x%02x at offset %zu is not %s (kept as bytes)",
-                        text_attrs[a], v->u.str.data[bad], bad, charset);
+                        "%s: byte 0x%02x at offset %zu is not %s (kept as bytes%s)",
+                        text_attrs[a], v->u.str.data[bad], bad, charset, why);
         }
     }
     for (i = 0; usernames != NULL && usernames->type == VALUE_DICT
@@ -326,8 +331,8 @@ static void check_text(struct mlist *ml, const char *charset, struct problem_lis
             struct strbuf key = STRBUF_INIT;
             repr_value(&key, usernames->u.dict.items[i].key);
             problem_add(pl, "undecodable-text", ml->name, PROBLEM_WARNING,
-                        "usernames[%s]: byte 0x%02x at offset %zu is not %s (kept as bytes)",
-                        strbuf_cstr(&key), v->u.str.data[bad], bad, charset);
+                        "usernames[%s]: byte 0x%02x at offset %zu is not %s (kept as bytes%s)",
+                        strbuf_cstr(&key), v->u.str.data[bad], bad, charset, why);
             strbuf_release(&key);
         }
     }
@@ -521,7 +526,7 @@ void scan_list(const struct install *install, const struct site_settings *site,
                         "(Mailman raises KeyError on it; mmfix repair can fix it)",
                         e->preferred_language);
         }
-        check_text(ml, e->charset, pl);
+        check_text(ml, e->charset, e->preferred_language == NULL, pl);
         check_roster(ml, pl);
         check_hosts(site, e, pl);
     }
