@@ -100,6 +100,9 @@ int cmd_scan(int argc, char **argv)
     progress_done(&prog);
     site_from = pl.len;
     scan_site_problems(env.install, env.site, (const char *const *)names, n, &pl);
+    if (opts.argc == 0) {
+        scan_outside_problems(env.install, &pl);
+    }
 
     if (opts.json) {
         struct jsonw w;

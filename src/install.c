@@ -235,6 +235,23 @@ static bool inside(const char *path, const char *root)
     return strncmp(path, root, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
+static int walk_lists(const struct install *install, bool outside, char ***names_r,
+                      size_t *count_r, const char **error_r);
+
+/* install_list_names - the lists */
+int install_list_names(const struct install *install, char ***names_r, size_t *count_r,
+                       const char **error_r)
+{
+    return walk_lists(install, false, names_r, count_r, error_r);
+}
+
+/* install_list_outside - symlinks in lists/ that mmfix will not follow */
+int install_list_outside(const struct install *install, char ***names_r, size_t *count_r,
+                         const char **error_r)
+{
+    return walk_lists(install, true, names_r, count_r, error_r);
+}
+
 /* install_names_free - free a name array */
 void install_names_free(char **names, size_t count)
 {
@@ -247,8 +264,10 @@ void install_names_free(char **names, size_t count)
 }
 
 /* install_list_names - the lists Mailman would see (and invalid names too) */
-int install_list_names(const struct install *install, char ***names_r, size_t *count_r,
-                       const char **error_r)
+/* walk_lists - the entries of lists/ that are lists (outside == false), or
+ * the symbolic links there that leave the var prefix or dangle (true) */
+static int walk_lists(const struct install *install, bool outside, char ***names_r,
+                      size_t *count_r, const char **error_r)
 {
     DIR *d = NULL;
     struct dirent *de = NULL;
@@ -291,14 +310,15 @@ int install_list_names(const struct install *install, char ***names_r, size_t *c
         if (S_ISLNK(st.st_mode)) {
             free(real);
             real = absolute(path);
-            if (real == NULL || !inside(real, install->var_prefix)) {
-                continue;           /* dangling, or leaves the tree */
-            }
-            if (stat(path, &st) != 0) {
+            if (real == NULL || !inside(real, install->var_prefix) || stat(path, &st) != 0) {
+                /* dangling, or leaves the tree: never followed */
+                if (outside) {
+                    goto add;
+                }
                 continue;
             }
         }
-        if (!S_ISDIR(st.st_mode)) {
+        if (outside || !S_ISDIR(st.st_mode)) {
             continue;
         }
         for (i = 0; i < sizeof(list_files) / sizeof(list_files[0]); i++) {
@@ -310,6 +330,7 @@ int install_list_names(const struct install *install, char ***names_r, size_t *c
         if (!is_list) {
             continue;
         }
+add:
         if (n == cap) {
             cap = cap == 0 ? 16 : cap * 2;
             names = xreallocarray(names, cap, sizeof(*names));

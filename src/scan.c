@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "mmfix/charset.h"
 #include "mmfix/install.h"
@@ -659,4 +660,30 @@ void scan_site_problems(const struct install *install, const struct site_setting
         free(tdir);
         free(ldir);
     }
+}
+
+/* scan_outside_problems - list directories that are links out of the tree */
+void scan_outside_problems(const struct install *install, struct problem_list *pl)
+{
+    char **names = NULL;
+    size_t n = 0;
+    size_t i;
+    const char *err = NULL;
+
+    if (install_list_outside(install, &names, &n, &err) != 0) {
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        char *path = xasprintf("%s/%s", install->lists_dir, names[i]);
+        char target[1024];
+        ssize_t len = readlink(path, target, sizeof(target) - 1);
+
+        target[len > 0 ? len : 0] = '\0';
+        problem_add(pl, "list-outside-tree", names[i], PROBLEM_WARNING,
+                    "lists/%s is a symbolic link to %s, outside the installation (or "
+                    "dangling): mmfix does not follow it, Mailman does", names[i],
+                    len > 0 ? target : "?");
+        free(path);
+    }
+    install_names_free(names, n);
 }

@@ -57,6 +57,11 @@ void install_free(struct install **install);
  * Free with install_names_free. */
 int install_list_names(const struct install *install, char ***names_r, size_t *count_r,
                        const char **error_r);
+/* install_list_outside - entries of lists/ that are symbolic links leaving
+ * the var prefix, or dangling: never read or written (scan reports them).
+ * Sorted; free with install_names_free. */
+int install_list_outside(const struct install *install, char ***names_r, size_t *count_r,
+                         const char **error_r);
 
 /* install_names_free - free what install_list_names returned */
 void install_names_free(char **names, size_t count);

@@ -14,7 +14,8 @@
  * language-collision, invalid-list-name, undecodable-text,
  * unknown-language, roster-key-case, roster-both, roster-orphans,
  * roster-bybounce-no-info, roster-invalid-address, host-mismatch,
- * not-upgraded, not-a-dict.
+ * not-upgraded, not-a-dict, templates-damaged, list-outside-tree,
+ * internal-error.
  */
 
 enum problem_severity {

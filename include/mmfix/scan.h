@@ -51,4 +51,8 @@ void scan_entry_write_json(struct jsonw *w, const struct scan_entry *e,
 void scan_site_problems(const struct install *install, const struct site_settings *site,
                         const char *const *names, size_t n, struct problem_list *pl);
 
+/* scan_outside_problems - 'list-outside-tree' for every entry of lists/
+ * that is a symbolic link leaving the installation, or dangling */
+void scan_outside_problems(const struct install *install, struct problem_list *pl);
+
 #endif

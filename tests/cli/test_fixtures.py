@@ -122,6 +122,15 @@ with tempfile.TemporaryDirectory() as tmp:
           "undecodable bytes are kept as $bytes and reported with their offset")
     check(tree_digest(mm21) == before, "reading changed nothing on disk")
 
+    # a list directory that is a link out of the installation is reported, not read
+    os.symlink("/etc", os.path.join(mm21, "lists", "escape"))
+    rc, out, err = run("scan", "-d", mm21, "--json")
+    scan = json.loads(out)
+    check(any(p["code"] == "list-outside-tree" and p["list"] == "escape" for p in scan["problems"]),
+          "a list directory linking out of the installation is reported")
+    check("escape" not in [l["name"] for l in scan["lists"]], "and never read")
+    os.unlink(os.path.join(mm21, "lists", "escape"))
+
     demo = install(tmp, "demo")
     rc, out, err = run("scan", "-d", demo)
     check(rc == 1, "demo scan exits 1 (problems)")

@@ -270,6 +270,21 @@ static void test_list_names(void **state)
     }
     install_names_free(names, n);
 
+    /* the links the fixture plants that leave the tree or dangle */
+    assert_int_equal(install_list_outside(in, &names, &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(names[0], "dangling");
+    assert_string_equal(names[1], "linked-out");
+    for (i = 0; i < n; i++) {
+        bool listed = false;
+        size_t k;
+        for (k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
+            listed = listed || strcmp(names[i], want[k]) == 0;
+        }
+        assert_false(listed);
+    }
+    install_names_free(names, n);
+
     /* lists/ vanished after install_open */
     free(in->lists_dir);
     in->lists_dir = xasprintf("%s/no-lists-here", f->vp);
