@@ -14,6 +14,7 @@
 #include "mmfix/errstr.h"
 #include "mmfix/mlist.h"
 #include "mmfix/pickle.h"
+#include "mmfix/scan.h"
 #include "mmfix/site.h"
 #include "mmfix/tjson.h"
 #include "mmfix/xalloc.h"
@@ -194,19 +195,8 @@ int cmd_convert(int argc, char **argv)
         charset = info.charset;
     }
     if (charset == NULL && root->type == VALUE_DICT) {
-        struct value *lang = value_dict_get_str(arena, root, "preferred_language");
-        if (value_is_str(lang) && lang->u.str.len < 64) {
-            char code[64];
-            memcpy(code, lang->u.str.data, lang->u.str.len);
-            code[lang->u.str.len] = '\0';
-            charset = site != NULL ? site_language_charset(site, code) : NULL;
-            if (charset == NULL) {
-                charset = charset_for_language(code, CHARSET_TABLE_2_1_39);
-            }
-            if (charset == NULL) {
-                charset = charset_for_language(code, CHARSET_TABLE_2_1);
-            }
-        }
+        charset = scan_language_charset(site,
+                                        value_dict_get_str(arena, root, "preferred_language"));
     }
     if (to == DATAFILE_PICKLE) {
         if (pickle_write(&out, root, &err) != 0) {

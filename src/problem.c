@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "mmfix/problem.h"
+#include "mmfix/repr.h"
 #include "mmfix/strbuf.h"
 #include "mmfix/xalloc.h"
 
@@ -90,4 +91,28 @@ size_t problem_count_errors(const struct problem_list *pl, size_t from, size_t t
         n += pl->items[i].severity == PROBLEM_ERROR;
     }
     return n;
+}
+
+/* problem_examples_add - count and keep a few examples */
+void problem_examples_add(struct problem_examples *ex, const struct value *key)
+{
+    if (ex->count++ < PROBLEM_EXAMPLES) {
+        if (ex->text.len > 0) {
+            strbuf_add(&ex->text, ", ", 2);
+        }
+        repr_value(&ex->text, key);
+    }
+}
+
+/* problem_examples_report - one problem for all of them */
+void problem_examples_report(struct problem_examples *ex, struct problem_list *pl,
+                             const char *code, const char *list,
+                             enum problem_severity severity, const char *what)
+{
+    if (ex->count > 0) {
+        problem_add(pl, code, list, severity, "%zu %s: %s%s", ex->count, what,
+                    strbuf_cstr(&ex->text), ex->count > PROBLEM_EXAMPLES ? ", ..." : "");
+    }
+    strbuf_release(&ex->text);
+    ex->count = 0;
 }

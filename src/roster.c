@@ -11,44 +11,16 @@
 #include <string.h>
 
 #include "mmfix/charset.h"
-#include "mmfix/repr.h"
 #include "mmfix/roster.h"
 #include "mmfix/site.h"
 #include "mmfix/strbuf.h"
 #include "mmfix/xalloc.h"
 
-#define EXAMPLES 3
-
-static const char *const member_dicts[] = {
+/* roster_member_dicts - the per-member dicts that must only hold members */
+const char *const roster_member_dicts[] = {
     "passwords", "user_options", "language", "usernames", "topics_userinterest",
     "delivery_status", "bounce_info", NULL,
 };
-
-struct tally {
-    size_t count;
-    struct strbuf text;
-};
-
-static void tally_add(struct tally *t, const struct value *k)
-{
-    if (t->count++ < EXAMPLES) {
-        if (t->text.len > 0) {
-            strbuf_add(&t->text, ", ", 2);
-        }
-        repr_value(&t->text, k);
-    }
-}
-
-static void tally_note(struct tally *t, struct problem_list *notes, const char *code,
-                       const char *list, const char *what)
-{
-    if (t->count > 0) {
-        problem_add(notes, code, list, PROBLEM_WARNING, "%zu %s: %s%s", t->count, what,
-                    strbuf_cstr(&t->text), t->count > EXAMPLES ? ", ..." : "");
-    }
-    strbuf_release(&t->text);
-    t->count = 0;
-}
 
 static struct value *get_dict(struct value_arena *arena, struct value *config, const char *name)
 {
@@ -56,12 +28,13 @@ static struct value *get_dict(struct value_arena *arena, struct value *config, c
     return v != NULL && v->type == VALUE_DICT ? v : NULL;
 }
 
-static bool has_upper(const struct value *k)
+/* roster_key_has_upper - a str/unicode key with an ASCII capital letter */
+bool roster_key_has_upper(const struct value *k)
 {
     size_t i;
 
-    for (i = 0; k->type == VALUE_BYTES && i < k->u.str.len; i++) {
-        if (isupper(k->u.str.data[i])) {
+    for (i = 0; value_is_str(k) && i < k->u.str.len; i++) {
+        if (k->u.str.data[i] >= 'A' && k->u.str.data[i] <= 'Z') {
             return true;
         }
     }
@@ -111,8 +84,8 @@ static void fix_key_case(struct value_arena *arena, struct value *config, const 
                          struct problem_list *notes)
 {
     static const char *const rosters[] = { "members", "digest_members", NULL };
-    struct tally t = { 0, STRBUF_INIT };
-    struct tally clash = { 0, STRBUF_INIT };
+    struct problem_examples t = PROBLEM_EXAMPLES_INIT;
+    struct problem_examples clash = PROBLEM_EXAMPLES_INIT;
     int r;
     int d;
     size_t i;
@@ -123,21 +96,21 @@ static void fix_key_case(struct value_arena *arena, struct value *config, const 
             struct value *k = roster->u.dict.items[i].key;
             struct value *lk = NULL;
 
-            if (!has_upper(k)) {
+            if (k->type != VALUE_BYTES || !roster_key_has_upper(k)) {
                 continue;
             }
             lk = lower_key(arena, k);
             if (value_dict_get(arena, roster, lk) != NULL) {
                 /* both spellings are members: keep the lower-case one */
-                tally_add(&clash, k);
+                problem_examples_add(&clash, k);
                 value_dict_del(arena, roster, k);
                 i--;
                 continue;
             }
-            tally_add(&t, k);
+            problem_examples_add(&t, k);
             value_dict_set_at(arena, roster, i, lk, preserved_value(arena, k));
-            for (d = 0; member_dicts[d] != NULL; d++) {
-                struct value *md = get_dict(arena, config, member_dicts[d]);
+            for (d = 0; roster_member_dicts[d] != NULL; d++) {
+                struct value *md = get_dict(arena, config, roster_member_dicts[d]);
                 struct value *v = md != NULL ? value_dict_get(arena, md, k) : NULL;
                 if (v != NULL && value_dict_get(arena, md, lk) == NULL) {
                     value_dict_set(arena, md, lk, v);
@@ -148,9 +121,9 @@ static void fix_key_case(struct value_arena *arena, struct value *config, const 
             }
         }
     }
-    tally_note(&t, notes, "fixed-roster-key-case", list,
+    problem_examples_report(&t, notes, "fixed-roster-key-case", list, PROBLEM_WARNING,
                "member keys lower-cased, the written form kept as Mailman keeps it");
-    tally_note(&clash, notes, "fixed-roster-key-case", list,
+    problem_examples_report(&clash, notes, "fixed-roster-key-case", list, PROBLEM_WARNING,
                "members listed twice in different case: the lower-case entry kept");
 }
 
@@ -160,7 +133,7 @@ struct filter {
     struct value *members;
     struct value *digest;
     struct value *bounce;
-    struct tally t;
+    struct problem_examples t;
 };
 
 static bool drop_regular(const struct value *k, const struct value *v, void *ctx)
@@ -169,7 +142,7 @@ static bool drop_regular(const struct value *k, const struct value *v, void *ctx
 
     (void)v;
     if (value_dict_get(f->arena, f->members, k) != NULL) {
-        tally_add(&f->t, k);
+        problem_examples_add(&f->t, k);
         return true;
     }
     return false;
@@ -188,7 +161,7 @@ static bool drop_non_member(const struct value *k, const struct value *v, void *
 
     (void)v;
     if (!is_member(f->arena, f->members, f->digest, k)) {
-        tally_add(&f->t, k);
+        problem_examples_add(&f->t, k);
         return true;
     }
     return false;
@@ -201,7 +174,7 @@ static bool drop_bybounce(const struct value *k, const struct value *s, void *ct
     if (s->type == VALUE_TUPLE && s->u.seq.len >= 1 && s->u.seq.items[0]->type == VALUE_INT
         && s->u.seq.items[0]->u.i == 4
         && (f->bounce == NULL || value_dict_get(f->arena, f->bounce, k) == NULL)) {
-        tally_add(&f->t, k);
+        problem_examples_add(&f->t, k);
         return true;
     }
     return false;
@@ -211,12 +184,12 @@ static void fix_both(struct value_arena *arena, struct value *config, const char
                      struct problem_list *notes)
 {
     struct filter f = { arena, get_dict(arena, config, "members"),
-                        get_dict(arena, config, "digest_members"), NULL, { 0, STRBUF_INIT } };
+                        get_dict(arena, config, "digest_members"), NULL, PROBLEM_EXAMPLES_INIT };
 
     if (f.members != NULL && f.digest != NULL) {
         value_dict_remove_if(arena, f.digest, drop_regular, &f);
     }
-    tally_note(&f.t, notes, "fixed-roster-both", list,
+    problem_examples_report(&f.t, notes, "fixed-roster-both", list, PROBLEM_WARNING,
                "addresses in both rosters kept as regular members only");
 }
 
@@ -224,18 +197,18 @@ static void fix_orphans(struct value_arena *arena, struct value *config, const c
                         struct problem_list *notes)
 {
     struct filter f = { arena, get_dict(arena, config, "members"),
-                        get_dict(arena, config, "digest_members"), NULL, { 0, STRBUF_INIT } };
+                        get_dict(arena, config, "digest_members"), NULL, PROBLEM_EXAMPLES_INIT };
     int d;
 
-    for (d = 0; member_dicts[d] != NULL; d++) {
-        struct value *md = get_dict(arena, config, member_dicts[d]);
+    for (d = 0; roster_member_dicts[d] != NULL; d++) {
+        struct value *md = get_dict(arena, config, roster_member_dicts[d]);
         char what[128];
 
         if (md != NULL) {
             value_dict_remove_if(arena, md, drop_non_member, &f);
         }
-        snprintf(what, sizeof(what), "%s entries of non-members removed", member_dicts[d]);
-        tally_note(&f.t, notes, "fixed-roster-orphans", list, what);
+        snprintf(what, sizeof(what), "%s entries of non-members removed", roster_member_dicts[d]);
+        problem_examples_report(&f.t, notes, "fixed-roster-orphans", list, PROBLEM_WARNING, what);
     }
 }
 
@@ -244,12 +217,12 @@ static void fix_bybounce(struct value_arena *arena, struct value *config, const 
 {
     struct value *status = get_dict(arena, config, "delivery_status");
     struct filter f = { arena, NULL, NULL, get_dict(arena, config, "bounce_info"),
-                        { 0, STRBUF_INIT } };
+                        PROBLEM_EXAMPLES_INIT };
 
     if (status != NULL) {
         value_dict_remove_if(arena, status, drop_bybounce, &f);
     }
-    tally_note(&f.t, notes, "fixed-roster-bybounce-no-info", list,
+    problem_examples_report(&f.t, notes, "fixed-roster-bybounce-no-info", list, PROBLEM_WARNING,
                "members disabled by bounces without bounce info re-enabled "
                "(as Mailman's bin/update does)");
 }
@@ -295,7 +268,7 @@ static void fix_languages(struct value_arena *arena, struct value *config,
     struct value *pref = value_dict_get_str(arena, config, "preferred_language");
     struct value *avail = value_dict_get_str(arena, config, "available_languages");
     struct value *langs = get_dict(arena, config, "language");
-    struct tally t = { 0, STRBUF_INIT };
+    struct problem_examples t = PROBLEM_EXAMPLES_INIT;
     char code[64];
     size_t i;
 
@@ -314,21 +287,21 @@ static void fix_languages(struct value_arena *arena, struct value *config,
             avail->u.seq.items[i]->refs--;
             avail->u.seq.items[i] = nv;
             nv->refs++;
-            tally_add(&t, value_new_bytes(arena, code, strlen(code)));
+            problem_examples_add(&t, value_new_bytes(arena, code, strlen(code)));
         }
     }
-    tally_note(&t, notes, "fixed-unknown-language", list,
+    problem_examples_report(&t, notes, "fixed-unknown-language", list, PROBLEM_WARNING,
                "available_languages entries replaced");
     for (i = 0; langs != NULL && i < langs->u.dict.len; i++) {
         if (str_lang(langs->u.dict.items[i].val, code, sizeof(code))
             && !known_language(site, code)) {
             const char *to = language_for(site, code);
-            tally_add(&t, langs->u.dict.items[i].key);
+            problem_examples_add(&t, langs->u.dict.items[i].key);
             value_dict_set_at(arena, langs, i, langs->u.dict.items[i].key,
                               value_new_bytes(arena, to, strlen(to)));
         }
     }
-    tally_note(&t, notes, "fixed-unknown-language", list,
+    problem_examples_report(&t, notes, "fixed-unknown-language", list, PROBLEM_WARNING,
                "member languages that this site does not have replaced");
 }
 

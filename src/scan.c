@@ -20,12 +20,11 @@
 #include "mmfix/charset.h"
 #include "mmfix/install.h"
 #include "mmfix/repr.h"
+#include "mmfix/roster.h"
 #include "mmfix/scan.h"
 #include "mmfix/site.h"
 #include "mmfix/strbuf.h"
 #include "mmfix/xalloc.h"
-
-#define EXAMPLES 3
 
 /* Free-text attributes held as str in the list's charset. */
 static const char *const text_attrs[] = {
@@ -36,21 +35,14 @@ static const char *const text_attrs[] = {
     "dmarc_wrapped_message_text", "bounce_matching_headers", NULL,
 };
 
-/* Per-member dicts that must only hold members. */
-static const char *const member_dicts[] = {
-    "passwords", "user_options", "language", "usernames", "topics_userinterest",
-    "delivery_status", "bounce_info", NULL,
-};
-
-/* scan_list_charset - charset of the list's language */
-const char *scan_list_charset(const struct site_settings *site, struct mlist *ml)
+/* scan_language_charset - charset of a preferred_language value */
+const char *scan_language_charset(const struct site_settings *site, const struct value *lang)
 {
-    struct value *lang = mlist_get(ml, "preferred_language");
     char code[64];
     const char *cs = NULL;
 
     if (!value_is_str(lang) || lang->u.str.len >= sizeof(code)) {
-        return "us-ascii";
+        return NULL;
     }
     memcpy(code, lang->u.str.data, lang->u.str.len);
     code[lang->u.str.len] = '\0';
@@ -61,6 +53,14 @@ const char *scan_list_charset(const struct site_settings *site, struct mlist *ml
     if (cs == NULL) {
         cs = charset_for_language(code, CHARSET_TABLE_2_1);
     }
+    return cs;
+}
+
+/* scan_list_charset - charset of the list's language */
+const char *scan_list_charset(const struct site_settings *site, struct mlist *ml)
+{
+    const char *cs = scan_language_charset(site, mlist_get(ml, "preferred_language"));
+
     return cs != NULL ? cs : "us-ascii";
 }
 
@@ -80,18 +80,6 @@ static char *str_utf8(const struct value *v, const char *charset)
         repr_bytes(&sb, v->u.str.data, v->u.str.len);
     }
     return strbuf_detach(&sb, NULL);
-}
-
-static bool has_upper(const struct value *k)
-{
-    size_t i;
-
-    for (i = 0; i < k->u.str.len; i++) {
-        if (k->u.str.data[i] >= 'A' && k->u.str.data[i] <= 'Z') {
-            return true;
-        }
-    }
-    return false;
 }
 
 /* bytes that never occur in a valid address (Mailman's Utils.ValidateEmail
@@ -141,32 +129,6 @@ static bool address_valid(const struct value *k)
         return false;
     }
     return memchr(p + at + 1, '.', n - at - 1) != NULL && p[n - 1] != '.';
-}
-
-struct examples {
-    size_t count;
-    struct strbuf text;
-};
-
-static void example_add(struct examples *ex, const struct value *k)
-{
-    if (ex->count++ < EXAMPLES) {
-        if (ex->text.len > 0) {
-            strbuf_add(&ex->text, ", ", 2);
-        }
-        repr_value(&ex->text, k);
-    }
-}
-
-static void example_report(struct examples *ex, struct problem_list *pl, const char *code,
-                           const char *list, enum problem_severity sev, const char *what)
-{
-    if (ex->count > 0) {
-        problem_add(pl, code, list, sev, "%zu %s: %s%s", ex->count, what,
-                    strbuf_cstr(&ex->text), ex->count > EXAMPLES ? ", ..." : "");
-    }
-    strbuf_release(&ex->text);
-    ex->count = 0;
 }
 
 /* The per-member dicts usually list their keys in the roster's own order
@@ -221,7 +183,7 @@ static void check_roster(struct mlist *ml, struct problem_list *pl)
     struct value *digest = mlist_get(ml, "digest_members");
     struct value *status = mlist_get(ml, "delivery_status");
     struct value *bounce = mlist_get(ml, "bounce_info");
-    struct examples ex = { 0, STRBUF_INIT };
+    struct problem_examples ex = PROBLEM_EXAMPLES_INIT;
     struct value *rosters[2];
     size_t r;
     size_t i;
@@ -238,22 +200,22 @@ static void check_roster(struct mlist *ml, struct problem_list *pl)
     for (r = 0; r < 2; r++) {
         for (i = 0; rosters[r] != NULL && i < rosters[r]->u.dict.len; i++) {
             const struct value *k = rosters[r]->u.dict.items[i].key;
-            if (value_is_str(k) && has_upper(k)) {
-                example_add(&ex, k);
+            if (roster_key_has_upper(k)) {
+                problem_examples_add(&ex, k);
             }
         }
     }
-    example_report(&ex, pl, "roster-key-case", ml->name, PROBLEM_ERROR,
+    problem_examples_report(&ex, pl, "roster-key-case", ml->name, PROBLEM_ERROR,
                    "member keys not lower-case (Mailman cannot find these members)");
     for (r = 0; r < 2; r++) {
         for (i = 0; rosters[r] != NULL && i < rosters[r]->u.dict.len; i++) {
             const struct value *k = rosters[r]->u.dict.items[i].key;
             if (!address_valid(k)) {
-                example_add(&ex, k);
+                problem_examples_add(&ex, k);
             }
         }
     }
-    example_report(&ex, pl, "roster-invalid-address", ml->name, PROBLEM_WARNING,
+    problem_examples_report(&ex, pl, "roster-invalid-address", ml->name, PROBLEM_WARNING,
                    "invalid member addresses");
     if (digest != NULL && members != NULL && digest->u.dict.len > 0 && members->u.dict.len > 0) {
         /* probe the smaller roster's index: it stays in cache */
@@ -262,14 +224,14 @@ static void check_roster(struct mlist *ml, struct problem_list *pl)
         for (i = 0; i < big->u.dict.len; i++) {
             const struct value *k = big->u.dict.items[i].key;
             if (value_dict_get(ml->arena, small, k) != NULL) {
-                example_add(&ex, k);
+                problem_examples_add(&ex, k);
             }
         }
     }
-    example_report(&ex, pl, "roster-both", ml->name, PROBLEM_ERROR,
+    problem_examples_report(&ex, pl, "roster-both", ml->name, PROBLEM_ERROR,
                    "addresses in both members and digest_members");
-    for (d = 0; member_dicts[d] != NULL; d++) {
-        struct value *dict = mlist_get(ml, member_dicts[d]);
+    for (d = 0; roster_member_dicts[d] != NULL; d++) {
+        struct value *dict = mlist_get(ml, roster_member_dicts[d]);
         char what[128];
 
         struct roster_cursor cur = { members, digest, 0, 0 };
@@ -277,12 +239,12 @@ static void check_roster(struct mlist *ml, struct problem_list *pl)
         for (i = 0; dict != NULL && dict->type == VALUE_DICT && i < dict->u.dict.len; i++) {
             const struct value *k = dict->u.dict.items[i].key;
             if (!roster_has(ml->arena, &cur, k)) {
-                example_add(&ex, k);
+                problem_examples_add(&ex, k);
             }
         }
         snprintf(what, sizeof(what), "%s entries for addresses that are not members",
-                 member_dicts[d]);
-        example_report(&ex, pl, "roster-orphans", ml->name, PROBLEM_WARNING, what);
+                 roster_member_dicts[d]);
+        problem_examples_report(&ex, pl, "roster-orphans", ml->name, PROBLEM_WARNING, what);
     }
     for (i = 0; status != NULL && status->type == VALUE_DICT && i < status->u.dict.len; i++) {
         const struct value *k = status->u.dict.items[i].key;
@@ -291,10 +253,10 @@ static void check_roster(struct mlist *ml, struct problem_list *pl)
             && s->u.seq.items[0]->u.i == 4
             && (bounce == NULL || bounce->type != VALUE_DICT
                 || value_dict_get(ml->arena, bounce, k) == NULL)) {
-            example_add(&ex, k);
+            problem_examples_add(&ex, k);
         }
     }
-    example_report(&ex, pl, "roster-bybounce-no-info", ml->name, PROBLEM_WARNING,
+    problem_examples_report(&ex, pl, "roster-bybounce-no-info", ml->name, PROBLEM_WARNING,
                    "members disabled by bounces without bounce info "
                    "(Mailman's bin/update re-enables them)");
 }

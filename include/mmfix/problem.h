@@ -4,6 +4,8 @@
 #include <stddef.h>
 
 #include "mmfix/jsonw.h"
+#include "mmfix/strbuf.h"
+#include "mmfix/value.h"
 
 /*
  * Problems that scan and check report (SPEC §6): a stable code, the list
@@ -48,5 +50,24 @@ void problem_write_json(struct jsonw *w, const struct problem_list *pl, size_t f
 const char *problem_severity_name(enum problem_severity s);
 /* problem_count_errors - how many of [from, to) are errors */
 size_t problem_count_errors(const struct problem_list *pl, size_t from, size_t to);
+
+/* A problem about many keys (members, addresses): the count and the first
+ * PROBLEM_EXAMPLES of them, as Python reprs. */
+#define PROBLEM_EXAMPLES 3
+
+struct problem_examples {
+    size_t count;
+    struct strbuf text;
+};
+
+#define PROBLEM_EXAMPLES_INIT { 0, STRBUF_INIT }
+
+/* problem_examples_add - count one more, keep its repr if among the first */
+void problem_examples_add(struct problem_examples *ex, const struct value *key);
+/* problem_examples_report - if any were counted, add "N what: a, b, c, ..."
+ * as one problem; then reset ex for the next use */
+void problem_examples_report(struct problem_examples *ex, struct problem_list *pl,
+                             const char *code, const char *list,
+                             enum problem_severity severity, const char *what);
 
 #endif

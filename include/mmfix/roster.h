@@ -29,6 +29,13 @@ struct site_settings;
  * Invalid addresses are reported, never removed: that needs a person.
  */
 
+/* roster_member_dicts - NULL-terminated names of the per-member dicts
+ * (passwords, user_options, ...) that must hold only members */
+extern const char *const roster_member_dicts[];
+
+/* roster_key_has_upper - a str/unicode key holding an ASCII capital */
+bool roster_key_has_upper(const struct value *k);
+
 /* roster_repair - fix config in place; notes get one problem per fix
  * (code "fixed-<what>", severity warning) or per thing left alone */
 void roster_repair(struct value_arena *arena, struct value *config,

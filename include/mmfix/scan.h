@@ -39,6 +39,9 @@ void scan_list(const struct install *install, const struct site_settings *site,
 void scan_entry_free(struct scan_entry *e);
 /* scan_file_problems - corrupt/refused files of ml as problems */
 void scan_file_problems(struct mlist *ml, struct problem_list *pl);
+/* scan_language_charset - the charset of a preferred_language value: the
+ * site's table, else Mailman 2.1.39's, else 2.1's; NULL if none knows it */
+const char *scan_language_charset(const struct site_settings *site, const struct value *lang);
 /* scan_list_charset - the charset of ml's preferred_language ("us-ascii"
  * when unknown) */
 const char *scan_list_charset(const struct site_settings *site, struct mlist *ml);
