@@ -34,6 +34,7 @@
 
 #include "mmfix/atomic.h"
 #include "mmfix/errstr.h"
+#include "mmfix/fdio.h"
 #include "mmfix/sysname.h"
 #include "mmfix/strbuf.h"
 #include "mmfix/xalloc.h"
@@ -60,25 +61,6 @@ out:
     }
     free(dir);
     return ret;
-}
-
-/* write_all - write len bytes, retrying short writes and EINTR */
-static int write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return -1;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
 }
 
 /* atomic_temp_name - <path>.tmp.<host>.<pid>, the temp file of this process */
@@ -311,7 +293,7 @@ static int replace(const char *path, const void *data, size_t len, uid_t uid, gi
     if (make_temp(path, &tmp, &fd, error_r) != 0) {
         goto out;
     }
-    if (write_all(fd, data, len) != 0) {
+    if (fdio_write_all(fd, data, len) != 0) {
         *error_r = errstr("%s: write: %s", tmp, strerror(errno));
         goto out;
     }
@@ -512,7 +494,7 @@ int atomic_copy(const char *root, const char *from, const char *to, const char *
         if (n == 0) {
             break;
         }
-        if (write_all(fd, buf, (size_t)n) != 0) {
+        if (fdio_write_all(fd, buf, (size_t)n) != 0) {
             *error_r = errstr("%s: write: %s", tmp, strerror(errno));
             goto out;
         }

@@ -2,13 +2,13 @@
  * cmd_convert - file to file between config.db, config.pck and typed JSON
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cmd.h"
+#include "mmfix/atomic.h"
 #include "mmfix/charset.h"
 #include "mmfix/datafile.h"
 #include "mmfix/errstr.h"
@@ -16,6 +16,7 @@
 #include "mmfix/pickle.h"
 #include "mmfix/scan.h"
 #include "mmfix/site.h"
+#include "mmfix/sysname.h"
 #include "mmfix/tjson.h"
 #include "mmfix/xalloc.h"
 
@@ -83,44 +84,35 @@ static const char *fallback_hint(const char *path)
     return "; no fallback file beside it: Mailman gives up on this list";
 }
 
-/* write_out - write the report to path atomically, or to stdout for "-" */
+/* write_out - the output file, saved the way list files are saved (temp
+ * file, fsync, rename; a new file is 0660: list data holds passwords), or
+ * stdout for "-" */
 static int write_out(const char *path, const struct strbuf *sb)
 {
-    char *tmp = NULL;
-    int fd = -1;
-    int rc = EXIT_CANTCREAT;
+    char cwd[4096];
+    char *abs = NULL;
+    char *dir = NULL;
+    const char *err = NULL;
+    int rc = EXIT_OK;
 
     if (strcmp(path, "-") == 0) {
         return cmd_write(sb);
     }
-    tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-    /* list data holds members' passwords: not readable by others (Mailman: 0660) */
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0660);
-    if (fd < 0) {
-        cmd_error(NULL, "%s: %s", tmp, strerror(errno));
-        goto out;
+    if (path[0] == '/') {
+        abs = xstrdup(path);
+    } else if (getcwd(cwd, sizeof(cwd)) != NULL) {
+        abs = xasprintf("%s/%s", cwd, path);
+    } else {
+        cmd_error(NULL, "%s: cannot tell the current directory: %s", path, strerror(errno));
+        return EXIT_CANTCREAT;
     }
-    if (write(fd, sb->buf, sb->len) != (ssize_t)sb->len || fsync(fd) != 0) {
-        cmd_error(NULL, "%s: %s", tmp, strerror(errno));
-        rc = EXIT_IOERR;
-        goto out;
+    dir = sysname_dir(abs);
+    if (atomic_save(dir, abs, sb->buf != NULL ? sb->buf : "", sb->len, false, &err) != 0) {
+        cmd_error(NULL, "%s", err);
+        rc = EXIT_CANTCREAT;
     }
-    if (close(fd) != 0 || rename(tmp, path) != 0) {
-        fd = -1;
-        cmd_error(NULL, "%s: %s", path, strerror(errno));
-        rc = EXIT_IOERR;
-        goto out;
-    }
-    fd = -1;
-    rc = EXIT_OK;
-out:
-    if (fd >= 0) {
-        close(fd);
-    }
-    if (rc != EXIT_OK) {
-        unlink(tmp);
-    }
-    free(tmp);
+    free(dir);
+    free(abs);
     return rc;
 }
 

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "mmfix/errstr.h"
+#include "mmfix/fdio.h"
 #include "mmfix/install.h"
 #include "mmfix/mlist.h"
 #include "mmfix/pyload.h"
@@ -254,23 +255,6 @@ static int record_decode(const unsigned char *p, size_t len, size_t n,
     return 0;
 }
 
-/* write_all - the whole buffer, through EINTR and partial writes */
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* worker - child process k of jobs: never returns */
 static void worker(const struct install *install, const struct site_settings *site,
                    char *const *names, size_t n, unsigned k, unsigned jobs, int fd)
@@ -289,7 +273,7 @@ static void worker(const struct install *install, const struct site_settings *si
         scan_one(install, site, names[i], &e, &pl, &unloadable);
         strbuf_reset(&sb);
         record_encode(&sb, (uint32_t)i, &e, &pl, unloadable);
-        if (write_all(fd, sb.buf, sb.len) != 0) {
+        if (fdio_write_all(fd, sb.buf, sb.len) != 0) {
             status = 1;
         }
         scan_entry_free(&e);
