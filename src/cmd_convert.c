@@ -173,9 +173,6 @@ int cmd_convert(int argc, char **argv)
     arena = value_arena_new();
     if (datafile_load(in, from, to == DATAFILE_PICKLE ? DATAFILE_KEEP_MEMO : 0, NULL,
                       opts.charset, arena, &root, &info, &kind, &err) != 0) {
-        if (strncmp(err, in, strlen(in)) == 0 && strncmp(err + strlen(in), ": ", 2) == 0) {
-            err += strlen(in) + 2;  /* the message already starts with the file */
-        }
         cmd_error(in, "%s%s%s", err, kind == LOAD_REFUSED ? " (nothing was run)" : "",
                   kind == LOAD_CORRUPT || kind == LOAD_REFUSED ? fallback_hint(in) : "");
         rc = cmd_exit_for_load(kind);

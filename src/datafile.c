@@ -158,6 +158,11 @@ int datafile_load(const char *path, enum datafile_format format, unsigned flags,
     }
     if (ret == 0) {
         *kind_r = LOAD_OK;
+    } else if (*error_r == NULL) {
+        *error_r = "unknown error";
+    } else if (strncmp(*error_r, path, strlen(path)) == 0
+               && strncmp(*error_r + strlen(path), ": ", 2) == 0) {
+        *error_r += strlen(path) + 2;  /* the readers name the file; callers do */
     }
     if (info_r != NULL) {
         *info_r = info;

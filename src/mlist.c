@@ -62,12 +62,6 @@ int mlist_open(const char *lists_dir, const char *name, unsigned flags,
                                      | ((flags & MLIST_KEEP_MEMO) ? DATAFILE_KEEP_MEMO : 0),
                                      limits, NULL, arena,
                                      &root, &info, &f->status, &err) != 0) {
-                size_t plen = strlen(path);
-                if (err == NULL) {
-                    err = "unknown error";
-                } else if (strncmp(err, path, plen) == 0 && strncmp(err + plen, ": ", 2) == 0) {
-                    err += plen + 2;  /* the file is named by the caller */
-                }
                 f->error = xstrdup(err);
                 if (f->status == LOAD_MISSING) {
                     f->present = false;

@@ -39,7 +39,8 @@ enum datafile_flags {
 /* datafile_load - read path as format (DATAFILE_UNKNOWN: by its name).
  * flags: enum datafile_flags; with DATAFILE_WANT_DICT a top level that is
  * not a dict is LOAD_CORRUPT, as Mailman treats it. charset is used for typed JSON
- * strings when the document names none (NULL: the document's). */
+ * strings when the document names none (NULL: the document's). The error
+ * text does not repeat the path: the caller names the file. */
 int datafile_load(const char *path, enum datafile_format format, unsigned flags,
                   const struct load_limits *limits, const char *charset,
                   struct value_arena *arena, struct value **root_r,
