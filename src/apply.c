@@ -21,7 +21,9 @@
 #include "mmfix/install.h"
 #include "mmfix/journal.h"
 #include "mmfix/lockfile.h"
+#include "mmfix/lockset.h"
 #include "mmfix/pickle.h"
+#include "mmfix/sigstop.h"
 #include "mmfix/strbuf.h"
 #include "mmfix/sysname.h"
 #include "mmfix/xalloc.h"
@@ -44,18 +46,6 @@ static void test_crash_point(size_t done)
     }
 }
 
-static void release_all(struct lockfile **locks, size_t n)
-{
-    size_t i;
-    const char *err = NULL;
-
-    for (i = 0; i < n; i++) {
-        if (locks[i] != NULL) {
-            lockfile_release(&locks[i], &err);
-        }
-    }
-}
-
 /* record_paths - before-images of every path the plan touches */
 static int record_paths(const struct plan *p, const struct install *install,
                         struct journal *j, int64_t run, const char **error_r)
@@ -67,7 +57,8 @@ static int record_paths(const struct plan *p, const struct install *install,
         /* what the op touches: its path, its target, the .last a save
          * relinks, and the temp file a killed save would leave */
         const char *target = op->action == PLAN_COPY ? op->to
-                             : op->action == PLAN_WRITE ? op->path : NULL;
+                             : op->action == PLAN_WRITE || op->action == PLAN_PUT ? op->path
+                             : NULL;
         char *paths[4] = { NULL, NULL, NULL, NULL };
         int rc = 0;
         int k;
@@ -75,7 +66,7 @@ static int record_paths(const struct plan *p, const struct install *install,
         paths[0] = abs_path(install, op->path);
         if (op->to != NULL) {
             paths[1] = abs_path(install, op->to);
-        } else if (op->action == PLAN_WRITE && op->make_last) {
+        } else if ((op->action == PLAN_WRITE || op->action == PLAN_PUT) && op->make_last) {
             paths[1] = xasprintf("%s.last", paths[0]);
         }
         if (target != NULL) {
@@ -116,6 +107,9 @@ static int do_op(const struct plan *p, const struct plan_op *op, const struct in
                              error_r);
         }
         break;
+    case PLAN_PUT:
+        rc = atomic_save(install->var_prefix, path, op->data, op->len, op->make_last, error_r);
+        break;
     case PLAN_MOVE:
         rc = atomic_rename(install->var_prefix, path, to, true, error_r);
         break;
@@ -132,13 +126,62 @@ static int do_op(const struct plan *p, const struct plan_op *op, const struct in
     return rc;
 }
 
-/* apply_plan - locks, journal, operations */
-enum apply_status apply_plan(const struct plan *p, const struct install *install,
-                             struct journal *j, const struct apply_opts *opts,
-                             int64_t *run_r, const char **error_r)
+/* check_covered - every list the plan reads or writes is locked */
+static int check_covered(const struct plan *p, const struct lockset *locks,
+                         const char **error_r)
 {
-    struct lockfile **locks = NULL;
-    enum apply_status st = APPLY_FAILED;
+    size_t i;
+
+    for (i = 0; i < p->n_lists; i++) {
+        if (!lockset_covers(locks, p->lists[i].name)) {
+            *error_r = errstr("%s: internal error: planned without the list's lock; nothing "
+                              "was changed", p->lists[i].name);
+            return -1;
+        }
+    }
+    for (i = 0; i < p->n_ops; i++) {
+        const char *paths[2] = { p->ops[i].path, p->ops[i].to };
+        int k;
+        for (k = 0; k < 2; k++) {
+            char *name = paths[k] != NULL ? plan_path_list(paths[k]) : NULL;
+            bool ok = name == NULL || lockset_covers(locks, name);
+            free(name);
+            if (!ok) {
+                *error_r = errstr("%s: internal error: the list's lock is not held; nothing "
+                                  "was changed", paths[k]);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* settle - the run failed or was stopped after files changed: roll it back
+ * while the locks are still held. If that fails too, the locks stay (their
+ * claimant is this process: Mailman keeps away until the next mmfix command
+ * rolls the run back), so no one changes a file the journal may restore. */
+static void settle(struct journal *j, int64_t run, const struct install *install,
+                   struct lockset **locks, const char *why, const char **error_r)
+{
+    const char *err2 = NULL;
+
+    if (journal_rollback(j, run, install->var_prefix, true, NULL, NULL, &err2) == 0) {
+        *error_r = errstr("%s; run %lld was rolled back, nothing is changed", why,
+                          (long long)run);
+        return;
+    }
+    lockset_keep(locks);
+    *error_r = errstr("%s; rolling back failed too (%s): the lists stay locked, so that "
+                      "Mailman does not write them, until the next mmfix command rolls "
+                      "run %lld back", why, err2, (long long)run);
+}
+
+/* apply_plan - journal, operations, under the caller's locks */
+enum apply_status apply_plan(const struct plan *p, const struct install *install,
+                             struct journal *j, struct lockset **locks,
+                             const struct apply_opts *opts, int64_t *run_r,
+                             const char **error_r)
+{
     const char *err2 = NULL;
     int64_t run = 0;
     size_t i;
@@ -148,125 +191,53 @@ enum apply_status apply_plan(const struct plan *p, const struct install *install
     if (p->n_ops == 0) {
         return APPLY_OK;
     }
-    locks = xcalloc(p->n_lists + 1, sizeof(*locks));
-    for (i = 0; i < p->n_lists; i++) {
-        char *lock = xasprintf("%s/%s.lock", install->locks_dir, p->lists[i].name);
-        bool busy = false;
-        int rc = lockfile_acquire(lock, LOCKFILE_DEFAULT_LIFETIME, opts->lock_timeout_ms,
-                                  &locks[i], &busy, error_r);
-        free(lock);
-        if (rc != 0) {
-            if (busy) {
-                *error_r = errstr("%s: locked by a running Mailman process (%s); nothing "
-                                  "was changed", p->lists[i].name, *error_r);
-            }
-            release_all(locks, i);
-            free(locks);
-            return busy ? APPLY_BUSY : APPLY_FAILED;
-        }
+    if (check_covered(p, *locks, error_r) != 0) {
+        return APPLY_FAILED;
+    }
+    if (lockset_check(*locks, error_r) != 0) {
+        return APPLY_BUSY;
+    }
+    if (sigstop_pending() != 0) {
+        *error_r = errstr("stopped by %s before anything was changed", sigstop_name());
+        return APPLY_INTERRUPTED;
     }
     snprintf(summary, sizeof(summary), "%zu lists, %zu changes, %zu file operations",
              p->n_lists, plan_changes(p), p->n_ops);
-    if (journal_run_begin(j, opts->command, install->var_prefix, summary, &run, error_r) != 0
-        || record_paths(p, install, j, run, error_r) != 0
+    if (journal_run_begin(j, opts->command, install->var_prefix, summary, &run, error_r) != 0) {
+        return APPLY_FAILED;
+    }
+    if (record_paths(p, install, j, run, error_r) != 0
         || journal_run_start(j, run, error_r) != 0) {
-        goto out;
+        /* nothing changed yet: the run is marked abandoned (a run left 'planned'
+         * is never rolled back, so a failure here harms nothing either) */
+        const char *why = *error_r;
+        journal_rollback(j, run, install->var_prefix, true, NULL, NULL, &err2);
+        *error_r = errstr("%s; nothing was changed", why);
+        return APPLY_FAILED;
     }
     *run_r = run;
     for (i = 0; i < p->n_ops; i++) {
+        if (sigstop_pending() != 0) {
+            settle(j, run, install, locks,
+                   errstr("stopped by %s after %zu of %zu file operations", sigstop_name(),
+                          i, p->n_ops), error_r);
+            return APPLY_INTERRUPTED;
+        }
         if (do_op(p, &p->ops[i], install, error_r) != 0) {
-            const char *why = errstr("%s %s: %s", plan_action_name(p->ops[i].action),
-                                     p->ops[i].path, *error_r);
-            if (journal_rollback(j, run, install->var_prefix, true, NULL, NULL, &err2) != 0) {
-                *error_r = errstr("%s; rolling back failed too: %s", why, err2);
-            } else {
-                *error_r = errstr("%s; the run was rolled back", why);
-            }
-            goto out;
+            settle(j, run, install, locks,
+                   errstr("%s %s: %s", plan_action_name(p->ops[i].action), p->ops[i].path,
+                          *error_r), error_r);
+            return APPLY_FAILED;
         }
         test_crash_point(i + 1);
     }
+    /* every file is written: a signal now waits for the journal to say so */
     if (journal_record_after(j, run, error_r) != 0
         || journal_run_finish(j, run, "done", error_r) != 0) {
-        goto out;
+        settle(j, run, install, locks, errstr("journal: %s", *error_r), error_r);
+        return APPLY_FAILED;
     }
-    st = APPLY_OK;
-out:
-    release_all(locks, p->n_lists);
-    free(locks);
-    return st;
-}
-
-/* dead_claimant_file - name is <list>.lock.<this host>.<pid>.<n> of a pid
- * that no longer runs: the claimant file of a process killed while it was
- * taking a lock, never linked as the lock */
-static bool dead_claimant_file(const char *dir, const char *name)
-{
-    const char *p = strstr(name, ".lock.");
-    char host[256];
-    size_t hl;
-    char *end = NULL;
-    long pid;
-    char *path = NULL;
-    struct stat st;
-    bool dead = false;
-
-    if (p == NULL) {
-        return false;
-    }
-    p += 6;
-    sysname_host(host, sizeof(host));
-    hl = strlen(host);
-    if (strncmp(p, host, hl) != 0 || p[hl] != '.') {
-        return false;
-    }
-    pid = strtol(p + hl + 1, &end, 10);
-    if (pid <= 0 || *end != '.' || (kill((pid_t)pid, 0) == 0 || errno != ESRCH)) {
-        return false;
-    }
-    path = xasprintf("%s/%s", dir, name);
-    dead = lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1;
-    free(path);
-    return dead;
-}
-
-/* clear_dead_locks - break the locks a killed mmfix left (lockfile breaks
- * a lock whose claimant is this host and a dead pid), and remove claimant
- * files of dead processes that never became a lock */
-static void clear_dead_locks(const struct install *install)
-{
-    DIR *d = opendir(install->locks_dir);
-    struct dirent *de = NULL;
-
-    if (d == NULL) {
-        return;
-    }
-    while ((de = readdir(d)) != NULL) {
-        size_t n = strlen(de->d_name);
-        struct lockfile_state ls;
-        const char *err = NULL;
-        char *path = NULL;
-
-        if (dead_claimant_file(install->locks_dir, de->d_name)) {
-            path = xasprintf("%s/%s", install->locks_dir, de->d_name);
-            unlink(path);
-            free(path);
-            continue;
-        }
-        if (n < 6 || strcmp(de->d_name + n - 5, ".lock") != 0) {
-            continue;
-        }
-        path = xasprintf("%s/%s", install->locks_dir, de->d_name);
-        if (lockfile_inspect(path, &ls, &err) == 0 && ls.exists && ls.ours_dead) {
-            struct lockfile *lk = NULL;
-            bool busy = false;
-            if (lockfile_acquire(path, LOCKFILE_DEFAULT_LIFETIME, 0, &lk, &busy, &err) == 0) {
-                lockfile_release(&lk, &err);
-            }
-        }
-        free(path);
-    }
-    closedir(d);
+    return APPLY_OK;
 }
 
 struct run_lists {
@@ -307,6 +278,46 @@ static void collect_list(void *ctx, const char *path, const char *action)
     rl->names[rl->n++] = xstrndup(name, (size_t)(slash - name));
 }
 
+static void run_lists_free(struct run_lists *rl)
+{
+    size_t i;
+
+    for (i = 0; i < rl->n; i++) {
+        free(rl->names[i]);
+    }
+    free(rl->names);
+    rl->names = NULL;
+    rl->n = rl->cap = 0;
+}
+
+/* rollback_locked - take the run's list locks, roll back with guard, release */
+static enum apply_status rollback_locked(const struct install *install, struct journal *j,
+                                         int64_t run, bool force, int lock_timeout_ms,
+                                         const struct run_lists *rl,
+                                         const struct journal_guard *guard,
+                                         void (*report)(void *ctx, const char *path,
+                                                        const char *action),
+                                         void *ctx, const char **error_r)
+{
+    struct lockset *locks = NULL;
+    enum apply_status st = APPLY_FAILED;
+    bool busy = false;
+
+    if (lockset_acquire(install, rl->names, rl->n, lock_timeout_ms, &locks, &busy,
+                        error_r) != 0) {
+        if (busy) {
+            *error_r = errstr("%s (nothing was restored)", *error_r);
+        }
+        return busy ? APPLY_BUSY : APPLY_FAILED;
+    }
+    if (journal_rollback_guarded(j, run, install->var_prefix, force, guard, report, ctx,
+                                 error_r) == 0) {
+        st = APPLY_OK;
+    }
+    lockset_release(&locks);
+    return st;
+}
+
 /* apply_rollback - rollback under the lists' locks */
 enum apply_status apply_rollback(const struct install *install, struct journal *j,
                                  int64_t run, bool force, int lock_timeout_ms,
@@ -315,65 +326,106 @@ enum apply_status apply_rollback(const struct install *install, struct journal *
                                  void *ctx, const char **error_r)
 {
     struct run_lists rl = { install, NULL, 0, 0 };
-    struct lockfile **locks = NULL;
     enum apply_status st = APPLY_FAILED;
-    size_t i;
 
     /* which lists: the paths the run recorded (force: only the names) */
     if (journal_rollback_check(j, run, install->var_prefix, true, collect_list, &rl,
-                               error_r) != 0) {
-        goto out;
+                               error_r) == 0) {
+        st = rollback_locked(install, j, run, force, lock_timeout_ms, &rl, NULL, report, ctx,
+                             error_r);
     }
-    locks = xcalloc(rl.n + 1, sizeof(*locks));
-    for (i = 0; i < rl.n; i++) {
-        char *lock = xasprintf("%s/%s.lock", install->locks_dir, rl.names[i]);
-        bool busy = false;
-        int rc = lockfile_acquire(lock, LOCKFILE_DEFAULT_LIFETIME, lock_timeout_ms, &locks[i],
-                                  &busy, error_r);
-        free(lock);
-        if (rc != 0) {
-            if (busy) {
-                *error_r = errstr("%s: locked by a running Mailman process (%s); nothing "
-                                  "was restored", rl.names[i], *error_r);
-                st = APPLY_BUSY;
-            }
-            goto out;
+    run_lists_free(&rl);
+    return st;
+}
+
+struct held_lists {
+    const struct install *install;
+    struct run_lists *rl;
+    bool *held;            /* per rl name: a dead mmfix still held its lock */
+};
+
+/* trusted_path - the file's list was locked by the dead run all along */
+static bool trusted_path(void *ctx, const char *path)
+{
+    struct held_lists *hl = ctx;
+    size_t dl = strlen(hl->install->lists_dir);
+    const char *name = NULL;
+    const char *slash = NULL;
+    size_t i;
+
+    if (strncmp(path, hl->install->lists_dir, dl) != 0 || path[dl] != '/') {
+        return true;       /* not list data: Mailman does not write it under a list lock */
+    }
+    name = path + dl + 1;
+    slash = strchr(name, '/');
+    for (i = 0; slash != NULL && i < hl->rl->n; i++) {
+        if (strlen(hl->rl->names[i]) == (size_t)(slash - name)
+            && strncmp(hl->rl->names[i], name, (size_t)(slash - name)) == 0) {
+            return hl->held[i];
         }
     }
-    if (journal_rollback(j, run, install->var_prefix, force, report, ctx, error_r) == 0) {
-        st = APPLY_OK;
-    }
-out:
-    if (locks != NULL) {
-        release_all(locks, rl.n);
-    }
-    free(locks);
-    for (i = 0; i < rl.n; i++) {
-        free(rl.names[i]);
-    }
-    free(rl.names);
-    return st;
+    return false;
 }
 
 /* apply_recover - finish off an interrupted run by rolling it back */
 int apply_recover(const struct install *install, struct journal *j, int64_t *run_r,
                   const char **error_r)
 {
+    struct run_lists rl = { install, NULL, 0, 0 };
+    struct held_lists hl = { install, &rl, NULL };
+    struct journal_guard guard = { trusted_path, &hl };
+    enum apply_status st = APPLY_FAILED;
+    bool all_held = true;
     int64_t run = 0;
+    size_t i;
+    int ret = -1;
 
     *run_r = 0;
-    /* a killed mmfix leaves its list locks behind, live-looking for hours */
-    clear_dead_locks(install);
     if (journal_interrupted(j, &run, error_r) != 0) {
         return -1;
     }
     if (run == 0) {
+        /* a killed mmfix may still have left claimant files behind */
+        lockfile_clear_dead(install->locks_dir);
         return 0;
     }
+    if (journal_rollback_check(j, run, install->var_prefix, true, collect_list, &rl,
+                               error_r) != 0) {
+        goto out;
+    }
+    /* before breaking them: which of the run's lists are still locked by the
+     * dead run? Those files cannot have changed since it stopped. */
+    hl.held = xcalloc(rl.n + 1, sizeof(bool));
+    for (i = 0; i < rl.n; i++) {
+        char *lock = xasprintf("%s/%s.lock", install->locks_dir, rl.names[i]);
+        struct lockfile_state ls;
+        const char *err = NULL;
+        hl.held[i] = lockfile_inspect(lock, &ls, &err) == 0 && ls.exists && ls.ours_dead;
+        all_held = all_held && hl.held[i];
+        free(lock);
+    }
+    /* a killed mmfix leaves its list locks behind, live-looking for hours */
+    lockfile_clear_dead(install->locks_dir);
     /* under the lists' locks: Mailman may be running again by now */
-    if (apply_rollback(install, j, run, true, 10 * 1000, NULL, NULL, error_r) != APPLY_OK) {
-        return -1;
+    st = rollback_locked(install, j, run, true, 10 * 1000, &rl, all_held ? NULL : &guard, NULL,
+                         NULL, error_r);
+    if (st != APPLY_OK) {
+        const char *why = *error_r;
+        const char *err2 = NULL;
+        /* settled as 'failed', so that it stops every later command: the
+         * administrator decides (history shows it; rollback --force) */
+        if (!all_held && journal_run_finish(j, run, "failed", &err2) == 0) {
+            *error_r = errstr("run %lld was interrupted and is not rolled back: %s; it is "
+                              "marked failed (mmfix history; mmfix rollback --force %lld "
+                              "restores its before-images)", (long long)run, why,
+                              (long long)run);
+        }
+        goto out;
     }
     *run_r = run;
-    return 0;
+    ret = 0;
+out:
+    free(hl.held);
+    run_lists_free(&rl);
+    return ret;
 }

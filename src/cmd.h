@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mmfix/strbuf.h"
 
@@ -67,6 +68,18 @@ int cmd_open_journal(const struct cmd_opts *opts, struct cmd_env *env);
  * the installation (message printed on failure) */
 int cmd_list_names(const struct cmd_opts *opts, const struct cmd_env *env, char ***names_r,
                    size_t *n_r);
+struct lockset;
+struct plan;
+struct apply_opts;
+/* cmd_lock_lists - catch stop signals from now on and take the locks of names (the lists a
+ * writing command will read and change), waiting up to --lock-timeout; EXIT_OK, or the exit
+ * code after a message (75 locked, 128 + signal when stopped while waiting) */
+int cmd_lock_lists(const struct cmd_opts *opts, const struct cmd_env *env, char *const *names,
+                   size_t n, struct lockset **locks_r);
+/* cmd_apply - carry out plan under *locks (the journal open); EXIT_OK or the exit code after a
+ * message */
+int cmd_apply(const struct plan *plan, struct cmd_env *env, struct lockset **locks,
+              const struct apply_opts *ao, int64_t *run_r);
 /* cmd_error - "mmfix: [list: ]message" on stderr */
 void cmd_error(const char *list, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* cmd_write - print a report buffer to stdout; EXIT_IOERR on failure */

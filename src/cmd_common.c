@@ -14,6 +14,8 @@
 #include "mmfix/install.h"
 #include "mmfix/journal.h"
 #include "mmfix/loaderr.h"
+#include "mmfix/lockset.h"
+#include "mmfix/sigstop.h"
 #include "mmfix/site.h"
 #include "mmfix/xalloc.h"
 
@@ -233,6 +235,49 @@ int cmd_list_names(const struct cmd_opts *opts, const struct cmd_env *env, char 
         return -1;
     }
     return 0;
+}
+
+/* cmd_lock_lists - a writing command takes its lists' locks before it reads them */
+int cmd_lock_lists(const struct cmd_opts *opts, const struct cmd_env *env, char *const *names,
+                   size_t n, struct lockset **locks_r)
+{
+    const char *err = NULL;
+    bool busy = false;
+
+    sigstop_install();
+    if (lockset_acquire(env->install, names, n, opts->lock_timeout_ms, locks_r, &busy,
+                        &err) != 0) {
+        if (sigstop_pending() != 0) {
+            cmd_error(NULL, "stopped by %s while waiting for a list lock; nothing was "
+                      "changed", sigstop_name());
+            return sigstop_exit_code();
+        }
+        cmd_error(NULL, "%s", err);
+        return busy ? EXIT_TEMPFAIL : EXIT_CANTCREAT;
+    }
+    return EXIT_OK;
+}
+
+/* cmd_apply - apply_plan, its failures as messages and exit codes */
+int cmd_apply(const struct plan *plan, struct cmd_env *env, struct lockset **locks,
+              const struct apply_opts *ao, int64_t *run_r)
+{
+    const char *err = NULL;
+
+    switch (apply_plan(plan, env->install, env->journal, locks, ao, run_r, &err)) {
+    case APPLY_OK:
+        return EXIT_OK;
+    case APPLY_BUSY:
+        cmd_error(NULL, "%s", err);
+        return EXIT_TEMPFAIL;
+    case APPLY_INTERRUPTED:
+        cmd_error(NULL, "%s", err);
+        return sigstop_exit_code();
+    case APPLY_FAILED:
+        break;
+    }
+    cmd_error(NULL, "%s", err);
+    return EXIT_IOERR;
 }
 
 /* cmd_close - free the environment */

@@ -10,6 +10,7 @@
 #include "mmfix/install.h"
 #include "mmfix/journal.h"
 #include "mmfix/jsonw.h"
+#include "mmfix/sigstop.h"
 
 static const char history_usage[] = "[-d VAR_PREFIX] [--journal FILE] [--json]";
 static const char rollback_usage[] =
@@ -163,7 +164,10 @@ int cmd_rollback(int argc, char **argv)
         rc = journal_rollback_check(env.journal, run, env.install->var_prefix, opts.force,
                                     rollback_report, &ctx, &err);
     } else {
-        enum apply_status st = apply_rollback(env.install, env.journal, run, opts.force,
+        enum apply_status st;
+
+        sigstop_install();
+        st = apply_rollback(env.install, env.journal, run, opts.force,
                                               opts.lock_timeout_ms, rollback_report, &ctx, &err);
         rc = st == APPLY_OK ? 0 : st == APPLY_BUSY ? EXIT_TEMPFAIL : EXIT_DATAERR;
     }
@@ -176,6 +180,11 @@ int cmd_rollback(int argc, char **argv)
     rc = cmd_write(&out);
     if (rc == EXIT_OK && opts.dry_run) {
         rc = EXIT_CHANGES;
+    }
+    if (sigstop_pending() != 0) {
+        cmd_error(NULL, "%s came while restoring: the rollback was finished first",
+                  sigstop_name());
+        rc = sigstop_exit_code();
     }
 out:
     strbuf_release(&out);

@@ -9,9 +9,11 @@
 #include "cmd.h"
 #include "mmfix/apply.h"
 #include "mmfix/install.h"
+#include "mmfix/lockset.h"
 #include "mmfix/plan.h"
 #include "mmfix/repair.h"
 #include "mmfix/report.h"
+#include "mmfix/sigstop.h"
 
 static const char repair_usage[] =
     "[-n|--dry-run] [-d VAR_PREFIX] [--json] [--lock-timeout SECONDS] [--journal FILE] LIST...";
@@ -22,6 +24,7 @@ int cmd_repair(int argc, char **argv)
     struct cmd_opts opts;
     struct cmd_env env;
     struct plan plan;
+    struct lockset *locks = NULL;
     struct strbuf out = STRBUF_INIT;
     const char *err = NULL;
     bool applied = false;
@@ -43,25 +46,34 @@ int cmd_repair(int argc, char **argv)
         return rc;
     }
     plan_init(&plan, env.install->var_prefix);
+    if (!opts.dry_run) {
+        /* the lists are read under their locks: what Mailman saves while
+         * mmfix waits for a lock is in the tree mmfix plans from */
+        rc = cmd_open_journal(&opts, &env);
+        if (rc == EXIT_OK) {
+            rc = cmd_lock_lists(&opts, &env, opts.argv, (size_t)opts.argc, &locks);
+        }
+        if (rc != EXIT_OK) {
+            goto out;
+        }
+    }
     for (i = 0; i < opts.argc; i++) {
         if (repair_plan(env.install, env.site, opts.argv[i], &plan, &err) != 0) {
             cmd_error(opts.argv[i], "%s", err);
             rc = EXIT_NOINPUT;
             goto out;
         }
+        if (sigstop_pending() != 0) {
+            cmd_error(NULL, "stopped by %s before anything was changed", sigstop_name());
+            rc = sigstop_exit_code();
+            goto out;
+        }
     }
     if (!opts.dry_run && plan.n_ops > 0) {
         struct apply_opts ao = { opts.lock_timeout_ms, "repair" };
-        enum apply_status st;
 
-        rc = cmd_open_journal(&opts, &env);
+        rc = cmd_apply(&plan, &env, &locks, &ao, &run);
         if (rc != EXIT_OK) {
-            goto out;
-        }
-        st = apply_plan(&plan, env.install, env.journal, &ao, &run, &err);
-        if (st != APPLY_OK) {
-            cmd_error(NULL, "%s", err);
-            rc = st == APPLY_BUSY ? EXIT_TEMPFAIL : EXIT_IOERR;
             goto out;
         }
         applied = true;
@@ -83,7 +95,13 @@ int cmd_repair(int argc, char **argv)
             rc = EXIT_CHANGES;
         }
     }
+    if (sigstop_pending() != 0) {
+        cmd_error(NULL, "%s came after the run was complete: its changes are kept",
+                  sigstop_name());
+        rc = sigstop_exit_code();
+    }
 out:
+    lockset_release(&locks);
     strbuf_release(&out);
     plan_free(&plan);
     cmd_close(&env);

@@ -1131,11 +1131,41 @@ static bool same_root(const char *a, const char *b)
 
 typedef void report_fn(void *ctx, const char *path, const char *action);
 
+/* untrusted_refusal - an interrupted run's file that someone else may have
+ * written since (its list's lock was not held all along): restored only
+ * when it is still in its before-state, i.e. when nothing needs restoring */
+static int untrusted_refusal(struct journal *j, const struct jfile *f, const char **why_r,
+                             const char **error_r)
+{
+    struct atomic_meta cur;
+    const char *err = NULL;
+    char *data = NULL;
+    size_t len = 0;
+    bool same = false;
+
+    *why_r = NULL;
+    if (read_image(f->path, &cur, &data, &len, &err) != 0) {
+        *why_r = errstr("cannot read it: %s", err);
+        return 0;
+    }
+    if (same_as_image(j, f, false, &cur, data, len, &same, error_r) != 0) {
+        free(data);
+        return -1;
+    }
+    free(data);
+    if (!same) {
+        *why_r = "its list's lock was not held since the run stopped, so Mailman may have "
+                 "saved it";
+    }
+    return 0;
+}
+
 /* rollback_prepare - check run and its files; reports per file when
  * report_all, else only refusals. *files_r is set for restoring. */
 static int rollback_prepare(struct journal *j, int64_t run, const char *root, bool force,
-                            report_fn *report, void *ctx, bool report_all, struct jrun *r,
-                            struct jfile **files_r, size_t *n_r, const char **error_r)
+                            const struct journal_guard *guard, report_fn *report, void *ctx,
+                            bool report_all, struct jrun *r, struct jfile **files_r,
+                            size_t *n_r, const char **error_r)
 {
     struct strbuf refused = STRBUF_INIT;
     struct jfile *files = NULL;
@@ -1184,6 +1214,10 @@ static int rollback_prepare(struct journal *j, int64_t run, const char *root, bo
         if (file_refusal(j, &files[i], check, run, &why, error_r) != 0) {
             goto out;
         }
+        if (why == NULL && guard != NULL && !guard->trusted(guard->ctx, files[i].path)
+            && untrusted_refusal(j, &files[i], &why, error_r) != 0) {
+            goto out;
+        }
         if (why != NULL) {
             strbuf_addf(&refused, "%s%s (%s)", n_refused > 0 ? "; " : "", files[i].path, why);
             n_refused++;
@@ -1222,7 +1256,8 @@ int journal_rollback_check(struct journal *j, int64_t run, const char *root, boo
     struct jrun r;
     size_t n = 0;
 
-    if (rollback_prepare(j, run, root, force, report, ctx, true, &r, &files, &n, error_r) != 0) {
+    if (rollback_prepare(j, run, root, force, NULL, report, ctx, true, &r, &files, &n,
+                         error_r) != 0) {
         return -1;
     }
     jfiles_free(files, n);
@@ -1272,6 +1307,15 @@ int journal_rollback(struct journal *j, int64_t run, const char *root, bool forc
                      void (*report)(void *ctx, const char *path, const char *action), void *ctx,
                      const char **error_r)
 {
+    return journal_rollback_guarded(j, run, root, force, NULL, report, ctx, error_r);
+}
+
+/* journal_rollback_guarded - journal_rollback, refusing untrusted files that changed */
+int journal_rollback_guarded(struct journal *j, int64_t run, const char *root, bool force,
+                             const struct journal_guard *guard,
+                             void (*report)(void *ctx, const char *path, const char *action),
+                             void *ctx, const char **error_r)
+{
     struct jfile *files = NULL;
     struct jrun r;
     const char *err2 = NULL;
@@ -1279,7 +1323,8 @@ int journal_rollback(struct journal *j, int64_t run, const char *root, bool forc
     size_t i;
     int ret = -1;
 
-    if (rollback_prepare(j, run, root, force, report, ctx, false, &r, &files, &n, error_r) != 0) {
+    if (rollback_prepare(j, run, root, force, guard, report, ctx, false, &r, &files, &n,
+                         error_r) != 0) {
         return -1;
     }
     if (strcmp(r.pub.status, "planned") == 0) {

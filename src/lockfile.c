@@ -21,6 +21,7 @@
  *  touched without following symlinks; a claimant text that does not fit
  *  the buffer or holds a NUL byte counts as unreadable.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -33,6 +34,7 @@
 #include <unistd.h>
 
 #include "mmfix/errstr.h"
+#include "mmfix/sigstop.h"
 #include "mmfix/sysname.h"
 #include "mmfix/lockfile.h"
 #include "mmfix/xalloc.h"
@@ -106,49 +108,58 @@ static int touch(const char *path, unsigned lifetime)
     return utimensat(AT_FDCWD, path, times, AT_SYMLINK_NOFOLLOW);
 }
 
-/* claimant_dead - claimant is <lock>.<this host>.<pid>[.<counter>] and pid is gone */
-static bool claimant_dead(const char *lock_path, const char *claimant)
+/* claimant_pid - the pid in a claimant name <lock name>.<this host>.<pid>[.<counter>]
+ * (base names); 0 when it is not of this form or names another host. The one
+ * parser of claimant names: lock files' contents and leftover claimant files. */
+static long claimant_pid(const char *lbase, const char *cbase)
 {
     char host[256];
-    const char *lbase = base_of(lock_path);
-    const char *cbase = base_of(claimant);
     size_t ln = strlen(lbase);
     size_t hn = 0;
     const char *p = NULL;
     long pid = 0;
 
-    if (claimant[0] == '\0' || strncmp(cbase, lbase, ln) != 0 || cbase[ln] != '.') {
-        return false;
+    if (cbase[0] == '\0' || strncmp(cbase, lbase, ln) != 0 || cbase[ln] != '.') {
+        return 0;
     }
     sysname_host(host, sizeof(host));
     hn = strlen(host);
     p = cbase + ln + 1;
     if (strncmp(p, host, hn) != 0 || p[hn] != '.') {
-        return false;
+        return 0;
     }
     p += hn + 1;
     if (*p < '0' || *p > '9') {
-        return false;
+        return 0;
     }
     while (*p >= '0' && *p <= '9') {
         if (pid > 10000000L) {
-            return false;
+            return 0;
         }
         pid = pid * 10 + (*p++ - '0');
     }
     if (*p == '.') {
         p++;
         if (*p == '\0') {
-            return false;
+            return 0;
         }
         while (*p >= '0' && *p <= '9') {
             p++;
         }
     }
-    if (*p != '\0' || pid <= 0) {
-        return false;
-    }
-    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+    return *p == '\0' ? pid : 0;
+}
+
+/* pid_gone - no process pid runs on this host */
+static bool pid_gone(long pid)
+{
+    return pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+/* claimant_dead - claimant is <lock>.<this host>.<pid>[.<counter>] and pid is gone */
+static bool claimant_dead(const char *lock_path, const char *claimant)
+{
+    return claimant[0] != '\0' && pid_gone(claimant_pid(base_of(lock_path), base_of(claimant)));
 }
 
 /* claimant_removable - claimant is a regular file "<lock name>.*" in the lock's directory */
@@ -367,6 +378,11 @@ int lockfile_acquire(const char *lock_path, unsigned lifetime_s, int timeout_ms,
             break_lock(lk, st.claimant);
             continue;
         }
+        if (sigstop_pending() != 0) {
+            *error_r = errstr("%s: %s while waiting for the lock", lk->lock_path,
+                              sigstop_name());
+            goto fail;
+        }
         if (timeout_ms == 0 || (timeout_ms > 0 && now_ms() >= deadline)) {
             *busy_r = true;
             *error_r = errstr("%s: locked by %s until %lld", lk->lock_path,
@@ -448,6 +464,13 @@ int lockfile_release(struct lockfile **lock, const char **error_r)
     return ret;
 }
 
+/* lockfile_forget - free the handle, leaving the lock and its claimant file in place */
+void lockfile_forget(struct lockfile **lock)
+{
+    lockfile_free(*lock);
+    *lock = NULL;
+}
+
 /* lockfile_inspect - state of lock_path without touching it */
 int lockfile_inspect(const char *lock_path, struct lockfile_state *st, const char **error_r)
 {
@@ -483,4 +506,60 @@ const char *lockfile_path(const struct lockfile *lock)
 const char *lockfile_temp_path(const struct lockfile *lock)
 {
     return lock->tmp_path;
+}
+
+/* dead_claimant_file - name (in dir) is "<x>.lock.<this host>.<pid>.<n>" of
+ * a pid that no longer runs, a regular file with one link: the claimant
+ * file of a process killed while it was taking a lock, never the lock */
+static bool dead_claimant_file(const char *dir, const char *name)
+{
+    const char *p = strstr(name, ".lock.");
+    char *lbase = NULL;
+    char *path = NULL;
+    struct stat st;
+    bool dead = false;
+
+    if (p == NULL) {
+        return false;
+    }
+    lbase = xstrndup(name, (size_t)(p - name) + 5);
+    if (pid_gone(claimant_pid(lbase, name))) {
+        path = xasprintf("%s/%s", dir, name);
+        dead = lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1;
+        free(path);
+    }
+    free(lbase);
+    return dead;
+}
+
+/* lockfile_clear_dead - break the locks in locks_dir whose claimant is a
+ * dead process of this host, and remove such processes' leftover claimant
+ * files */
+void lockfile_clear_dead(const char *locks_dir)
+{
+    DIR *d = opendir(locks_dir);
+    struct dirent *de = NULL;
+
+    if (d == NULL) {
+        return;
+    }
+    while ((de = readdir(d)) != NULL) {
+        size_t n = strlen(de->d_name);
+        struct lockfile_state ls;
+        const char *err = NULL;
+        char *path = xasprintf("%s/%s", locks_dir, de->d_name);
+
+        if (dead_claimant_file(locks_dir, de->d_name)) {
+            unlink(path);
+        } else if (n > 5 && strcmp(de->d_name + n - 5, ".lock") == 0
+                   && lockfile_inspect(path, &ls, &err) == 0 && ls.exists && ls.ours_dead) {
+            struct lockfile *lk = NULL;
+            bool busy = false;
+            if (lockfile_acquire(path, LOCKFILE_DEFAULT_LIFETIME, 0, &lk, &busy, &err) == 0) {
+                lockfile_release(&lk, &err);
+            }
+        }
+        free(path);
+    }
+    closedir(d);
 }

@@ -30,6 +30,7 @@ void plan_free(struct plan *p)
     for (i = 0; i < p->n_ops; i++) {
         free(p->ops[i].path);
         free(p->ops[i].to);
+        free(p->ops[i].data);
     }
     free(p->lists);
     free(p->ops);
@@ -75,6 +76,40 @@ void plan_add_op(struct plan *p, enum plan_action action, const char *path, cons
     op->to = to != NULL ? xstrdup(to) : NULL;
     op->list = list;
     op->make_last = make_last;
+    op->data = NULL;
+    op->len = 0;
+}
+
+/* plan_add_put - a write of given bytes */
+void plan_add_put(struct plan *p, const char *path, const void *data, size_t len, size_t list,
+                  bool make_last)
+{
+    struct plan_op *op = NULL;
+
+    plan_add_op(p, PLAN_PUT, path, NULL, list, make_last);
+    op = &p->ops[p->n_ops - 1];
+    op->data = xmalloc(len + 1);
+    if (len > 0) {
+        memcpy(op->data, data, len);
+    }
+    op->len = len;
+}
+
+/* plan_path_list - "lists/<name>/..." -> name */
+char *plan_path_list(const char *path)
+{
+    const char *name = NULL;
+    const char *slash = NULL;
+
+    if (strncmp(path, "lists/", 6) != 0) {
+        return NULL;
+    }
+    name = path + 6;
+    slash = strchr(name, '/');
+    if (slash == NULL || slash == name) {
+        return NULL;
+    }
+    return xstrndup(name, (size_t)(slash - name));
 }
 
 /* plan_diff_list - diff before/after */
@@ -108,7 +143,8 @@ size_t plan_changes(const struct plan *p)
 const char *plan_action_name(enum plan_action a)
 {
     switch (a) {
-    case PLAN_WRITE: return "write";
+    case PLAN_WRITE:
+    case PLAN_PUT: return "write";
     case PLAN_MOVE: return "move";
     case PLAN_COPY: return "copy";
     case PLAN_DELETE: return "delete";

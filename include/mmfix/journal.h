@@ -99,6 +99,19 @@ int journal_run_summary(struct journal *j, int64_t run, char **summary_r, const 
 int journal_rollback(struct journal *j, int64_t run, const char *root, bool force,
                      void (*report)(void *ctx, const char *path, const char *action), void *ctx,
                      const char **error_r);
+/* A guard for rolling back an interrupted run: trusted(ctx, path) says whether the file can
+ * have changed only through the run itself (its list's lock was held from the run until now).
+ * An untrusted file is restored only if it is still in its before-state; otherwise the
+ * rollback is refused as a whole, naming it, since Mailman may have saved it since. */
+struct journal_guard {
+    bool (*trusted)(void *ctx, const char *path);
+    void *ctx;
+};
+/* journal_rollback_guarded - journal_rollback with a guard (NULL: none) */
+int journal_rollback_guarded(struct journal *j, int64_t run, const char *root, bool force,
+                             const struct journal_guard *guard,
+                             void (*report)(void *ctx, const char *path, const char *action),
+                             void *ctx, const char **error_r);
 /* journal_rollback_check - what journal_rollback would do, changing nothing: report(ctx, path,
  * action) per file ("restore", "remove", "refuse"); -1 with error_r when it would refuse */
 int journal_rollback_check(struct journal *j, int64_t run, const char *root, bool force,

@@ -30,7 +30,7 @@ struct lockfile_state {
  * same locks directory: never unlink a path outside it); also break at once a lock whose claimant
  * is this host and a dead pid (ours_dead; kill(pid, 0) == ESRCH) — mmfix's own crashed run.
  * timeout_ms: 0 = one attempt, < 0 wait forever, > 0 wait up to that long (sleep 10-200 ms between
- * tries, not Mailman's up to 2 s). Returns 0; or -1 with *busy_r = true when a live lock is held by
+ * tries, not Mailman's up to 2 s); a stop signal (sigstop.h) ends the wait. Returns 0; or -1 with *busy_r = true when a live lock is held by
  * someone else (the caller exits 75), *busy_r = false for other errors.
  * Notes: a relative lock_path is made absolute first (the claimant text must name the temp file
  * for any process); lifetime_s 0 means LOCKFILE_DEFAULT_LIFETIME; breaking a stale or dead lock
@@ -48,8 +48,16 @@ bool lockfile_held(struct lockfile *lock);
 /* lockfile_release - unlink the lock (if ours) then our temp file; frees, sets *lock NULL.
  * -1 (after cleaning up and freeing) when the lock was no longer ours or an unlink failed. */
 int lockfile_release(struct lockfile **lock, const char **error_r);
+/* lockfile_forget - free the handle but leave the lock held: its claimant names this process,
+ * so once it has exited the lock is a dead one that the next mmfix breaks, while Mailman
+ * keeps away from the list until then (or until it expires) */
+void lockfile_forget(struct lockfile **lock);
 /* lockfile_inspect - state of lock_path without touching it */
 int lockfile_inspect(const char *lock_path, struct lockfile_state *st, const char **error_r);
+
+/* lockfile_clear_dead - in locks_dir, break every lock whose claimant is a dead process of this
+ * host (a killed mmfix) and remove the claimant files such processes left */
+void lockfile_clear_dead(const char *locks_dir);
 
 /* lockfile_path - the lock path in use (absolute) */
 const char *lockfile_path(const struct lockfile *lock);

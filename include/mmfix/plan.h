@@ -20,6 +20,7 @@ enum plan_action {
     PLAN_MOVE,     /* rename path to `to` */
     PLAN_COPY,     /* copy path to `to` */
     PLAN_DELETE,   /* remove path */
+    PLAN_PUT,      /* write the op's own bytes to path (Mailman's save) */
 };
 
 struct plan_op {
@@ -27,8 +28,12 @@ struct plan_op {
     char *path;
     char *to;
     size_t list;       /* index into plan.lists */
-    bool make_last;    /* PLAN_WRITE: keep the previous generation as .last */
+    bool make_last;    /* PLAN_WRITE, PLAN_PUT: keep the previous generation as .last */
+    char *data;        /* PLAN_PUT: the bytes */
+    size_t len;
 };
+
+#define PLAN_NO_LIST ((size_t)-1)
 
 struct plan_list {
     char *name;
@@ -59,12 +64,19 @@ size_t plan_add_list(struct plan *p, struct mlist *ml, const char *charset);
 /* plan_add_op - append a file operation */
 void plan_add_op(struct plan *p, enum plan_action action, const char *path, const char *to,
                  size_t list, bool make_last);
+/* plan_add_put - append a write of the given bytes (copied) to path; list may be
+ * PLAN_NO_LIST */
+void plan_add_put(struct plan *p, const char *path, const void *data, size_t len, size_t list,
+                  bool make_last);
+/* plan_op_list_name - the list whose directory path is in ("lists/<name>/..."), as a new
+ * string, or NULL */
+char *plan_path_list(const char *path);
 /* plan_diff_list - compute the list's diff once its steps are done; if the
  * config did not change, `after` becomes `before` again */
 void plan_diff_list(struct plan *p, size_t list);
 /* plan_changes - number of attribute changes over all lists */
 size_t plan_changes(const struct plan *p);
-/* plan_action_name - "write", "move", "copy", "delete" */
+/* plan_action_name - "write" (PLAN_WRITE and PLAN_PUT), "move", "copy", "delete" */
 const char *plan_action_name(enum plan_action a);
 
 #endif

@@ -16,6 +16,7 @@
 #include "mmfix/apply.h"
 #include "mmfix/install.h"
 #include "mmfix/journal.h"
+#include "mmfix/lockset.h"
 #include "mmfix/pyload.h"
 #include "mmfix/repair.h"
 #include "mmfix/report.h"
@@ -53,6 +54,9 @@ static void test_report_repair(void **state)
     struct strbuf js = STRBUF_INIT;
     struct journal *j = NULL;
     struct apply_opts ao = { 0, "repair" };
+    struct lockset *locks = NULL;
+    char *names[] = { "roster-mess", "broken", "de-verein" };
+    bool busy = false;
     json_t *doc = NULL;
     json_error_t jerr;
     const char *err = NULL;
@@ -91,7 +95,13 @@ static void test_report_repair(void **state)
 
     snprintf(path, sizeof(path), "%s/data/mmfix-journal.sqlite", top);
     assert_int_equal(journal_open(path, &j, &err), 0);
-    assert_int_equal(apply_plan(&plan, ins, j, &ao, &run, &err), APPLY_OK);
+    /* a plan made without the lists' locks is refused, changing nothing */
+    assert_int_equal(apply_plan(&plan, ins, j, &locks, &ao, &run, &err), APPLY_FAILED);
+    assert_non_null(strstr(err, "lock"));
+    assert_int_equal(run, 0);
+    assert_int_equal(lockset_acquire(ins, names, 3, 0, &locks, &busy, &err), 0);
+    assert_int_equal(apply_plan(&plan, ins, j, &locks, &ao, &run, &err), APPLY_OK);
+    lockset_release(&locks);
     assert_true(run > 0);
     plan_free(&plan);
 
