@@ -36,13 +36,19 @@ static char *abs_path(const struct install *install, const char *rel)
 }
 
 /* test_crash_point - MMFIX_TEST_CRASH_AFTER=N kills the process after the
- * Nth file operation, so tests can stop a run at every point */
+ * Nth file operation, and MMFIX_TEST_SIGNAL_AFTER=N:SIG sends it SIG (a
+ * number) there, so tests can stop a run at every point */
 static void test_crash_point(size_t done)
 {
     const char *s = getenv("MMFIX_TEST_CRASH_AFTER");
+    char *end = NULL;
 
     if (s != NULL && *s != '\0' && (size_t)strtoul(s, NULL, 10) == done) {
         raise(SIGKILL);
+    }
+    s = getenv("MMFIX_TEST_SIGNAL_AFTER");
+    if (s != NULL && *s != '\0' && (size_t)strtoul(s, &end, 10) == done && *end == ':') {
+        raise((int)strtol(end + 1, NULL, 10));
     }
 }
 
@@ -216,6 +222,7 @@ enum apply_status apply_plan(const struct plan *p, const struct install *install
         return APPLY_FAILED;
     }
     *run_r = run;
+    test_crash_point(0);
     for (i = 0; i < p->n_ops; i++) {
         if (sigstop_pending() != 0) {
             settle(j, run, install, locks,

@@ -202,11 +202,15 @@ static int cmd_recover(const struct cmd_opts *opts, struct cmd_env *env)
         cmd_close(env);
         return rc;
     }
+    /* a stop signal waits until the recovery has released its locks */
+    sigstop_install();
     if (apply_recover(env->install, env->journal, &run, &err) != 0) {
+        sigstop_restore();
         cmd_error(NULL, "an interrupted run could not be rolled back: %s", err);
         cmd_close(env);
         return EXIT_IOERR;
     }
+    sigstop_restore();
     if (run != 0) {
         cmd_error(NULL, "run %lld was interrupted; its changes were rolled back "
                   "(mmfix history)", (long long)run);

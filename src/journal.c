@@ -66,6 +66,8 @@ struct migration {
     const char *sql;
 };
 
+static bool test_fault(const char *step);
+
 static const struct migration migrations[] = {
     { 1,
       "PRAGMA application_id = 1835886200;\n" /* JOURNAL_APPLICATION_ID */
@@ -918,6 +920,10 @@ static int load_files(struct journal *j, int64_t run, struct jfile **files_r, si
 /* journal_record_after - save the after-image of every file of run */
 int journal_record_after(struct journal *j, int64_t run, const char **error_r)
 {
+    if (test_fault("after")) {
+        *error_r = errstr("journal: recording the after-images: injected fault (test)");
+        return -1;
+    }
     sqlite3_stmt *st = j->stmts[STMT_FILE_SET_AFTER];
     struct jfile *files = NULL;
     struct jrun r;
@@ -1310,6 +1316,24 @@ int journal_rollback(struct journal *j, int64_t run, const char *root, bool forc
     return journal_rollback_guarded(j, run, root, force, NULL, report, ctx, error_r);
 }
 
+/* test_fault - MMFIX_TEST_FAIL_JOURNAL names journal steps to fail
+ * ("after", "rollback"; comma-separated), so tests can show what a journal
+ * failure at that step leaves */
+static bool test_fault(const char *step)
+{
+    const char *s = getenv("MMFIX_TEST_FAIL_JOURNAL");
+    size_t n = strlen(step);
+
+    while (s != NULL && *s != '\0') {
+        if (strncmp(s, step, n) == 0 && (s[n] == ',' || s[n] == '\0')) {
+            return true;
+        }
+        s = strchr(s, ',');
+        s = s != NULL ? s + 1 : NULL;
+    }
+    return false;
+}
+
 /* journal_rollback_guarded - journal_rollback, refusing untrusted files that changed */
 int journal_rollback_guarded(struct journal *j, int64_t run, const char *root, bool force,
                              const struct journal_guard *guard,
@@ -1319,6 +1343,11 @@ int journal_rollback_guarded(struct journal *j, int64_t run, const char *root, b
     struct jfile *files = NULL;
     struct jrun r;
     const char *err2 = NULL;
+
+    if (test_fault("rollback")) {
+        *error_r = errstr("journal: rolling back: injected fault (test)");
+        return -1;
+    }
     size_t n = 0;
     size_t i;
     int ret = -1;

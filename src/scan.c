@@ -19,6 +19,7 @@
 
 #include "mmfix/charset.h"
 #include "mmfix/install.h"
+#include "mmfix/lockfile.h"
 #include "mmfix/repr.h"
 #include "mmfix/roster.h"
 #include "mmfix/scan.h"
@@ -370,26 +371,32 @@ static void check_formats(struct mlist *ml, struct problem_list *pl)
     }
 }
 
+/* check_lock - the list's lock, judged by lockfile's one expiry rule */
 static void check_lock(const struct install *install, struct mlist *ml,
                        struct problem_list *pl)
 {
+    struct lockfile_state ls;
+    const char *err = NULL;
     char *path = NULL;
-    struct stat st;
     time_t now = time(NULL);
 
     if (install == NULL || install->locks_dir == NULL) {
         return;
     }
     path = xasprintf("%s/%s.lock", install->locks_dir, ml->name);
-    if (lstat(path, &st) == 0) {
-        if (now > st.st_mtime + 10) {
+    if (lockfile_inspect(path, &ls, &err) == 0 && ls.exists) {
+        if (ls.ours_dead) {
+            problem_add(pl, "lock-stale", ml->name, PROBLEM_WARNING,
+                        "locks/%s.lock was left by a killed mmfix (process gone); the next "
+                        "writing mmfix command clears it", ml->name);
+        } else if (!ls.live) {
             problem_add(pl, "lock-stale", ml->name, PROBLEM_WARNING,
                         "locks/%s.lock expired %lld s ago (Mailman breaks it on the next lock)",
-                        ml->name, (long long)(now - st.st_mtime));
+                        ml->name, (long long)(now - ls.expires));
         } else {
             problem_add(pl, "lock-live", ml->name, PROBLEM_WARNING,
                         "locks/%s.lock is held (expires in %lld s): Mailman is working on "
-                        "this list", ml->name, (long long)(st.st_mtime - now));
+                        "this list", ml->name, (long long)(ls.expires - now));
         }
     }
     free(path);

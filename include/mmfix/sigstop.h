@@ -14,6 +14,9 @@
 /* sigstop_install - catch SIGINT, SIGTERM, SIGHUP (SA_RESTART off, so a
  * wait for a lock wakes up); idempotent */
 void sigstop_install(void);
+/* sigstop_restore - back to the default action for the three signals; one caught meanwhile is
+ * raised again now (so a read command stops as it would have) */
+void sigstop_restore(void);
 /* sigstop_pending - the first signal caught, 0 if none */
 int sigstop_pending(void);
 /* sigstop_exit_code - 128 + the signal caught (130 SIGINT, 143 SIGTERM, 129 SIGHUP) */

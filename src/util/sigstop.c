@@ -34,6 +34,20 @@ void sigstop_install(void)
     }
 }
 
+/* sigstop_restore - default actions again; a caught signal is raised */
+void sigstop_restore(void)
+{
+    int sig = (int)caught;
+
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    if (sig != 0) {
+        caught = 0;
+        raise(sig);
+    }
+}
+
 /* sigstop_pending - the first signal caught */
 int sigstop_pending(void)
 {
