@@ -52,6 +52,55 @@ static void test_crash_point(size_t done)
     }
 }
 
+/* record_op - before-images of every path op touches: its path, its
+ * target, the .last a save relinks, and the temp file a killed save or
+ * link would leave; a directory move is recorded as a move */
+static int record_op(const struct plan_op *op, const struct install *install,
+                     struct journal *j, int64_t run, const char **error_r)
+{
+    const char *temp_of = op->action == PLAN_COPY ? op->to
+                          : op->action == PLAN_WRITE || op->action == PLAN_PUT
+                                  || op->action == PLAN_SYMLINK ? op->path
+                          : NULL;
+    char *paths[3] = { NULL, NULL, NULL };
+    int rc = 0;
+    int k;
+
+    paths[0] = abs_path(install, op->path);
+    if (op->action == PLAN_MOVE_DIR) {
+        char *to = abs_path(install, op->to);
+        rc = atomic_check_inside(install->var_prefix, paths[0], error_r) == 0
+                     && atomic_check_inside(install->var_prefix, to, error_r) == 0
+                 ? journal_record_move(j, run, paths[0], to, error_r)
+                 : -1;
+        free(to);
+        free(paths[0]);
+        return rc;
+    }
+    if (op->to != NULL && op->action != PLAN_SYMLINK) {
+        paths[1] = abs_path(install, op->to);
+    } else if ((op->action == PLAN_WRITE || op->action == PLAN_PUT) && op->make_last) {
+        paths[1] = xasprintf("%s.last", paths[0]);
+    }
+    if (temp_of != NULL) {
+        char *t = abs_path(install, temp_of);
+        paths[2] = atomic_temp_name(t);
+        free(t);
+    }
+    for (k = 0; k < 3 && rc == 0; k++) {
+        if (paths[k] != NULL) {
+            rc = atomic_check_inside_link(install->var_prefix, paths[k], error_r);
+            if (rc == 0) {
+                rc = journal_record_before(j, run, paths[k], error_r);
+            }
+        }
+    }
+    for (k = 0; k < 3; k++) {
+        free(paths[k]);
+    }
+    return rc;
+}
+
 /* record_paths - before-images of every path the plan touches */
 static int record_paths(const struct plan *p, const struct install *install,
                         struct journal *j, int64_t run, const char **error_r)
@@ -59,50 +108,35 @@ static int record_paths(const struct plan *p, const struct install *install,
     size_t i;
 
     for (i = 0; i < p->n_ops; i++) {
-        const struct plan_op *op = &p->ops[i];
-        /* what the op touches: its path, its target, the .last a save
-         * relinks, and the temp file a killed save would leave */
-        const char *target = op->action == PLAN_COPY ? op->to
-                             : op->action == PLAN_WRITE || op->action == PLAN_PUT ? op->path
-                             : NULL;
-        char *paths[4] = { NULL, NULL, NULL, NULL };
-        int rc = 0;
-        int k;
-
-        paths[0] = abs_path(install, op->path);
-        if (op->to != NULL) {
-            paths[1] = abs_path(install, op->to);
-        } else if ((op->action == PLAN_WRITE || op->action == PLAN_PUT) && op->make_last) {
-            paths[1] = xasprintf("%s.last", paths[0]);
-        }
-        if (target != NULL) {
-            char *t = abs_path(install, target);
-            paths[2] = atomic_temp_name(t);
-            free(t);
-        }
-        for (k = 0; k < 3 && rc == 0; k++) {
-            if (paths[k] != NULL) {
-                rc = atomic_check_inside(install->var_prefix, paths[k], error_r);
-                if (rc == 0) {
-                    rc = journal_record_before(j, run, paths[k], error_r);
-                }
-            }
-        }
-        for (k = 0; k < 3; k++) {
-            free(paths[k]);
-        }
-        if (rc != 0) {
+        if (record_op(&p->ops[i], install, j, run, error_r) != 0) {
             return -1;
         }
     }
     return 0;
 }
 
+/* mkdir_op - the directory with its mode and the group of group_of */
+static int mkdir_op(const struct plan_op *op, const struct install *install, const char *path,
+                    const char **error_r)
+{
+    gid_t gid = (gid_t)-1;
+
+    if (op->group_of != NULL) {
+        char *g = abs_path(install, op->group_of);
+        struct stat st;
+        if (lstat(g, &st) == 0) {
+            gid = st.st_gid;
+        }
+        free(g);
+    }
+    return atomic_mkdir(install->var_prefix, path, (mode_t)op->mode, gid, error_r);
+}
+
 static int do_op(const struct plan *p, const struct plan_op *op, const struct install *install,
                  const char **error_r)
 {
     char *path = abs_path(install, op->path);
-    char *to = op->to != NULL ? abs_path(install, op->to) : NULL;
+    char *to = op->to != NULL && op->action != PLAN_SYMLINK ? abs_path(install, op->to) : NULL;
     struct strbuf data = STRBUF_INIT;
     int rc = -1;
 
@@ -125,6 +159,18 @@ static int do_op(const struct plan *p, const struct plan_op *op, const struct in
     case PLAN_DELETE:
         rc = atomic_unlink(install->var_prefix, path, error_r);
         break;
+    case PLAN_MKDIR:
+        rc = mkdir_op(op, install, path, error_r);
+        break;
+    case PLAN_RMDIR:
+        rc = atomic_rmdir(install->var_prefix, path, error_r);
+        break;
+    case PLAN_SYMLINK:
+        rc = atomic_symlink(install->var_prefix, path, op->to, error_r);
+        break;
+    case PLAN_MOVE_DIR:
+        rc = atomic_move_dir(install->var_prefix, path, to, error_r);
+        break;
     }
     strbuf_release(&data);
     free(path);
@@ -146,7 +192,8 @@ static int check_covered(const struct plan *p, const struct lockset *locks,
         }
     }
     for (i = 0; i < p->n_ops; i++) {
-        const char *paths[2] = { p->ops[i].path, p->ops[i].to };
+        const char *paths[2] = { p->ops[i].path,
+                                 p->ops[i].action == PLAN_SYMLINK ? NULL : p->ops[i].to };
         int k;
         for (k = 0; k < 2; k++) {
             char *name = paths[k] != NULL ? plan_path_list(paths[k]) : NULL;

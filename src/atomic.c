@@ -23,6 +23,7 @@
  *  directories at the same time can still race them, which is why the data
  *  tree must not be writable by untrusted users (Mailman requires the same).
  */
+#define _GNU_SOURCE 1                /* renameat2, RENAME_NOREPLACE */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -190,8 +191,28 @@ static const char *under(const char *path, const char *r)
     return path[n] == '/' ? path + n + 1 : NULL;
 }
 
-/* atomic_check_inside - path stays inside root, with no symlink after it */
-int atomic_check_inside(const char *root, const char *path, const char **error_r)
+/* check_missing_rest - the components after a missing directory have no
+ * "." or ".." either */
+static int check_missing_rest(const char *rel, const char *path, const char **error_r)
+{
+    while (*rel != '\0') {
+        size_t n = strcspn(rel, "/");
+        if ((n == 1 && rel[0] == '.') || (n == 2 && rel[0] == '.' && rel[1] == '.')) {
+            *error_r = errstr("%s: has a '.' or '..' component", path);
+            return -1;
+        }
+        rel += n;
+        while (*rel == '/') {
+            rel++;
+        }
+    }
+    return 0;
+}
+
+/* check_inside - path stays inside root, with no symlink after it (but
+ * for path itself when link_ok: a link that is replaced or removed, never
+ * followed) */
+static int check_inside(const char *root, const char *path, bool link_ok, const char **error_r)
 {
     char *rroot = NULL;
     char *troot = NULL;
@@ -246,11 +267,22 @@ int atomic_check_inside(const char *root, const char *path, const char **error_r
         }
         strbuf_add(&cur, rel, n);
         if (lstat(cur.buf, &st) != 0) {
-            if (errno != ENOENT || *next != '\0') {
+            if (errno != ENOENT) {
                 *error_r = errstr("%s: %s", cur.buf, strerror(errno));
                 goto out;
             }
-        } else if (S_ISLNK(st.st_mode)) {
+            if (*next != '\0') {
+                /* a directory still to be made: nothing below it exists,
+                 * so it is inside root if what does exist is */
+                if (check_missing_rest(next, path, error_r) != 0) {
+                    goto out;
+                }
+                cur.len -= n;
+                cur.buf[cur.len] = '\0';
+                parent = xstrdup(cur.buf);
+                break;
+            }
+        } else if (S_ISLNK(st.st_mode) && !(link_ok && *next == '\0')) {
             *error_r = errstr("%s: is a symbolic link (refused below %s)", cur.buf, root);
             goto out;
         } else if (*next != '\0' && !S_ISDIR(st.st_mode)) {
@@ -259,7 +291,9 @@ int atomic_check_inside(const char *root, const char *path, const char **error_r
         }
         rel = next;
     }
-    parent = sysname_dir(path);
+    if (parent == NULL) {
+        parent = sysname_dir(path);
+    }
     rparent = realpath(parent, NULL);
     if (rparent == NULL) {
         *error_r = errstr("%s: %s", parent, strerror(errno));
@@ -277,6 +311,18 @@ out:
     free(troot);
     free(rroot);
     return ret;
+}
+
+/* atomic_check_inside - path stays inside root, with no symlink after it */
+int atomic_check_inside(const char *root, const char *path, const char **error_r)
+{
+    return check_inside(root, path, false, error_r);
+}
+
+/* atomic_check_inside_link - the same, but path itself may be a symlink */
+int atomic_check_inside_link(const char *root, const char *path, const char **error_r)
+{
+    return check_inside(root, path, true, error_r);
 }
 
 /* replace - write data to a temp file next to path with the given meta and
@@ -376,7 +422,8 @@ int atomic_restore(const char *root, const char *path, const void *data, size_t 
 {
     struct stat st;
 
-    if (atomic_check_inside(root, path, error_r) != 0) {
+    if ((meta->exists ? atomic_check_inside(root, path, error_r)
+                      : atomic_check_inside_link(root, path, error_r)) != 0) {
         return -1;
     }
     if (!meta->exists) {
@@ -531,7 +578,7 @@ out:
 /* atomic_unlink - unlink inside root and fsync the directory */
 int atomic_unlink(const char *root, const char *path, const char **error_r)
 {
-    if (atomic_check_inside(root, path, error_r) != 0) {
+    if (atomic_check_inside_link(root, path, error_r) != 0) {
         return -1;
     }
     if (unlink(path) != 0) {
@@ -604,4 +651,168 @@ out:
     }
     strbuf_release(&sb);
     return ret;
+}
+
+/* atomic_stat - what path is now (lstat), and a symlink's target */
+int atomic_stat(const char *path, enum atomic_kind *kind_r, struct atomic_meta *m,
+                char **target_r, const char **error_r)
+{
+    struct stat st;
+
+    memset(m, 0, sizeof(*m));
+    *kind_r = ATOMIC_ABSENT;
+    if (target_r != NULL) {
+        *target_r = NULL;
+    }
+    if (lstat(path, &st) != 0) {
+        if (errno == ENOENT) {
+            return 0;
+        }
+        *error_r = errstr("%s: %s", path, strerror(errno));
+        return -1;
+    }
+    m->exists = true;
+    m->mode = st.st_mode & 07777;
+    m->uid = st.st_uid;
+    m->gid = st.st_gid;
+    m->mtime = st.st_mtim;
+    *kind_r = S_ISREG(st.st_mode) ? ATOMIC_FILE : S_ISDIR(st.st_mode) ? ATOMIC_DIR
+              : S_ISLNK(st.st_mode) ? ATOMIC_SYMLINK : ATOMIC_OTHER;
+    if (*kind_r == ATOMIC_SYMLINK && target_r != NULL) {
+        char buf[PATH_MAX + 1];
+        ssize_t n = readlink(path, buf, sizeof(buf));
+        if (n < 0 || (size_t)n >= sizeof(buf)) {
+            *error_r = errstr("%s: cannot read the link: %s", path,
+                              n < 0 ? strerror(errno) : "too long");
+            return -1;
+        }
+        *target_r = xstrndup(buf, (size_t)n);
+    }
+    return 0;
+}
+
+/* atomic_mkdir - a new directory with mode (exactly, umask aside) and
+ * group gid ((gid_t)-1: its parent's), parent fsynced */
+int atomic_mkdir(const char *root, const char *path, mode_t mode, gid_t gid,
+                 const char **error_r)
+{
+    if (atomic_check_inside(root, path, error_r) != 0) {
+        return -1;
+    }
+    if (mkdir(path, 0700) != 0) {
+        *error_r = errstr("%s: cannot create: %s", path, strerror(errno));
+        return -1;
+    }
+    if ((gid != (gid_t)-1 && lchown(path, (uid_t)-1, gid) != 0 && errno != EPERM)
+        || chmod(path, mode) != 0) {
+        *error_r = errstr("%s: cannot set group and mode: %s", path, strerror(errno));
+        rmdir(path);
+        return -1;
+    }
+    return fsync_dir(path, error_r);
+}
+
+/* atomic_rmdir - remove an empty directory (ENOENT ok), parent fsynced */
+int atomic_rmdir(const char *root, const char *path, const char **error_r)
+{
+    if (atomic_check_inside(root, path, error_r) != 0) {
+        return -1;
+    }
+    if (rmdir(path) != 0 && errno != ENOENT) {
+        *error_r = errstr("%s: cannot remove the directory: %s", path, strerror(errno));
+        return -1;
+    }
+    return fsync_dir(path, error_r);
+}
+
+/* atomic_symlink - path becomes a symlink to target: a new link under a
+ * temp name renamed over it, so path is the old link or the new one at any
+ * moment; refuses when path is anything but a symlink or absent */
+int atomic_symlink(const char *root, const char *path, const char *target,
+                   const char **error_r)
+{
+    struct stat st;
+    char *tmp = NULL;
+    int ret = -1;
+
+    if (atomic_check_inside_link(root, path, error_r) != 0) {
+        return -1;
+    }
+    if (lstat(path, &st) == 0 && !S_ISLNK(st.st_mode)) {
+        *error_r = errstr("%s: exists and is not a symbolic link (not replaced)", path);
+        return -1;
+    }
+    tmp = atomic_temp_name(path);
+    unlink(tmp);
+    if (symlink(target, tmp) != 0) {
+        *error_r = errstr("%s: cannot create a symbolic link: %s", tmp, strerror(errno));
+        goto out;
+    }
+    if (rename(tmp, path) != 0) {
+        *error_r = errstr("cannot rename %s to %s: %s", tmp, path, strerror(errno));
+        unlink(tmp);
+        goto out;
+    }
+    ret = fsync_dir(path, error_r);
+out:
+    free(tmp);
+    return ret;
+}
+
+/* atomic_move_dir - rename directory from to to, never over anything */
+int atomic_move_dir(const char *root, const char *from, const char *to, const char **error_r)
+{
+    struct stat st;
+
+    if (atomic_check_inside(root, from, error_r) != 0
+        || atomic_check_inside(root, to, error_r) != 0) {
+        return -1;
+    }
+    if (lstat(from, &st) != 0) {
+        *error_r = errstr("%s: %s", from, strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        *error_r = errstr("%s: not a directory", from);
+        return -1;
+    }
+    if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) != 0) {
+        *error_r = errstr("cannot rename %s to %s: %s", from, to, strerror(errno));
+        return -1;
+    }
+    if (fsync_dir(to, error_r) != 0) {
+        return -1;
+    }
+    return fsync_dir(from, error_r);
+}
+
+/* atomic_restore_dir - a directory's before-image: present (created with
+ * its mode, owner and group when missing) or absent (removed: it must be
+ * empty by then, or someone put something in it since) */
+int atomic_restore_dir(const char *root, const char *path, const struct atomic_meta *meta,
+                       const char **error_r)
+{
+    struct stat st;
+
+    if (!meta->exists) {
+        return atomic_rmdir(root, path, error_r);
+    }
+    if (atomic_check_inside(root, path, error_r) != 0) {
+        return -1;
+    }
+    if (lstat(path, &st) == 0) {
+        if (!S_ISDIR(st.st_mode)) {
+            *error_r = errstr("%s: is not a directory any more", path);
+            return -1;
+        }
+    } else if (mkdir(path, 0700) != 0) {
+        *error_r = errstr("%s: cannot create: %s", path, strerror(errno));
+        return -1;
+    }
+    if ((lchown(path, meta->uid, meta->gid) != 0 && errno != EPERM)
+        || chmod(path, meta->mode) != 0) {
+        *error_r = errstr("%s: cannot set owner and mode: %s", path, strerror(errno));
+        return -1;
+    }
+    return fsync_dir(path, error_r);
 }

@@ -105,6 +105,16 @@ static const struct migration migrations[] = {
       "  CHECK (before_exists = 0 OR before_data IS NOT NULL),\n"
       "  CHECK (after_recorded = 0 OR after_exists = 0 OR after_data IS NOT NULL)\n"
       ");\n" },
+    /* directories, symbolic links and directory moves (update, rename):
+     * kind of the before-image ('move': path was renamed to before_target),
+     * kind of the after-image, a link's target */
+    { 2,
+      "ALTER TABLE files ADD COLUMN kind TEXT NOT NULL DEFAULT 'file'\n"
+      "  CHECK (kind IN ('file', 'dir', 'symlink', 'move'));\n"
+      "ALTER TABLE files ADD COLUMN after_kind TEXT\n"
+      "  CHECK (after_kind IS NULL OR after_kind IN ('file', 'dir', 'symlink', 'move'));\n"
+      "ALTER TABLE files ADD COLUMN before_target TEXT;\n"
+      "ALTER TABLE files ADD COLUMN after_target TEXT;\n" },
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -157,22 +167,24 @@ static const char *const stmt_sql[STMT_LAST] = {
                              "WHERE status IN ('applying', 'rolling-back') ORDER BY id",
     /* run, path */
     [STMT_FILE_FIND] = "SELECT id FROM files WHERE run = ?1 AND path = ?2",
-    /* run, path, exists, data, mode, uid, gid, mtime s, mtime ns */
+    /* run, path, exists, data, mode, uid, gid, mtime s, mtime ns, kind, target */
     [STMT_FILE_INSERT] = "INSERT INTO files (run, path, before_exists, before_data, before_mode, "
-                         "before_uid, before_gid, before_mtime_s, before_mtime_ns) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                         "before_uid, before_gid, before_mtime_s, before_mtime_ns, kind, "
+                         "before_target) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     /* run; newest recording first */
     [STMT_FILES_OF_RUN] =
         "SELECT id, path, before_exists, before_mode, before_uid, before_gid, before_mtime_s, "
-        "before_mtime_ns, after_recorded, after_exists, after_mode, after_uid, after_gid "
+        "before_mtime_ns, after_recorded, after_exists, after_mode, after_uid, after_gid, "
+        "kind, after_kind, before_target, after_target "
         "FROM files WHERE run = ?1 ORDER BY id DESC",
     /* file id */
     [STMT_FILE_BEFORE_DATA] = "SELECT before_data FROM files WHERE id = ?1",
     [STMT_FILE_AFTER_DATA] = "SELECT after_data FROM files WHERE id = ?1",
-    /* file id, exists, data, mode, uid, gid */
+    /* file id, exists, data, mode, uid, gid, kind, target */
     [STMT_FILE_SET_AFTER] = "UPDATE files SET after_recorded = 1, after_exists = ?2, "
-                            "after_data = ?3, after_mode = ?4, after_uid = ?5, after_gid = ?6 "
-                            "WHERE id = ?1",
+                            "after_data = ?3, after_mode = ?4, after_uid = ?5, after_gid = ?6, "
+                            "after_kind = ?7, after_target = ?8 WHERE id = ?1",
 };
 
 struct journal {
@@ -189,9 +201,22 @@ struct journal {
 struct jfile {
     int64_t id;
     char *path;
+    const char *kind;            /* "file" "dir" "symlink" (before-image), "move" */
+    char *before_target;         /* a link's target; a move's destination */
     struct atomic_meta before;
     bool after_recorded;
+    const char *after_kind;
+    char *after_target;
     struct atomic_meta after;
+};
+
+/* The state of a path now */
+struct jstate {
+    enum atomic_kind kind;
+    struct atomic_meta m;
+    char *data;                  /* a file's bytes */
+    size_t len;
+    char *target;                /* a link's target */
 };
 
 /* A run as read from the database */
@@ -779,17 +804,49 @@ int journal_run_begin(struct journal *j, const char *command, const char *var_pr
     return 0;
 }
 
-/* read_image - meta and (if it exists) bytes of path now */
-static int read_image(const char *path, struct atomic_meta *m, char **data_r, size_t *len_r,
-                      const char **error_r)
+/* kind_name - the journal's name of a kind of path ("file" for absent) */
+static const char *kind_name(enum atomic_kind k)
 {
-    *data_r = NULL;
-    *len_r = 0;
+    return k == ATOMIC_DIR ? "dir" : k == ATOMIC_SYMLINK ? "symlink" : "file";
+}
+
+/* kind_const - a kind read from the database, as a static string */
+static const char *kind_const(const char *k)
+{
+    static const char *const names[] = { "file", "dir", "symlink", "move" };
+    size_t i;
+
+    for (i = 0; k != NULL && i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(k, names[i]) == 0) {
+            return names[i];
+        }
+    }
+    return "file";
+}
+
+static void jstate_free(struct jstate *s)
+{
+    free(s->data);
+    free(s->target);
+    memset(s, 0, sizeof(*s));
+}
+
+/* read_state - what path is now: a file with its bytes, a directory, a
+ * symbolic link with its target, or absent; anything else is refused */
+static int read_state(const char *path, struct jstate *s, const char **error_r)
+{
+    memset(s, 0, sizeof(*s));
     /* both name the path in their errors */
-    if (atomic_meta_of(path, m, error_r) != 0) {
+    if (atomic_stat(path, &s->kind, &s->m, &s->target, error_r) != 0) {
         return -1;
     }
-    if (m->exists && atomic_read_file(path, JOURNAL_MAX_FILE, data_r, len_r, error_r) != 0) {
+    if (s->kind == ATOMIC_OTHER) {
+        *error_r = errstr("%s: not a regular file, directory or symbolic link", path);
+        return -1;
+    }
+    if (s->kind == ATOMIC_FILE
+        && atomic_read_file(path, JOURNAL_MAX_FILE, &s->data, &s->len, error_r) != 0) {
+        jstate_free(s);
         return -1;
     }
     return 0;
@@ -800,13 +857,12 @@ int journal_record_before(struct journal *j, int64_t run, const char *path, cons
 {
     sqlite3_stmt *st = NULL;
     struct jrun r;
-    struct atomic_meta m;
-    char *data = NULL;
-    size_t len = 0;
+    struct jstate cur;
     bool row = false;
     int ret = -1;
 
     memset(&r, 0, sizeof(r));
+    memset(&cur, 0, sizeof(cur));
     if (path[0] != '/') {
         *error_r = errstr("journal: %s: path is not absolute", path);
         return -1;
@@ -831,15 +887,15 @@ int journal_record_before(struct journal *j, int64_t run, const char *path, cons
         ret = 0;                 /* already recorded */
         goto out;
     }
-    if (read_image(path, &m, &data, &len, error_r) != 0) {
+    if (read_state(path, &cur, error_r) != 0) {
         goto out;
     }
     st = j->stmts[STMT_FILE_INSERT];
-    if (db_bindf(j, st, error_r, "itibiiiii", run, path, (int64_t)m.exists,
-                 m.exists ? (const void *)data : NULL, len, (int64_t)(m.exists ? m.mode : 0),
-                 (int64_t)(m.exists ? m.uid : 0), (int64_t)(m.exists ? m.gid : 0),
-                 (int64_t)(m.exists ? m.mtime.tv_sec : 0),
-                 (int64_t)(m.exists ? m.mtime.tv_nsec : 0)) != 0
+    if (db_bindf(j, st, error_r, "itibiiiiitt", run, path, (int64_t)cur.m.exists,
+                 cur.m.exists ? (const void *)(cur.data != NULL ? cur.data : "") : NULL,
+                 cur.len, (int64_t)cur.m.mode, (int64_t)cur.m.uid, (int64_t)cur.m.gid,
+                 (int64_t)cur.m.mtime.tv_sec, (int64_t)cur.m.mtime.tv_nsec,
+                 kind_name(cur.kind), cur.target) != 0
         || db_step_done(j, st, error_r) != 0) {
         goto out;
     }
@@ -851,7 +907,58 @@ out:
         txn_rollback(j);
     }
     jrun_free(&r);
-    free(data);
+    jstate_free(&cur);
+    return ret;
+}
+
+/* journal_record_move - the run will rename the directory from to `to` */
+int journal_record_move(struct journal *j, int64_t run, const char *from, const char *to,
+                        const char **error_r)
+{
+    sqlite3_stmt *st = NULL;
+    struct jrun r;
+    bool row = false;
+    int ret = -1;
+
+    memset(&r, 0, sizeof(r));
+    if (from[0] != '/' || to[0] != '/') {
+        *error_r = errstr("journal: %s -> %s: path is not absolute", from, to);
+        return -1;
+    }
+    if (txn_begin(j, error_r) != 0) {
+        return -1;
+    }
+    if (get_run(j, run, &r, error_r) != 0) {
+        goto out;
+    }
+    if (strcmp(r.pub.status, "planned") != 0) {
+        *error_r = errstr("run %lld is '%s': moves are recorded before it starts",
+                          (long long)run, r.pub.status);
+        goto out;
+    }
+    st = j->stmts[STMT_FILE_FIND];
+    if (db_bindf(j, st, error_r, "it", run, from) != 0 || db_step_maybe(j, st, &row, error_r) != 0) {
+        goto out;
+    }
+    if (row) {
+        db_reset(st);
+        *error_r = errstr("journal: %s is recorded twice in run %lld", from, (long long)run);
+        goto out;
+    }
+    st = j->stmts[STMT_FILE_INSERT];
+    if (db_bindf(j, st, error_r, "itibiiiiitt", run, from, (int64_t)1, "", (size_t)0,
+                 (int64_t)0, (int64_t)0, (int64_t)0, (int64_t)0, (int64_t)0, "move", to) != 0
+        || db_step_done(j, st, error_r) != 0) {
+        goto out;
+    }
+    ret = 0;
+out:
+    if (ret == 0) {
+        ret = txn_commit(j, error_r);
+    } else {
+        txn_rollback(j);
+    }
+    jrun_free(&r);
     return ret;
 }
 
@@ -868,6 +975,8 @@ static void jfiles_free(struct jfile *files, size_t n)
 
     for (i = 0; i < n; i++) {
         free(files[i].path);
+        free(files[i].before_target);
+        free(files[i].after_target);
     }
     free(files);
 }
@@ -904,6 +1013,14 @@ static int load_files(struct journal *j, int64_t run, struct jfile **files_r, si
         f->after.mode = (mode_t)sqlite3_column_int64(st, 10);
         f->after.uid = (uid_t)sqlite3_column_int64(st, 11);
         f->after.gid = (gid_t)sqlite3_column_int64(st, 12);
+        f->kind = kind_const(column_text(st, 13));
+        f->after_kind = kind_const(column_text(st, 14));
+        if (sqlite3_column_type(st, 15) != SQLITE_NULL) {
+            f->before_target = xstrdup(column_text(st, 15));
+        }
+        if (sqlite3_column_type(st, 16) != SQLITE_NULL) {
+            f->after_target = xstrdup(column_text(st, 16));
+        }
     }
     if (rc != SQLITE_DONE) {
         *error_r = db_err(j, "journal: reading the files of a run");
@@ -917,13 +1034,21 @@ static int load_files(struct journal *j, int64_t run, struct jfile **files_r, si
     return 0;
 }
 
+/* move_state - where a recorded directory move stands: 0 not done (the
+ * source is there, the destination is not), 1 done, -1 neither */
+static int move_state(const struct jfile *f)
+{
+    struct stat a;
+    struct stat b;
+    bool from = lstat(f->path, &a) == 0;
+    bool to = lstat(f->before_target, &b) == 0;
+
+    return from && !to ? 0 : !from && to ? 1 : -1;
+}
+
 /* journal_record_after - save the after-image of every file of run */
 int journal_record_after(struct journal *j, int64_t run, const char **error_r)
 {
-    if (test_fault("after")) {
-        *error_r = errstr("journal: recording the after-images: injected fault (test)");
-        return -1;
-    }
     sqlite3_stmt *st = j->stmts[STMT_FILE_SET_AFTER];
     struct jfile *files = NULL;
     struct jrun r;
@@ -931,6 +1056,10 @@ int journal_record_after(struct journal *j, int64_t run, const char **error_r)
     size_t i;
     int ret = -1;
 
+    if (test_fault("after")) {
+        *error_r = errstr("journal: recording the after-images: injected fault (test)");
+        return -1;
+    }
     memset(&r, 0, sizeof(r));
     if (txn_begin(j, error_r) != 0) {
         return -1;
@@ -947,21 +1076,33 @@ int journal_record_after(struct journal *j, int64_t run, const char **error_r)
         goto out;
     }
     for (i = 0; i < n; i++) {
-        struct atomic_meta m;
-        char *data = NULL;
-        size_t len = 0;
+        struct jstate cur;
         int rc;
 
-        if (read_image(files[i].path, &m, &data, &len, error_r) != 0) {
+        if (strcmp(files[i].kind, "move") == 0) {
+            /* a move's after-state: done (1) or not (0); see move_state */
+            rc = db_bindf(j, st, error_r, "iibiiitn", files[i].id,
+                          (int64_t)(move_state(&files[i]) == 1), "", (size_t)0, (int64_t)0,
+                          (int64_t)0, (int64_t)0, "move");
+        } else if (read_state(files[i].path, &cur, error_r) != 0) {
             goto out;
+        } else {
+            rc = db_bindf(j, st, error_r, "iibiiitt", files[i].id, (int64_t)cur.m.exists,
+                          cur.m.exists ? (const void *)(cur.data != NULL ? cur.data : "") : NULL,
+                          cur.len, (int64_t)cur.m.mode, (int64_t)cur.m.uid, (int64_t)cur.m.gid,
+                          kind_name(cur.kind), cur.target);
+            if (rc == 0) {
+                rc = db_step_done(j, st, error_r);
+            }
+            jstate_free(&cur);
+            if (rc != 0) {
+                goto out;
+            }
+            continue;
         }
-        rc = db_bindf(j, st, error_r, "iibiii", files[i].id, (int64_t)m.exists,
-                      m.exists ? (const void *)data : NULL, len, (int64_t)(m.exists ? m.mode : 0),
-                      (int64_t)(m.exists ? m.uid : 0), (int64_t)(m.exists ? m.gid : 0));
         if (rc == 0) {
             rc = db_step_done(j, st, error_r);
         }
-        free(data);
         if (rc != 0) {
             goto out;
         }
@@ -1045,26 +1186,43 @@ int journal_run_summary(struct journal *j, int64_t run, char **summary_r, const 
     return 0;
 }
 
-/* same_as_image - current state of f (cur, data) equals its before or after
- * image (bytes, mode, owner, group) */
+/* same_as_image - current state cur of f equals its before or after image
+ * (a file's bytes, mode, owner, group; a directory's mode, owner, group; a
+ * link's target) */
 static int same_as_image(struct journal *j, const struct jfile *f, bool after,
-                         const struct atomic_meta *cur, const char *data, size_t len,
-                         bool *same_r, const char **error_r)
+                         const struct jstate *cur, bool *same_r, const char **error_r)
 {
     const struct atomic_meta *img = after ? &f->after : &f->before;
+    const char *kind = after ? f->after_kind : f->kind;
     sqlite3_stmt *st = j->stmts[after ? STMT_FILE_AFTER_DATA : STMT_FILE_BEFORE_DATA];
     const void *blob = NULL;
     size_t n;
 
     *same_r = false;
-    if (cur->exists != img->exists) {
+    if (strcmp(f->kind, "move") == 0) {
+        *same_r = move_state(f) == (after ? 1 : 0);
         return 0;
     }
-    if (!cur->exists) {
+    if (cur->m.exists != img->exists) {
+        return 0;
+    }
+    if (!cur->m.exists) {
         *same_r = true;
         return 0;
     }
-    if (cur->mode != img->mode || cur->uid != img->uid || cur->gid != img->gid) {
+    if (strcmp(kind_name(cur->kind), kind) != 0) {
+        return 0;
+    }
+    if (cur->kind == ATOMIC_SYMLINK) {
+        const char *t = after ? f->after_target : f->before_target;
+        *same_r = t != NULL && cur->target != NULL && strcmp(t, cur->target) == 0;
+        return 0;
+    }
+    if (cur->m.mode != img->mode || cur->m.uid != img->uid || cur->m.gid != img->gid) {
+        return 0;
+    }
+    if (cur->kind == ATOMIC_DIR) {
+        *same_r = true;
         return 0;
     }
     if (db_bindf(j, st, error_r, "i", f->id) != 0 || db_step_row(j, st, error_r) != 0) {
@@ -1072,7 +1230,7 @@ static int same_as_image(struct journal *j, const struct jfile *f, bool after,
     }
     blob = sqlite3_column_blob(st, 0);
     n = (size_t)sqlite3_column_bytes(st, 0);
-    if (n == len && (n == 0 || memcmp(blob, data, n) == 0)) {
+    if (n == cur->len && (n == 0 || memcmp(blob, cur->data, n) == 0)) {
         *same_r = true;
     } else if (blob == NULL && n == 0 && sqlite3_errcode(j->db) == SQLITE_NOMEM) {
         *error_r = db_err(j, "journal: reading an image");
@@ -1087,10 +1245,8 @@ static int same_as_image(struct journal *j, const struct jfile *f, bool after,
 static int file_refusal(struct journal *j, const struct jfile *f, bool check, int64_t run,
                         const char **why_r, const char **error_r)
 {
-    struct atomic_meta cur;
+    struct jstate cur;
     const char *err = NULL;
-    char *data = NULL;
-    size_t len = 0;
     bool same = false;
 
     *why_r = NULL;
@@ -1101,16 +1257,16 @@ static int file_refusal(struct journal *j, const struct jfile *f, bool check, in
         *why_r = "no after-image was recorded";
         return 0;
     }
-    if (read_image(f->path, &cur, &data, &len, &err) != 0) {
+    if (read_state(f->path, &cur, &err) != 0) {
         *why_r = errstr("cannot read it: %s", err);
         return 0;
     }
-    if (same_as_image(j, f, true, &cur, data, len, &same, error_r) != 0
-        || (!same && same_as_image(j, f, false, &cur, data, len, &same, error_r) != 0)) {
-        free(data);
+    if (same_as_image(j, f, true, &cur, &same, error_r) != 0
+        || (!same && same_as_image(j, f, false, &cur, &same, error_r) != 0)) {
+        jstate_free(&cur);
         return -1;
     }
-    free(data);
+    jstate_free(&cur);
     if (!same) {
         *why_r = errstr("changed since run %lld", (long long)run);
     }
@@ -1143,22 +1299,20 @@ typedef void report_fn(void *ctx, const char *path, const char *action);
 static int untrusted_refusal(struct journal *j, const struct jfile *f, const char **why_r,
                              const char **error_r)
 {
-    struct atomic_meta cur;
+    struct jstate cur;
     const char *err = NULL;
-    char *data = NULL;
-    size_t len = 0;
     bool same = false;
 
     *why_r = NULL;
-    if (read_image(f->path, &cur, &data, &len, &err) != 0) {
+    if (read_state(f->path, &cur, &err) != 0) {
         *why_r = errstr("cannot read it: %s", err);
         return 0;
     }
-    if (same_as_image(j, f, false, &cur, data, len, &same, error_r) != 0) {
-        free(data);
+    if (same_as_image(j, f, false, &cur, &same, error_r) != 0) {
+        jstate_free(&cur);
         return -1;
     }
-    free(data);
+    jstate_free(&cur);
     if (!same) {
         *why_r = "its list's lock was not held since the run stopped, so Mailman may have "
                  "saved it";
@@ -1290,8 +1444,31 @@ static int restore_one(struct journal *j, const struct jfile *f, const char *roo
     size_t n = 0;
     int rc;
 
+    if (strcmp(f->kind, "move") == 0) {
+        switch (move_state(f)) {
+        case 0:
+            return 0;            /* never done */
+        case 1:
+            return atomic_move_dir(root, f->before_target, f->path, error_r);
+        default:
+            *error_r = errstr("%s was moved to %s, and now both or neither exist", f->path,
+                              f->before_target);
+            return -1;
+        }
+    }
     if (!f->before.exists) {
+        struct stat cur;
+        if (lstat(f->path, &cur) == 0 && S_ISDIR(cur.st_mode)) {
+            return atomic_rmdir(root, f->path, error_r);
+        }
         return atomic_restore(root, f->path, "", 0, &f->before, error_r);
+    }
+    if (strcmp(f->kind, "dir") == 0) {
+        return atomic_restore_dir(root, f->path, &f->before, error_r);
+    }
+    if (strcmp(f->kind, "symlink") == 0) {
+        return atomic_symlink(root, f->path, f->before_target != NULL ? f->before_target : "",
+                              error_r);
     }
     if (db_bindf(j, st, error_r, "i", f->id) != 0 || db_step_row(j, st, error_r) != 0) {
         return -1;

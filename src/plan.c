@@ -31,6 +31,7 @@ void plan_free(struct plan *p)
         free(p->ops[i].path);
         free(p->ops[i].to);
         free(p->ops[i].data);
+        free(p->ops[i].group_of);
     }
     free(p->lists);
     free(p->ops);
@@ -78,6 +79,20 @@ void plan_add_op(struct plan *p, enum plan_action action, const char *path, cons
     op->make_last = make_last;
     op->data = NULL;
     op->len = 0;
+    op->mode = 0;
+    op->group_of = NULL;
+}
+
+/* plan_add_mkdir - a new directory */
+void plan_add_mkdir(struct plan *p, const char *path, unsigned mode, const char *group_of,
+                    size_t list)
+{
+    struct plan_op *op = NULL;
+
+    plan_add_op(p, PLAN_MKDIR, path, NULL, list, false);
+    op = &p->ops[p->n_ops - 1];
+    op->mode = mode;
+    op->group_of = group_of != NULL ? xstrdup(group_of) : NULL;
 }
 
 /* plan_add_put - a write of given bytes */
@@ -145,7 +160,11 @@ const char *plan_action_name(enum plan_action a)
     switch (a) {
     case PLAN_WRITE:
     case PLAN_PUT: return "write";
-    case PLAN_MOVE: return "move";
+    case PLAN_MOVE:
+    case PLAN_MOVE_DIR: return "move";
+    case PLAN_MKDIR: return "mkdir";
+    case PLAN_RMDIR: return "rmdir";
+    case PLAN_SYMLINK: return "link";
     case PLAN_COPY: return "copy";
     case PLAN_DELETE: return "delete";
     }

@@ -26,8 +26,13 @@ int atomic_meta_of(const char *path, struct atomic_meta *m, const char **error_r
 /* atomic_check_inside - path (existing or not) resolves inside root (realpath of the parent dir
  * starts with realpath(root) + "/", or is realpath(root) itself), and no component after root is
  * a symlink. path must be spelled under root (root's own spelling or its realpath), without
- * "." or ".." components after it. */
+ * "." or ".." components after it. A path below a directory that does not exist yet passes
+ * when the part that exists is inside root (it is what a run that makes the directory
+ * records). */
 int atomic_check_inside(const char *root, const char *path, const char **error_r);
+/* atomic_check_inside_link - atomic_check_inside, except that path itself may be a symbolic
+ * link (one that is removed or replaced, never followed) */
+int atomic_check_inside_link(const char *root, const char *path, const char **error_r);
 /* atomic_save - replace path with data as Mailman does: write <path>.tmp.<hostname>.<pid>
  * (O_CREAT|O_EXCL|O_NOFOLLOW), fsync; if make_last: unlink <path>.last (ENOENT ok), link(path,
  * <path>.last) (ENOENT ok: first save); rename(tmp, path); fsync the directory. The new file
@@ -51,11 +56,43 @@ int atomic_rename(const char *root, const char *from, const char *to, bool overw
 /* atomic_copy - copy from -> to (to replaced atomically via temp+rename), keeping from's mode,
  * owner, group; mtime of the copy = now */
 int atomic_copy(const char *root, const char *from, const char *to, const char **error_r);
-/* atomic_unlink - unlink + fsync dir, inside root; ENOENT ok */
+/* atomic_unlink - unlink + fsync dir, inside root; ENOENT ok; path may be a symlink (removed,
+ * not followed) */
 int atomic_unlink(const char *root, const char *path, const char **error_r);
 /* atomic_read_file - whole regular file (O_NOFOLLOW) into *data_r (malloc, caller frees), max bytes.
  * The data is NUL-terminated after *len_r bytes. */
 int atomic_read_file(const char *path, size_t max, char **data_r, size_t *len_r, const char **error_r);
+
+/* What a path is (lstat) */
+enum atomic_kind {
+    ATOMIC_ABSENT,
+    ATOMIC_FILE,
+    ATOMIC_DIR,
+    ATOMIC_SYMLINK,
+    ATOMIC_OTHER,                    /* fifo, socket, device */
+};
+
+/* atomic_stat - lstat path into kind and meta; *target_r (may be NULL) gets a symlink's target
+ * (malloc'd) */
+int atomic_stat(const char *path, enum atomic_kind *kind_r, struct atomic_meta *m,
+                char **target_r, const char **error_r);
+/* atomic_mkdir - mkdir path inside root with exactly mode (e.g. 02775) and group gid
+ * ((gid_t)-1: the parent's); fsync the parent */
+int atomic_mkdir(const char *root, const char *path, mode_t mode, gid_t gid,
+                 const char **error_r);
+/* atomic_rmdir - remove an empty directory inside root (ENOENT ok) */
+int atomic_rmdir(const char *root, const char *path, const char **error_r);
+/* atomic_symlink - make path (absent or a symlink, inside root) a symlink to target, replacing
+ * an old link atomically (temp link + rename) */
+int atomic_symlink(const char *root, const char *path, const char *target,
+                   const char **error_r);
+/* atomic_move_dir - rename the directory from to `to` (both inside root), refusing to replace
+ * anything (RENAME_NOREPLACE); fsync both parents */
+int atomic_move_dir(const char *root, const char *from, const char *to, const char **error_r);
+/* atomic_restore_dir - a directory's before-image: meta->exists: there (created if missing),
+ * with meta's mode, owner, group; else removed (it must be empty) */
+int atomic_restore_dir(const char *root, const char *path, const struct atomic_meta *meta,
+                       const char **error_r);
 
 /* atomic_temp_name - the temp file this process writes before replacing
  * path: <path>.tmp.<hostname>.<pid> (malloc'd). A journal records it as

@@ -28,7 +28,7 @@
 
 /* The schema version this code writes (PRAGMA user_version). A journal with
  * a smaller version is migrated, one with a larger one is refused. */
-#define JOURNAL_SCHEMA_VERSION 1
+#define JOURNAL_SCHEMA_VERSION 2
 /* PRAGMA application_id of an mmfix journal ('mmfx') */
 #define JOURNAL_APPLICATION_ID 0x6d6d6678
 /* The largest file whose image the journal keeps */
@@ -53,10 +53,18 @@ void journal_close(struct journal **j);
  * requires the same root); summary: the plan summary text shown by history (any length). */
 int journal_run_begin(struct journal *j, const char *command, const char *var_prefix,
                       const char *summary, int64_t *run_r, const char **error_r);
-/* journal_record_before - the before-image of path (bytes if it exists, mode, uid, gid, mtime;
- * exists=0 when it does not) for run; idempotent per (run, path). path must be absolute and
- * must not be a symbolic link; the run must be 'planned'. Committed when it returns 0. */
+/* journal_record_before - the before-image of path for run: a regular file (bytes, mode, uid,
+ * gid, mtime), a directory (mode, uid, gid: a rollback re-creates it, or removes one that did
+ * not exist, which must be empty by then), a symbolic link (its target, never followed), or
+ * "did not exist"; any other kind of file is refused. Idempotent per (run, path). path must be
+ * absolute; the run must be 'planned'. Committed when it returns 0. Schema 2 (this version)
+ * added directories, links and moves. */
 int journal_record_before(struct journal *j, int64_t run, const char *path, const char **error_r);
+/* journal_record_move - the run will rename directory `from` to `to` (both absolute): no bytes
+ * are kept; a rollback renames it back when `to` is there and `from` is not. The run must be
+ * 'planned'; from must not be recorded otherwise in the run. */
+int journal_record_move(struct journal *j, int64_t run, const char *from, const char *to,
+                        const char **error_r);
 /* journal_run_start - all before-images recorded: status 'applying' (committed, fsynced) */
 int journal_run_start(struct journal *j, int64_t run, const char **error_r);
 /* journal_record_after - after-images (full bytes + exists, mode, uid, gid) of every path

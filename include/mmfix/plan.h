@@ -21,6 +21,10 @@ enum plan_action {
     PLAN_COPY,     /* copy path to `to` */
     PLAN_DELETE,   /* remove path */
     PLAN_PUT,      /* write the op's own bytes to path (Mailman's save) */
+    PLAN_MKDIR,    /* create directory path with `mode`, group of `group_of` (else the parent's) */
+    PLAN_RMDIR,    /* remove the empty directory path */
+    PLAN_SYMLINK,  /* make path a symbolic link to `to` (the target text) */
+    PLAN_MOVE_DIR, /* rename directory path to `to` (journaled as a move, no bytes copied) */
 };
 
 struct plan_op {
@@ -31,6 +35,8 @@ struct plan_op {
     bool make_last;    /* PLAN_WRITE, PLAN_PUT: keep the previous generation as .last */
     char *data;        /* PLAN_PUT: the bytes */
     size_t len;
+    unsigned mode;     /* PLAN_MKDIR */
+    char *group_of;    /* PLAN_MKDIR: take the group of this path (relative), NULL: parent's */
 };
 
 #define PLAN_NO_LIST ((size_t)-1)
@@ -68,6 +74,10 @@ void plan_add_op(struct plan *p, enum plan_action action, const char *path, cons
  * PLAN_NO_LIST */
 void plan_add_put(struct plan *p, const char *path, const void *data, size_t len, size_t list,
                   bool make_last);
+/* plan_add_mkdir - append the creation of directory path (mode e.g. 02775; group_of may be
+ * NULL) */
+void plan_add_mkdir(struct plan *p, const char *path, unsigned mode, const char *group_of,
+                    size_t list);
 /* plan_op_list_name - the list whose directory path is in ("lists/<name>/..."), as a new
  * string, or NULL */
 char *plan_path_list(const char *path);
@@ -76,7 +86,8 @@ char *plan_path_list(const char *path);
 void plan_diff_list(struct plan *p, size_t list);
 /* plan_changes - number of attribute changes over all lists */
 size_t plan_changes(const struct plan *p);
-/* plan_action_name - "write" (PLAN_WRITE and PLAN_PUT), "move", "copy", "delete" */
+/* plan_action_name - "write" (PLAN_WRITE and PLAN_PUT), "move", "copy", "delete", "mkdir",
+ * "rmdir", "link", "move" (PLAN_MOVE_DIR) */
 const char *plan_action_name(enum plan_action a);
 
 #endif

@@ -234,7 +234,7 @@ static void test_journal_fresh_schema(void **state)
     /* opening again keeps it */
     j = open_j(f);
     journal_close(&j);
-    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 1);
+    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), JOURNAL_SCHEMA_VERSION);
     journal_close(&j); /* NULL is fine */
 }
 
@@ -703,6 +703,7 @@ static void test_journal_state_errors(void **state)
     struct journal *j = open_j(f);
     char *a = path_in(f, "a.pck");
     char *lnk = path_in(f, "link.pck");
+    char *fifo = path_in(f, "fifo.pck");
     char *other = xasprintf("%s/elsewhere", f->dir);
     const char *err = NULL;
     int64_t run = 0;
@@ -713,8 +714,9 @@ static void test_journal_state_errors(void **state)
     MUST(journal_run_begin(j, "repair", f->root, "s", &run, &err));
     assert_int_equal(journal_record_before(j, run, "relative/path", &err), -1);
     assert_non_null(strstr(err, "not absolute"));
-    assert_int_equal(journal_record_before(j, run, lnk, &err), -1);
-    assert_non_null(strstr(err, "symbolic link"));
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(journal_record_before(j, run, fifo, &err), -1);
+    assert_non_null(strstr(err, "not a regular file, directory or symbolic link"));
     assert_int_equal(journal_record_before(j, run + 100, a, &err), -1);
     assert_non_null(strstr(err, "no run"));
     assert_int_equal(journal_record_after(j, run, &err), -1);
@@ -749,6 +751,7 @@ static void test_journal_state_errors(void **state)
     journal_close(&j);
     free(a);
     free(lnk);
+    free(fifo);
     free(other);
 }
 
@@ -792,6 +795,150 @@ static void test_journal_big_file(void **state)
 }
 
 /* main - run the journal tests */
+/* link_target - a symlink's target (free it), NULL if path is no symlink */
+static char *link_target(const char *path)
+{
+    char buf[4096];
+    ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+
+    if (n < 0) {
+        return NULL;
+    }
+    buf[n] = '\0';
+    return xstrdup(buf);
+}
+
+/* test_journal_dirs_links_moves - a run that creates a directory (with a
+ * file in it), re-points a symbolic link, removes a directory and moves a
+ * big directory is rolled back exactly; once done, a changed link or a
+ * directory moved back by hand is refused unless forced */
+static void test_journal_dirs_links_moves(void **state)
+{
+    struct fixture *f = *state;
+    struct journal *j = open_j(f);
+    char *newdir = path_in(f, "lists-x-en");
+    char *newfile = path_in(f, "lists-x-en/listinfo.html");
+    char *lnk = path_in(f, "public-x");
+    char *gone = path_in(f, "empty-dir");
+    char *arch = path_in(f, "private-old");
+    char *arch_to = path_in(f, "private-new");
+    char *msg = path_in(f, "private-old/2026-November.txt");
+    char *t = NULL;
+    const char *err = NULL;
+    int64_t run = 0;
+    struct stat sb;
+
+    assert_int_equal(symlink("/old/host/archives/private/x", lnk), 0);
+    assert_int_equal(mkdir(gone, 02775), 0);
+    assert_int_equal(chmod(gone, 02775), 0);
+    assert_int_equal(mkdir(arch, 0771), 0);
+    assert_int_equal(chmod(arch, 0771), 0);
+    write_file(msg, "From a@b  Mon Nov 30 2026\n\nhi\n", 0664);
+
+    MUST(journal_run_begin(j, "rename", f->root, "s", &run, &err));
+    MUST(journal_record_before(j, run, newdir, &err));
+    MUST(journal_record_before(j, run, newfile, &err));
+    MUST(journal_record_before(j, run, lnk, &err));
+    MUST(journal_record_before(j, run, gone, &err));
+    MUST(journal_record_move(j, run, arch, arch_to, &err));
+    assert_int_equal(journal_record_move(j, run, arch, arch_to, &err), -1);
+    assert_non_null(strstr(err, "recorded twice"));
+    MUST(journal_run_start(j, run, &err));
+    MUST(atomic_mkdir(f->root, newdir, 02775, (gid_t)-1, &err));
+    write_file(newfile, "custom", 0660);
+    MUST(atomic_symlink(f->root, lnk, "/var/lib/mailman/archives/private/x", &err));
+    MUST(atomic_rmdir(f->root, gone, &err));
+    MUST(atomic_move_dir(f->root, arch, arch_to, &err));
+    /* never over an existing directory */
+    assert_int_equal(mkdir(arch, 0700), 0);
+    assert_int_equal(atomic_move_dir(f->root, arch_to, arch, &err), -1);
+    assert_int_equal(rmdir(arch), 0);
+    MUST(journal_record_after(j, run, &err));
+    MUST(journal_run_finish(j, run, "done", &err));
+
+    /* changed since: the link re-pointed by hand */
+    MUST(atomic_symlink(f->root, lnk, "/elsewhere", &err));
+    assert_int_equal(journal_rollback(j, run, f->root, false, NULL, NULL, &err), -1);
+    assert_non_null(strstr(err, "public-x"));
+    MUST(atomic_symlink(f->root, lnk, "/var/lib/mailman/archives/private/x", &err));
+    MUST(journal_rollback(j, run, f->root, false, NULL, NULL, &err));
+
+    assert_int_equal(lstat(newdir, &sb), -1);          /* created: removed again */
+    t = link_target(lnk);
+    assert_string_equal(t, "/old/host/archives/private/x");
+    free(t);
+    assert_int_equal(lstat(gone, &sb), 0);              /* removed: back, mode and all */
+    assert_true(S_ISDIR(sb.st_mode));
+    assert_int_equal(sb.st_mode & 07777, 02775);
+    assert_int_equal(lstat(arch_to, &sb), -1);          /* moved: back */
+    t = read_text(msg);
+    assert_string_equal(t, "From a@b  Mon Nov 30 2026\n\nhi\n");
+    free(t);
+    assert_int_equal(lstat(arch, &sb), 0);
+    assert_int_equal(sb.st_mode & 07777, 0771);
+    journal_close(&j);
+    free(newdir);
+    free(newfile);
+    free(lnk);
+    free(gone);
+    free(arch);
+    free(arch_to);
+    free(msg);
+}
+
+/* test_journal_schema1_migrated - a journal written by the schema-1 mmfix
+ * is upgraded in place, and its runs still roll back */
+static void test_journal_schema1_migrated(void **state)
+{
+    struct fixture *f = *state;
+    struct journal *j = NULL;
+    struct journal_run *runs = NULL;
+    char *a = path_in(f, "a.pck");
+    char *sql = NULL;
+    char *t = NULL;
+    const char *err = NULL;
+    size_t n = 0;
+
+    write_file(a, "after", 0660);
+    sql_exec(f->db,
+             "PRAGMA application_id = 1835886200;"
+             "CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, started TEXT NOT NULL, "
+             "finished TEXT, command TEXT NOT NULL, var_prefix TEXT NOT NULL, summary TEXT NOT "
+             "NULL, status TEXT NOT NULL CHECK (status IN ('planned', 'applying', 'done', "
+             "'failed', 'rolling-back', 'rolled-back', 'abandoned')), host TEXT NOT NULL, pid "
+             "INTEGER NOT NULL);"
+             "CREATE INDEX runs_status ON runs (status);"
+             "CREATE TABLE files (id INTEGER PRIMARY KEY, run INTEGER NOT NULL REFERENCES runs "
+             "(id) ON DELETE CASCADE, path TEXT NOT NULL, before_exists INTEGER NOT NULL CHECK "
+             "(before_exists IN (0, 1)), before_data BLOB, before_mode INTEGER NOT NULL, "
+             "before_uid INTEGER NOT NULL, before_gid INTEGER NOT NULL, before_mtime_s INTEGER "
+             "NOT NULL, before_mtime_ns INTEGER NOT NULL, after_recorded INTEGER NOT NULL "
+             "DEFAULT 0 CHECK (after_recorded IN (0, 1)), after_exists INTEGER, after_data "
+             "BLOB, after_mode INTEGER, after_uid INTEGER, after_gid INTEGER, UNIQUE (run, "
+             "path), CHECK (before_exists = 0 OR before_data IS NOT NULL), CHECK "
+             "(after_recorded = 0 OR after_exists = 0 OR after_data IS NOT NULL));"
+             "PRAGMA user_version = 1;");
+    sql = xasprintf("INSERT INTO runs VALUES (1, '2026-01-01T00:00:00Z', "
+                    "'2026-01-01T00:00:01Z', 'repair', '%s', 's', 'done', 'elsewhere', 1);"
+                    "INSERT INTO files VALUES (1, 1, '%s', 1, CAST('before' AS BLOB), 416, %d, "
+                    "%d, 0, 0, 1, 1, CAST('after' AS BLOB), 432, %d, %d);",
+                    f->root, a, (int)getuid(), (int)getgid(), (int)getuid(), (int)getgid());
+    sql_exec(f->db, sql);
+    j = open_j(f);
+    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), JOURNAL_SCHEMA_VERSION);
+    MUST(journal_runs(j, &runs, &n, &err));
+    assert_int_equal(n, 1);
+    assert_string_equal(runs[0].status, "done");
+    MUST(journal_rollback(j, 1, f->root, false, NULL, NULL, &err));
+    t = read_text(a);
+    assert_string_equal(t, "before");
+    free(t);
+    free(runs);
+    free(sql);
+    free(a);
+    journal_close(&j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -807,6 +954,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_journal_planned_abandoned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journal_state_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journal_big_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_dirs_links_moves, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_schema1_migrated, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,218 @@
+/*
+ * test_apply - carrying out plans with directory operations (what update
+ * and rename need): a new directory with its mode and the group of another
+ * path, a file written into it, a symbolic link re-pointed, a directory
+ * moved without copying its bytes, an empty directory removed; the
+ * journal's rollback puts every one back; plans outside the lock set and
+ * paths outside the installation are refused before anything changes.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "mmfix/apply.h"
+#include "mmfix/install.h"
+#include "mmfix/journal.h"
+#include "mmfix/lockset.h"
+#include "mmfix/plan.h"
+#include "mmfix/xalloc.h"
+#include "harness.h"
+
+struct fx {
+    char *top;
+    struct install *ins;
+    struct journal *j;
+};
+
+static void mk(const char *top, const char *rel, mode_t mode)
+{
+    char *p = xasprintf("%s/%s", top, rel);
+
+    assert_int_equal(mkdir(p, mode), 0);
+    assert_int_equal(chmod(p, mode), 0);
+    free(p);
+}
+
+static void put(const char *top, const char *rel, const char *text)
+{
+    char *p = xasprintf("%s/%s", top, rel);
+
+    harness_write_text(p, text);
+    free(p);
+}
+
+static int setup(void **state)
+{
+    struct fx *f = xcalloc(1, sizeof(*f));
+    const char *err = NULL;
+    char *jp = NULL;
+
+    f->top = harness_tmpdir("apply");
+    mk(f->top, "lists", 02775);
+    mk(f->top, "lists/old", 02775);
+    mk(f->top, "locks", 02775);
+    mk(f->top, "data", 02775);
+    mk(f->top, "archives", 02775);
+    mk(f->top, "archives/private", 02771);
+    mk(f->top, "archives/private/old", 02775);
+    mk(f->top, "archives/public", 02775);
+    mk(f->top, "lists/old/en", 02775);
+    put(f->top, "lists/old/config.pck", "pickle");
+    put(f->top, "archives/private/old/index.html", "archive index");
+    jp = xasprintf("%s/archives/public/old", f->top);
+    assert_int_equal(symlink("/old/host/archives/private/old", jp), 0);
+    free(jp);
+    if (install_open(f->top, NULL, &f->ins, &err) != 0) {
+        fail_msg("install_open: %s", err);
+    }
+    jp = xasprintf("%s/data/mmfix-journal.sqlite", f->top);
+    if (journal_open(jp, &f->j, &err) != 0) {
+        fail_msg("journal_open: %s", err);
+    }
+    free(jp);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+
+    journal_close(&f->j);
+    install_free(&f->ins);
+    assert_int_equal(harness_rmtree(f->top), 0);
+    free(f->top);
+    free(f);
+    return 0;
+}
+
+static char *link_of(const char *top, const char *rel)
+{
+    char buf[1024];
+    char *p = xasprintf("%s/%s", top, rel);
+    ssize_t n = readlink(p, buf, sizeof(buf) - 1);
+
+    free(p);
+    if (n < 0) {
+        return NULL;
+    }
+    buf[n] = '\0';
+    return xstrdup(buf);
+}
+
+static bool there(const char *top, const char *rel, mode_t *mode_r)
+{
+    char *p = xasprintf("%s/%s", top, rel);
+    struct stat st;
+    bool ok = lstat(p, &st) == 0;
+
+    if (ok && mode_r != NULL) {
+        *mode_r = st.st_mode & 07777;
+    }
+    free(p);
+    return ok;
+}
+
+static void test_apply_dir_ops(void **state)
+{
+    struct fx *f = *state;
+    struct plan plan;
+    struct lockset *locks = NULL;
+    struct apply_opts ao = { 0, "test" };
+    char *names[] = { "old" };
+    char *t = NULL;
+    const char *err = NULL;
+    bool busy = false;
+    int64_t run = 0;
+    mode_t mode = 0;
+    char buf[64];
+
+    plan_init(&plan, f->ins->var_prefix);
+    plan_add_mkdir(&plan, "lists/old/cs", 02775, "lists", PLAN_NO_LIST);
+    plan_add_put(&plan, "lists/old/cs/listinfo.html", "<html>", 6, PLAN_NO_LIST, false);
+    plan_add_op(&plan, PLAN_RMDIR, "lists/old/en", NULL, PLAN_NO_LIST, false);
+    plan_add_op(&plan, PLAN_MOVE_DIR, "archives/private/old", "archives/private/new",
+                PLAN_NO_LIST, false);
+    plan_add_op(&plan, PLAN_SYMLINK, "archives/public/old", "/var/lib/mailman/x",
+                PLAN_NO_LIST, false);
+
+    /* without the list's lock: refused, nothing done */
+    assert_int_equal(apply_plan(&plan, f->ins, f->j, &locks, &ao, &run, &err), APPLY_FAILED);
+    assert_false(there(f->top, "lists/old/cs", NULL));
+
+    assert_int_equal(lockset_acquire(f->ins, names, 1, 0, &locks, &busy, &err), 0);
+    if (apply_plan(&plan, f->ins, f->j, &locks, &ao, &run, &err) != APPLY_OK) {
+        fail_msg("apply: %s", err);
+    }
+    lockset_release(&locks);
+    assert_true(there(f->top, "lists/old/cs", &mode));
+    assert_int_equal(mode, 02775);
+    t = xasprintf("%s/lists/old/cs/listinfo.html", f->top);
+    assert_true(harness_read_text(t, buf, sizeof(buf)));
+    assert_string_equal(buf, "<html>");
+    free(t);
+    assert_false(there(f->top, "lists/old/en", NULL));
+    assert_false(there(f->top, "archives/private/old", NULL));
+    assert_true(there(f->top, "archives/private/new/index.html", NULL));
+    t = link_of(f->top, "archives/public/old");
+    assert_string_equal(t, "/var/lib/mailman/x");
+    free(t);
+
+    if (apply_rollback(f->ins, f->j, run, false, 0, NULL, NULL, &err) != APPLY_OK) {
+        fail_msg("rollback: %s", err);
+    }
+    assert_false(there(f->top, "lists/old/cs", NULL));
+    assert_true(there(f->top, "lists/old/en", &mode));
+    assert_int_equal(mode, 02775);
+    assert_true(there(f->top, "archives/private/old/index.html", NULL));
+    assert_false(there(f->top, "archives/private/new", NULL));
+    t = link_of(f->top, "archives/public/old");
+    assert_string_equal(t, "/old/host/archives/private/old");
+    free(t);
+    t = xasprintf("%s/locks", f->top);
+    assert_int_equal(harness_count_entries(t), 0);
+    free(t);
+    plan_free(&plan);
+}
+
+/* test_apply_outside_refused - a link or a move out of the installation is
+ * refused before anything is changed */
+static void test_apply_outside_refused(void **state)
+{
+    struct fx *f = *state;
+    struct plan plan;
+    struct lockset *locks = NULL;
+    struct apply_opts ao = { 0, "test" };
+    char *names[] = { "old" };
+    const char *err = NULL;
+    bool busy = false;
+    int64_t run = 0;
+
+    plan_init(&plan, f->ins->var_prefix);
+    plan_add_mkdir(&plan, "lists/old/de", 02775, NULL, PLAN_NO_LIST);
+    plan_add_op(&plan, PLAN_MOVE_DIR, "archives/private/old", "../escaped", PLAN_NO_LIST,
+                false);
+    assert_int_equal(lockset_acquire(f->ins, names, 1, 0, &locks, &busy, &err), 0);
+    assert_int_equal(apply_plan(&plan, f->ins, f->j, &locks, &ao, &run, &err), APPLY_FAILED);
+    lockset_release(&locks);
+    assert_false(there(f->top, "lists/old/de", NULL));
+    assert_true(there(f->top, "archives/private/old", NULL));
+    plan_free(&plan);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_apply_dir_ops, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_apply_outside_refused, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
