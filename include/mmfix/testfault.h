@@ -11,8 +11,8 @@
  * by the name in upper case (MMFIX_TEST_FAIL_FORK). The value is a comma
  * list of 1-based numbers ("2", "1,3,4") or "*" for every one. With the
  * variable unset or empty nothing ever fails and nothing is counted; the
- * cost is one getenv().
- * Not thread-safe (the call counts are per process; a forked child starts
+ * cost is one getenv(). A value that is not such a list, in whole, fails
+ * nothing. Not thread-safe (the call counts are per process; a forked child starts
  * with its parent's counts).
  */
 

@@ -43,33 +43,32 @@ static const char *spec_of(const char *point)
     return s != NULL && *s != '\0' ? s : NULL;
 }
 
-/* listed - n in "N,N,..." or "*" */
+/* listed - n in "N,N,..." or "*"; a value that is not such a list, in
+ * whole, lists nothing */
 static bool listed(const char *spec, unsigned long n)
 {
     const char *p = spec;
+    bool found = false;
 
     if (strcmp(spec, "*") == 0) {
         return true;
     }
-    while (*p != '\0') {
+    for (;;) {
         char *end = NULL;
-        unsigned long v = 0;
 
         if (!isdigit((unsigned char)*p)) {
             return false;
         }
-        v = strtoul(p, &end, 10);
-        if (v == n) {
-            return true;
-        }
+        found |= strtoul(p, &end, 10) == n;
         p = end;
-        if (*p == ',') {
-            p++;
-        } else if (*p != '\0') {
+        if (*p == '\0') {
+            return found;
+        }
+        if (*p != ',') {
             return false;
         }
+        p++;
     }
-    return false;
 }
 
 /* count_call - the number of this call at point, 0 when the table is full */
