@@ -21,9 +21,10 @@
  *
  *  Fault injection for tests (testfault.h): MMFIX_TEST_FAIL_PIPE and
  *  MMFIX_TEST_FAIL_FORK fail the Nth pipe()/fork(); MMFIX_TEST_FAIL_SCAN_TAKE
- *  kills the worker taking the Nth list handed out in the run (so the list
- *  scans fine when tried again); MMFIX_TEST_FAIL_SCAN_LIST kills every
- *  worker that takes list number N (1-based in names).
+ *  kills the worker taking the Nth list handed out (the first round hands
+ *  out every list in order, 1 to n; later rounds number on from n + 1, so
+ *  the list scans fine when tried again); MMFIX_TEST_FAIL_SCAN_LIST kills
+ *  every worker that takes list number N (1-based in names).
  *
  * SECURITY
  *  Records come from our own children; they are still decoded with bounds

@@ -24,14 +24,16 @@ else:
     check(False, "the corpus is at $MMFIX_CORPUS (%r)" % CORPUS)
 
 
-def scan(args, jobs, faults=None):
+def scan(args, jobs, faults=None, hold_stdin=False):
     """scan --json -j jobs with stdin a pipe that holds CANARY and is at
-    end of file: (rc, report, stderr lines, what is left in stdin)"""
+    end of file (or, hold_stdin, kept open with no more to come):
+    (rc, report, stderr lines, what is left in stdin)"""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MMFIX_TEST_FAIL_")}
     env.update(faults or {})
     r, w = os.pipe()
     os.write(w, CANARY)
-    os.close(w)
+    if not hold_stdin:
+        os.close(w)
     try:
         try:
             p = subprocess.run([MMFIX, "scan", *args, "--json", "-j", str(jobs)], stdin=r,
@@ -46,6 +48,8 @@ def scan(args, jobs, faults=None):
             left = b""
     finally:
         os.close(r)
+        if hold_stdin:
+            os.close(w)
     # a stale lock's age is the one thing that moves between two runs
     out = re.sub(rb"expired \d+ s ago", b"expired N s ago", p.stdout)
     try:
@@ -75,6 +79,9 @@ for label, args in INSTALLS:
         clean = scan(args, jobs)
         same_as_serial("%s -j%d" % (label, jobs), clean, serial)
         check(clean[2] == [], "%s -j%d: nothing on stderr: %s" % (label, jobs, clean[2]))
+        # stdin open with nothing to read: the scan neither waits for it nor reads it
+        held = scan(args, jobs, {"MMFIX_TEST_FAIL_FORK": "1"}, hold_stdin=True)
+        same_as_serial("%s -j%d, stdin held open, fork 1 fails" % (label, jobs), held, serial)
         every = ",".join(str(k) for k in range(1, jobs + 2))
         for call, errtext in (("FORK", "fork: Resource temporarily unavailable"),
                               ("PIPE", "pipe: Too many open files")):
