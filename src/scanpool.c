@@ -308,7 +308,7 @@ struct pool {
     struct scanpool_stats *stats;
 };
 
-/* take_error - keep why a worker could not be started */
+/* take_error - keep the first reason the pool could not do as asked */
 static void take_error(struct pool *P, const char *what)
 {
     if (P->stats->start_error[0] == '\0') {
@@ -392,7 +392,7 @@ static bool slot_start(struct pool *P, struct pool_slot *slots, unsigned k,
     return true;
 }
 
-/* take_records - decode the complete records in slot k's buffer */
+/* take_records - decode the complete records in the slot's buffer */
 static void take_records(struct pool *P, struct pool_slot *slot)
 {
     size_t off = 0;
@@ -434,7 +434,7 @@ static void take_records(struct pool *P, struct pool_slot *slot)
     }
 }
 
-/* slot_read - read what slot k has; false at its end */
+/* slot_read - read what the slot's worker sent; false at its end */
 static bool slot_read(struct pool *P, struct pool_slot *slot)
 {
     char chunk[65536];
