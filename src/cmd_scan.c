@@ -58,6 +58,25 @@ static void scan_text(const struct cmd_env *env, struct scan_entry *entries, siz
     (void)site_from;
 }
 
+/* pool_notes - what the worker pool could not do as asked, on stderr */
+static void pool_notes(const struct scanpool_stats *st)
+{
+    const char *why = st->start_error[0] != '\0' ? st->start_error : "no reason given";
+
+    if (st->jobs > 0 && st->started == 0) {
+        cmd_error(NULL, "note: no scan worker could be started (%s); scanning in this "
+                  "process", why);
+    } else if (st->started < st->jobs) {
+        cmd_error(NULL, "note: %u of %u scan workers started (%s)", st->started, st->jobs,
+                  why);
+    }
+    if (st->died > 0) {
+        cmd_error(NULL, "warning: %u scan worker%s died; %zu list%s scanned again",
+                  st->died, st->died == 1 ? "" : "s", st->rescanned,
+                  st->rescanned == 1 ? "" : "s");
+    }
+}
+
 /* cmd_scan - the scan command */
 int cmd_scan(int argc, char **argv)
 {
@@ -71,6 +90,7 @@ int cmd_scan(int argc, char **argv)
     size_t site_from;
     struct strbuf out = STRBUF_INIT;
     struct progress prog;
+    struct scanpool_stats pool_stats;
     const char *err = NULL;
     bool unloadable = false;
     bool failed = false;
@@ -93,11 +113,14 @@ int cmd_scan(int argc, char **argv)
     progress_start(&prog, "scanning", n, !opts.quiet);
     if (scanpool_run(env.install, env.site, names, n,
                      opts.jobs != 0 ? opts.jobs : scanpool_default_jobs(), &prog, entries, &pl,
-                     &unloadable, &err) != 0) {
-        cmd_error(NULL, "%s", err);
+                     &unloadable, &pool_stats, &err) != 0) {
         failed = true;
     }
     progress_done(&prog);
+    pool_notes(&pool_stats);
+    if (failed) {
+        cmd_error(NULL, "%s", err);
+    }
     site_from = pl.len;
     scan_site_problems(env.install, env.site, (const char *const *)names, n, &pl);
     if (opts.argc == 0) {
