@@ -52,6 +52,7 @@
 #include "mmfix/errstr.h"
 #include "mmfix/journal.h"
 #include "mmfix/strbuf.h"
+#include "mmfix/testfault.h"
 #include "mmfix/xalloc.h"
 
 /*
@@ -65,8 +66,6 @@ struct migration {
     int version;
     const char *sql;
 };
-
-static bool test_fault(const char *step);
 
 static const struct migration migrations[] = {
     { 1,
@@ -1056,7 +1055,7 @@ int journal_record_after(struct journal *j, int64_t run, const char **error_r)
     size_t i;
     int ret = -1;
 
-    if (test_fault("after")) {
+    if (testfault_hit("journal_after", EIO)) {
         *error_r = errstr("journal: recording the after-images: injected fault (test)");
         return -1;
     }
@@ -1493,23 +1492,7 @@ int journal_rollback(struct journal *j, int64_t run, const char *root, bool forc
     return journal_rollback_guarded(j, run, root, force, NULL, report, ctx, error_r);
 }
 
-/* test_fault - MMFIX_TEST_FAIL_JOURNAL names journal steps to fail
- * ("after", "rollback"; comma-separated), so tests can show what a journal
- * failure at that step leaves */
-static bool test_fault(const char *step)
-{
-    const char *s = getenv("MMFIX_TEST_FAIL_JOURNAL");
-    size_t n = strlen(step);
 
-    while (s != NULL && *s != '\0') {
-        if (strncmp(s, step, n) == 0 && (s[n] == ',' || s[n] == '\0')) {
-            return true;
-        }
-        s = strchr(s, ',');
-        s = s != NULL ? s + 1 : NULL;
-    }
-    return false;
-}
 
 /* journal_rollback_guarded - journal_rollback, refusing untrusted files that changed */
 int journal_rollback_guarded(struct journal *j, int64_t run, const char *root, bool force,
@@ -1521,7 +1504,7 @@ int journal_rollback_guarded(struct journal *j, int64_t run, const char *root, b
     struct jrun r;
     const char *err2 = NULL;
 
-    if (test_fault("rollback")) {
+    if (testfault_hit("journal_rollback", EIO)) {
         *error_r = errstr("journal: rolling back: injected fault (test)");
         return -1;
     }

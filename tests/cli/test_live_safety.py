@@ -224,7 +224,7 @@ with tempfile.TemporaryDirectory() as tmp:
 
     # -- 3. the journal fails after the files are written
     var = fresh(tmp, "jafter")
-    rc, out, err = run("repair", "-d", var, *LISTS, env={"MMFIX_TEST_FAIL_JOURNAL": "after"})
+    rc, out, err = run("repair", "-d", var, *LISTS, env={"MMFIX_TEST_FAIL_JOURNAL_AFTER": "*"})
     check(rc == 74, "after-image failure: exit 74 (got %d)" % rc)
     check("rolled back" in txt(err), "it says the run was rolled back (%s)" % txt(err))
     check(digest(var) == start, "the run was rolled back under the locks")
@@ -240,7 +240,8 @@ with tempfile.TemporaryDirectory() as tmp:
     # ... and rolling back fails too: the locks stay until the next command
     var = fresh(tmp, "jboth")
     rc, out, err = run("repair", "-d", var, *LISTS,
-                       env={"MMFIX_TEST_FAIL_JOURNAL": "after,rollback"})
+                       env={"MMFIX_TEST_FAIL_JOURNAL_AFTER": "*",
+                            "MMFIX_TEST_FAIL_JOURNAL_ROLLBACK": "*"})
     check(rc == 74 and "stay locked" in txt(err),
           "rollback failure: exit 74, the lists stay locked (%d %s)" % (rc, txt(err)))
     for name in LISTS:
@@ -256,7 +257,8 @@ with tempfile.TemporaryDirectory() as tmp:
 
     # ... and a lock expired meanwhile: what Mailman saved is not rolled back over
     var = fresh(tmp, "jexpired")
-    run("repair", "-d", var, *LISTS, env={"MMFIX_TEST_FAIL_JOURNAL": "after,rollback"})
+    run("repair", "-d", var, *LISTS, env={"MMFIX_TEST_FAIL_JOURNAL_AFTER": "*",
+                            "MMFIX_TEST_FAIL_JOURNAL_ROLLBACK": "*"})
     lock = os.path.join(var, "locks", "roster-mess.lock")
     claim = open(lock).read()
     os.unlink(lock)                    # broken by Mailman once expired
