@@ -71,6 +71,15 @@ int cmd_list_names(const struct cmd_opts *opts, const struct cmd_env *env, char 
 struct lockset;
 struct plan;
 struct apply_opts;
+struct problem_list;
+/* cmd_prepare - before a writing command takes its locks: data/ and locks/ missing from a var
+ * prefix copied from another host are created as Mailman's install makes them (02775, the
+ * group of lists/): data/ first (the journal lives there), then locks/ as a journaled run;
+ * each said in notes. With --dry-run only the note of what would be made (*pending_r: there
+ * is something to make). Opens the journal unless dry run. EXIT_OK or the exit code after a
+ * message. */
+int cmd_prepare(const struct cmd_opts *opts, struct cmd_env *env, struct problem_list *notes,
+                bool *pending_r);
 /* cmd_lock_lists - catch stop signals from now on and take the locks of names (the lists a
  * writing command will read and change), waiting up to --lock-timeout; EXIT_OK, or the exit
  * code after a message (75 locked, 128 + signal when stopped while waiting) */

@@ -8,12 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <errno.h>
 
 #include "cmd.h"
 #include "mmfix/apply.h"
+#include "mmfix/atomic.h"
 #include "mmfix/install.h"
 #include "mmfix/journal.h"
 #include "mmfix/loaderr.h"
+#include "mmfix/plan.h"
 #include "mmfix/lockset.h"
 #include "mmfix/sigstop.h"
 #include "mmfix/site.h"
@@ -239,6 +242,69 @@ int cmd_list_names(const struct cmd_opts *opts, const struct cmd_env *env, char 
         return -1;
     }
     return 0;
+}
+
+/* group_of_lists - the group of lists/ ((gid_t)-1 if it cannot be told) */
+static gid_t group_of_lists(const struct install *install)
+{
+    struct stat st;
+
+    return lstat(install->lists_dir, &st) == 0 ? st.st_gid : (gid_t)-1;
+}
+
+/* cmd_prepare - the directories a writing command needs */
+int cmd_prepare(const struct cmd_opts *opts, struct cmd_env *env, struct problem_list *notes,
+                bool *pending_r)
+{
+    struct stat st;
+    const char *err = NULL;
+    bool need_data = lstat(env->install->data_dir, &st) != 0 && errno == ENOENT;
+    bool need_locks = lstat(env->install->locks_dir, &st) != 0 && errno == ENOENT;
+    int rc = EXIT_OK;
+
+    *pending_r = need_data || need_locks;
+    if (opts->dry_run) {
+        if (need_data || need_locks) {
+            problem_add(notes, "create-dirs", NULL, PROBLEM_WARNING,
+                        "%s%s%s missing (a var prefix copied from another host?): would be "
+                        "created as Mailman's install makes them (mode 02775, group of lists/)",
+                        need_data ? "data/" : "", need_data && need_locks ? " and " : "",
+                        need_locks ? "locks/" : "");
+        }
+        return EXIT_OK;
+    }
+    if (need_data) {
+        /* where the journal lives: made before there is a journal to record it */
+        if (atomic_mkdir(env->install->var_prefix, env->install->data_dir, 02775,
+                         group_of_lists(env->install), &err) != 0) {
+            cmd_error(NULL, "%s", err);
+            return EXIT_CANTCREAT;
+        }
+        problem_add(notes, "create-dirs", NULL, PROBLEM_WARNING,
+                    "data/ was missing: created (mode 02775, group of lists/) for the journal; "
+                    "a rollback leaves it");
+    }
+    rc = cmd_open_journal(opts, env);
+    if (rc != EXIT_OK || !need_locks) {
+        return rc;
+    }
+    {
+        struct plan plan;
+        struct lockset *none = NULL;
+        struct apply_opts ao = { 0, "prepare" };
+        int64_t run = 0;
+
+        plan_init(&plan, env->install->var_prefix);
+        plan_add_mkdir(&plan, "locks", 02775, "lists", PLAN_NO_LIST);
+        rc = cmd_apply(&plan, env, &none, &ao, &run);
+        plan_free(&plan);
+        if (rc == EXIT_OK) {
+            problem_add(notes, "create-dirs", NULL, PROBLEM_WARNING,
+                        "locks/ was missing: created (mode 02775, group of lists/), journal "
+                        "run %lld", (long long)run);
+        }
+    }
+    return rc;
 }
 
 /* cmd_lock_lists - a writing command takes its lists' locks before it reads them */

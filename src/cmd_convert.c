@@ -254,7 +254,9 @@ static int convert_into_list(const struct convert_job *cj, const struct list_tar
     struct plan plan;
     struct apply_opts ao = { cj->opts->lock_timeout_ms, "convert" };
     char *names[1];
+    bool dirs_pending = false;
     int64_t run = 0;
+    size_t i;
     int rc;
 
     o.var_prefix = t->var_prefix;
@@ -265,14 +267,15 @@ static int convert_into_list(const struct convert_job *cj, const struct list_tar
     }
     plan_init(&plan, env.install->var_prefix);
     names[0] = t->list;
-    if (!o.dry_run) {
-        rc = cmd_open_journal(&o, &env);
-        if (rc == EXIT_OK) {
-            rc = cmd_lock_lists(&o, &env, names, 1, &locks);
-        }
-        if (rc != EXIT_OK) {
-            goto out;
-        }
+    rc = cmd_prepare(&o, &env, &plan.notes, &dirs_pending);
+    for (i = 0; i < plan.notes.len; i++) {
+        cmd_error(NULL, "note: %s", plan.notes.items[i].message);
+    }
+    if (rc == EXIT_OK && !o.dry_run) {
+        rc = cmd_lock_lists(&o, &env, names, 1, &locks);
+    }
+    if (rc != EXIT_OK) {
+        goto out;
     }
     rc = convert_bytes(cj, &data);
     if (rc != EXIT_OK) {

@@ -28,6 +28,7 @@ int cmd_repair(int argc, char **argv)
     struct strbuf out = STRBUF_INIT;
     const char *err = NULL;
     bool applied = false;
+    bool dirs_pending = false;
     int64_t run = 0;
     int rc;
     int i;
@@ -46,13 +47,14 @@ int cmd_repair(int argc, char **argv)
         return rc;
     }
     plan_init(&plan, env.install->var_prefix);
+    rc = cmd_prepare(&opts, &env, &plan.notes, &dirs_pending);
+    if (rc != EXIT_OK) {
+        goto out;
+    }
     if (!opts.dry_run) {
         /* the lists are read under their locks: what Mailman saves while
          * mmfix waits for a lock is in the tree mmfix plans from */
-        rc = cmd_open_journal(&opts, &env);
-        if (rc == EXIT_OK) {
-            rc = cmd_lock_lists(&opts, &env, opts.argv, (size_t)opts.argc, &locks);
-        }
+        rc = cmd_lock_lists(&opts, &env, opts.argv, (size_t)opts.argc, &locks);
         if (rc != EXIT_OK) {
             goto out;
         }
@@ -91,7 +93,7 @@ int cmd_repair(int argc, char **argv)
     if (rc == EXIT_OK) {
         if (problem_count_errors(&plan.problems, 0, plan.problems.len) > 0) {
             rc = EXIT_DATAERR;
-        } else if (opts.dry_run && plan.n_ops > 0) {
+        } else if (opts.dry_run && (plan.n_ops > 0 || dirs_pending)) {
             rc = EXIT_CHANGES;
         }
     }

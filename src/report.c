@@ -171,8 +171,9 @@ void report_text(struct strbuf *out, const struct plan *p, bool applied)
     if (p->notes.len > 0) {
         strbuf_adds(out, "notes:\n");
         for (k = 0; k < p->notes.len; k++) {
-            strbuf_addf(out, "  %s: %s: %s\n", p->notes.items[k].list, p->notes.items[k].code,
-                        p->notes.items[k].message);
+            strbuf_addf(out, "  %s: %s: %s\n",
+                        p->notes.items[k].list != NULL ? p->notes.items[k].list : "(site)",
+                        p->notes.items[k].code, p->notes.items[k].message);
         }
     }
     if (p->problems.len > 0) {
