@@ -67,7 +67,7 @@ static int record_op(const struct plan_op *op, const struct install *install,
     int k;
 
     paths[0] = abs_path(install, op->path);
-    if (op->action == PLAN_MOVE_DIR) {
+    if (op->action == PLAN_MOVE_WHOLE) {
         char *to = abs_path(install, op->to);
         rc = atomic_check_inside(install->var_prefix, paths[0], error_r) == 0
                      && atomic_check_inside(install->var_prefix, to, error_r) == 0
@@ -168,8 +168,8 @@ static int do_op(const struct plan *p, const struct plan_op *op, const struct in
     case PLAN_SYMLINK:
         rc = atomic_symlink(install->var_prefix, path, op->to, error_r);
         break;
-    case PLAN_MOVE_DIR:
-        rc = atomic_move_dir(install->var_prefix, path, to, error_r);
+    case PLAN_MOVE_WHOLE:
+        rc = atomic_move_whole(install->var_prefix, path, to, error_r);
         break;
     }
     strbuf_release(&data);

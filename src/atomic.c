@@ -759,8 +759,8 @@ out:
     return ret;
 }
 
-/* atomic_move_dir - rename directory from to to, never over anything */
-int atomic_move_dir(const char *root, const char *from, const char *to, const char **error_r)
+/* atomic_move_whole - rename a directory or file whole, never over anything */
+int atomic_move_whole(const char *root, const char *from, const char *to, const char **error_r)
 {
     struct stat st;
 
@@ -772,8 +772,8 @@ int atomic_move_dir(const char *root, const char *from, const char *to, const ch
         *error_r = errstr("%s: %s", from, strerror(errno));
         return -1;
     }
-    if (!S_ISDIR(st.st_mode)) {
-        *error_r = errstr("%s: not a directory", from);
+    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+        *error_r = errstr("%s: not a directory or a regular file", from);
         return -1;
     }
     if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) != 0) {

@@ -1033,8 +1033,10 @@ static int load_files(struct journal *j, int64_t run, struct jfile **files_r, si
     return 0;
 }
 
-/* move_state - where a recorded directory move stands: 0 not done (the
- * source is there, the destination is not), 1 done, -1 neither */
+/* move_state - where a recorded move stands: 1 done (the destination is
+ * there, the source is not), 0 not done (the source is there, or neither
+ * is: a move inside a directory whose own move was not done or was undone
+ * first), -1 both are there (someone made one of them since) */
 static int move_state(const struct jfile *f)
 {
     struct stat a;
@@ -1042,7 +1044,7 @@ static int move_state(const struct jfile *f)
     bool from = lstat(f->path, &a) == 0;
     bool to = lstat(f->before_target, &b) == 0;
 
-    return from && !to ? 0 : !from && to ? 1 : -1;
+    return from && to ? -1 : to ? 1 : 0;
 }
 
 /* journal_record_after - save the after-image of every file of run */
@@ -1448,9 +1450,9 @@ static int restore_one(struct journal *j, const struct jfile *f, const char *roo
         case 0:
             return 0;            /* never done */
         case 1:
-            return atomic_move_dir(root, f->before_target, f->path, error_r);
+            return atomic_move_whole(root, f->before_target, f->path, error_r);
         default:
-            *error_r = errstr("%s was moved to %s, and now both or neither exist", f->path,
+            *error_r = errstr("%s was moved to %s, and now both exist", f->path,
                               f->before_target);
             return -1;
         }

@@ -161,7 +161,7 @@ const char *plan_action_name(enum plan_action a)
     case PLAN_WRITE:
     case PLAN_PUT: return "write";
     case PLAN_MOVE:
-    case PLAN_MOVE_DIR: return "move";
+    case PLAN_MOVE_WHOLE: return "move";
     case PLAN_MKDIR: return "mkdir";
     case PLAN_RMDIR: return "rmdir";
     case PLAN_SYMLINK: return "link";

@@ -86,9 +86,10 @@ int atomic_rmdir(const char *root, const char *path, const char **error_r);
  * an old link atomically (temp link + rename) */
 int atomic_symlink(const char *root, const char *path, const char *target,
                    const char **error_r);
-/* atomic_move_dir - rename the directory from to `to` (both inside root), refusing to replace
- * anything (RENAME_NOREPLACE); fsync both parents */
-int atomic_move_dir(const char *root, const char *from, const char *to, const char **error_r);
+/* atomic_move_whole - rename a directory or a regular file from to `to` (both inside root)
+ * whole, refusing to replace anything (RENAME_NOREPLACE); fsync both parents. For what is too
+ * big to copy into the journal (archives, mboxes): journal_record_move records it. */
+int atomic_move_whole(const char *root, const char *from, const char *to, const char **error_r);
 /* atomic_restore_dir - a directory's before-image: meta->exists: there (created if missing),
  * with meta's mode, owner, group; else removed (it must be empty) */
 int atomic_restore_dir(const char *root, const char *path, const struct atomic_meta *meta,

@@ -60,7 +60,7 @@ int journal_run_begin(struct journal *j, const char *command, const char *var_pr
  * absolute; the run must be 'planned'. Committed when it returns 0. Schema 2 (this version)
  * added directories, links and moves. */
 int journal_record_before(struct journal *j, int64_t run, const char *path, const char **error_r);
-/* journal_record_move - the run will rename directory `from` to `to` (both absolute): no bytes
+/* journal_record_move - the run will rename directory (or file) `from` to `to` (both absolute): no bytes
  * are kept; a rollback renames it back when `to` is there and `from` is not. The run must be
  * 'planned'; from must not be recorded otherwise in the run. */
 int journal_record_move(struct journal *j, int64_t run, const char *from, const char *to,

@@ -24,7 +24,8 @@ enum plan_action {
     PLAN_MKDIR,    /* create directory path with `mode`, group of `group_of` (else the parent's) */
     PLAN_RMDIR,    /* remove the empty directory path */
     PLAN_SYMLINK,  /* make path a symbolic link to `to` (the target text) */
-    PLAN_MOVE_DIR, /* rename directory path to `to` (journaled as a move, no bytes copied) */
+    PLAN_MOVE_WHOLE, /* rename a directory or file path to `to` whole (journaled as a move: no
+                        bytes copied, so for archives and mboxes), never over anything */
 };
 
 struct plan_op {
@@ -87,7 +88,7 @@ void plan_diff_list(struct plan *p, size_t list);
 /* plan_changes - number of attribute changes over all lists */
 size_t plan_changes(const struct plan *p);
 /* plan_action_name - "write" (PLAN_WRITE and PLAN_PUT), "move", "copy", "delete", "mkdir",
- * "rmdir", "link", "move" (PLAN_MOVE_DIR) */
+ * "rmdir", "link", "move" (PLAN_MOVE_WHOLE) */
 const char *plan_action_name(enum plan_action a);
 
 #endif

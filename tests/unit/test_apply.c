@@ -138,7 +138,7 @@ static void test_apply_dir_ops(void **state)
     plan_add_mkdir(&plan, "lists/old/cs", 02775, "lists", PLAN_NO_LIST);
     plan_add_put(&plan, "lists/old/cs/listinfo.html", "<html>", 6, PLAN_NO_LIST, false);
     plan_add_op(&plan, PLAN_RMDIR, "lists/old/en", NULL, PLAN_NO_LIST, false);
-    plan_add_op(&plan, PLAN_MOVE_DIR, "archives/private/old", "archives/private/new",
+    plan_add_op(&plan, PLAN_MOVE_WHOLE, "archives/private/old", "archives/private/new",
                 PLAN_NO_LIST, false);
     plan_add_op(&plan, PLAN_SYMLINK, "archives/public/old", "/var/lib/mailman/x",
                 PLAN_NO_LIST, false);
@@ -197,7 +197,7 @@ static void test_apply_outside_refused(void **state)
 
     plan_init(&plan, f->ins->var_prefix);
     plan_add_mkdir(&plan, "lists/old/de", 02775, NULL, PLAN_NO_LIST);
-    plan_add_op(&plan, PLAN_MOVE_DIR, "archives/private/old", "../escaped", PLAN_NO_LIST,
+    plan_add_op(&plan, PLAN_MOVE_WHOLE, "archives/private/old", "../escaped", PLAN_NO_LIST,
                 false);
     assert_int_equal(lockset_acquire(f->ins, names, 1, 0, &locks, &busy, &err), 0);
     assert_int_equal(apply_plan(&plan, f->ins, f->j, &locks, &ao, &run, &err), APPLY_FAILED);

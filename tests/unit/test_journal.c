@@ -848,10 +848,10 @@ static void test_journal_dirs_links_moves(void **state)
     write_file(newfile, "custom", 0660);
     MUST(atomic_symlink(f->root, lnk, "/var/lib/mailman/archives/private/x", &err));
     MUST(atomic_rmdir(f->root, gone, &err));
-    MUST(atomic_move_dir(f->root, arch, arch_to, &err));
+    MUST(atomic_move_whole(f->root, arch, arch_to, &err));
     /* never over an existing directory */
     assert_int_equal(mkdir(arch, 0700), 0);
-    assert_int_equal(atomic_move_dir(f->root, arch_to, arch, &err), -1);
+    assert_int_equal(atomic_move_whole(f->root, arch_to, arch, &err), -1);
     assert_int_equal(rmdir(arch), 0);
     MUST(journal_record_after(j, run, &err));
     MUST(journal_run_finish(j, run, "done", &err));
