@@ -50,6 +50,7 @@
 
 #include "mmfix/atomic.h"
 #include "mmfix/errstr.h"
+#include "mmfix/fileread.h"
 #include "mmfix/journal.h"
 #include "mmfix/strbuf.h"
 #include "mmfix/xalloc.h"
@@ -787,7 +788,7 @@ static int read_image(const char *path, struct atomic_meta *m, char **data_r, si
     if (atomic_meta_of(path, m, error_r) != 0) {
         return -1;
     }
-    if (m->exists && atomic_read_file(path, JOURNAL_MAX_FILE, data_r, len_r, error_r) != 0) {
+    if (m->exists && fileread_alloc(path, JOURNAL_MAX_FILE, data_r, len_r, NULL, error_r) != 0) {
         return -1;
     }
     return 0;

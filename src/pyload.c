@@ -49,6 +49,7 @@
 
 #include "config.h"
 #include "mmfix/errstr.h"
+#include "mmfix/fileread.h"
 #include "mmfix/pickleops.h"
 #include "mmfix/pyload.h"
 #include "mmfix/strbuf.h"
@@ -1752,70 +1753,6 @@ out:
     return ret;
 }
 
-/* read_file - the whole file, at most max_bytes */
-static int read_file(const char *path, size_t max_bytes, struct strbuf *sb,
-                     enum load_error *kind_r, const char **error_r)
-{
-    struct stat st;
-    int fd = -1;
-    int ret = -1;
-
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
-        *kind_r = errno == ENOENT || errno == ENOTDIR ? LOAD_MISSING : LOAD_IO;
-        *error_r = errstr("%s: %s", path, strerror(errno));
-        return -1;
-    }
-    if (fstat(fd, &st) < 0) {
-        *kind_r = LOAD_IO;
-        *error_r = errstr("%s: %s", path, strerror(errno));
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        *kind_r = LOAD_IO;
-        *error_r = errstr("%s: not a regular file", path);
-        goto out;
-    }
-    if ((uintmax_t)st.st_size > (uintmax_t)max_bytes) {
-        *kind_r = LOAD_LIMIT;
-        *error_r = errstr("%s: %jd bytes is larger than the limit of %zu bytes", path,
-                          (intmax_t)st.st_size, max_bytes);
-        goto out;
-    }
-    /* room for the file and one byte more, to see the end without growing */
-    strbuf_grow(sb, (size_t)st.st_size + 1);
-    for (;;) {
-        ssize_t n;
-
-        if (sb->cap - sb->len < 2) {
-            strbuf_grow(sb, 65536);
-        }
-        n = read(fd, sb->buf + sb->len, sb->cap - sb->len - 1);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            *kind_r = LOAD_IO;
-            *error_r = errstr("%s: %s", path, strerror(errno));
-            goto out;
-        }
-        if (n == 0) {
-            break;
-        }
-        sb->len += (size_t)n;
-        sb->buf[sb->len] = '\0';
-        if (sb->len > max_bytes) {
-            *kind_r = LOAD_LIMIT;
-            *error_r = errstr("%s: larger than the limit of %zu bytes", path, max_bytes);
-            goto out;
-        }
-    }
-    ret = 0;
-out:
-    close(fd);
-    return ret;
-}
-
 /* pyload_unpickle_file - read a file and unpickle it */
 int pyload_unpickle_file(const char *path, const struct load_limits *limits,
                          struct value_arena *arena, struct value **root_r,
@@ -1832,6 +1769,7 @@ int pyload_unpickle_file_ex(const char *path, const struct load_limits *limits,
                             enum load_error *kind_r, const char **error_r)
 {
     struct load_limits lim = load_limits_resolve(limits);
+    enum fileread_status fs = FILEREAD_OK;
     const char *err = NULL;
     int ret = -1;
 
@@ -1841,8 +1779,8 @@ int pyload_unpickle_file_ex(const char *path, const struct load_limits *limits,
         info_r->objects = 0;
         info_r->memo_kept = 0;
     }
-    strbuf_reset(&file_buf);
-    if (read_file(path, lim.max_bytes, &file_buf, kind_r, error_r) < 0) {
+    if (fileread_into(path, lim.max_bytes, &file_buf, &fs, error_r) < 0) {
+        *kind_r = load_error_from_fileread(fs);
         goto out;
     }
     if (pyload_unpickle_ex(file_buf.buf != NULL ? file_buf.buf : "", file_buf.len, &lim, opts, arena,
@@ -1879,13 +1817,41 @@ static int name_ok(const char *s)
     return i <= 64;
 }
 
-/* pyload_call - mmfix.<module>.<func>(arg) as a value tree */
-int pyload_call(const char *module, const char *func, const char *arg,
-                struct value_arena *arena, struct value **result_r, const char **error_r)
+/* files_dict - {name: bytes | None | str} of files; NULL with a Python error */
+static PyObject *files_dict(const struct pyload_file *files, size_t n_files)
+{
+    PyObject *d = PyDict_New();
+    size_t i;
+
+    for (i = 0; d != NULL && i < n_files; i++) {
+        const struct pyload_file *f = &files[i];
+        PyObject *v = NULL;
+
+        if (f->data != NULL) {
+            v = PyBytes_FromStringAndSize(f->data, (Py_ssize_t)f->len);
+        } else if (f->error != NULL) {
+            v = PyUnicode_DecodeFSDefault(f->error);
+        } else {
+            v = Py_NewRef(Py_None);
+        }
+        if (v == NULL || PyDict_SetItemString(d, f->name, v) < 0) {
+            Py_CLEAR(d);
+        }
+        Py_XDECREF(v);
+    }
+    return d;
+}
+
+/* call_helper - mmfix.<module>.<func>(arg) or (arg, files) as a value tree */
+static int call_helper(const char *module, const char *func, const char *arg,
+                       const struct pyload_file *files, size_t n_files, int with_files,
+                       struct value_arena *arena, struct value **result_r,
+                       const char **error_r)
 {
     PyObject *mod = NULL;
     PyObject *fn = NULL;
     PyObject *parg = NULL;
+    PyObject *pfiles = NULL;
     PyObject *res = NULL;
     enum load_error kind = LOAD_OK;
     size_t objects = 0;
@@ -1914,11 +1880,13 @@ int pyload_call(const char *module, const char *func, const char *arg,
         goto out;
     }
     parg = PyUnicode_DecodeFSDefault(arg != NULL ? arg : "");
-    if (parg == NULL) {
+    pfiles = with_files ? files_dict(files, n_files) : NULL;
+    if (parg == NULL || (with_files && pfiles == NULL)) {
         *error_r = errstr("%s.%s: %s", modname, func, py_error("argument", NULL));
         goto out;
     }
-    res = PyObject_CallOneArg(fn, parg);
+    res = with_files ? PyObject_CallFunctionObjArgs(fn, parg, pfiles, NULL)
+                     : PyObject_CallOneArg(fn, parg);
     if (res == NULL) {
         *error_r = errstr("%s.%s: %s", modname, func, py_error("call", NULL));
         goto out;
@@ -1934,8 +1902,25 @@ out:
         PyErr_Clear();
     }
     Py_XDECREF(res);
+    Py_XDECREF(pfiles);
     Py_XDECREF(parg);
     Py_XDECREF(fn);
     Py_XDECREF(mod);
     return ret;
+}
+
+/* pyload_call - mmfix.<module>.<func>(arg) as a value tree */
+int pyload_call(const char *module, const char *func, const char *arg,
+                struct value_arena *arena, struct value **result_r, const char **error_r)
+{
+    return call_helper(module, func, arg, NULL, 0, 0, arena, result_r, error_r);
+}
+
+/* pyload_call_files - mmfix.<module>.<func>(arg, files) as a value tree */
+int pyload_call_files(const char *module, const char *func, const char *arg,
+                      const struct pyload_file *files, size_t n_files,
+                      struct value_arena *arena, struct value **result_r,
+                      const char **error_r)
+{
+    return call_helper(module, func, arg, files, n_files, 1, arena, result_r, error_r);
 }

@@ -53,9 +53,6 @@ int atomic_rename(const char *root, const char *from, const char *to, bool overw
 int atomic_copy(const char *root, const char *from, const char *to, const char **error_r);
 /* atomic_unlink - unlink + fsync dir, inside root; ENOENT ok */
 int atomic_unlink(const char *root, const char *path, const char **error_r);
-/* atomic_read_file - whole regular file (O_NOFOLLOW) into *data_r (malloc, caller frees), max bytes.
- * The data is NUL-terminated after *len_r bytes. */
-int atomic_read_file(const char *path, size_t max, char **data_r, size_t *len_r, const char **error_r);
 
 /* atomic_temp_name - the temp file this process writes before replacing
  * path: <path>.tmp.<hostname>.<pid> (malloc'd). A journal records it as
