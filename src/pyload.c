@@ -51,6 +51,7 @@
 #include "mmfix/errstr.h"
 #include "mmfix/fileread.h"
 #include "mmfix/pickleops.h"
+#include "mmfix/ptrmap.h"
 #include "mmfix/pyload.h"
 #include "mmfix/strbuf.h"
 #include "mmfix/xalloc.h"
@@ -829,11 +830,9 @@ static int shadow_build(const void *data, size_t len, size_t max_nodes, struct s
 /* ---------------------------------------------------------------------- */
 /* Python objects -> value tree */
 
-struct conv_entry {
-    PyObject *key;       /* NULL: empty slot */
-    struct value *val;
-    int busy;            /* its frame is on the stack (a reference now is a cycle) */
-};
+/* The converter's map (ptrmap) from each container met to its node (val);
+ * CONV_BUSY while its frame is on the stack (a reference now is a cycle). */
+#define CONV_BUSY 1u
 
 enum conv_kind { K_LIST, K_TUPLE, K_DICT, K_INST };
 
@@ -851,9 +850,7 @@ struct conv {
     struct value_arena *arena;
     struct load_limits lim;
     size_t objects;
-    struct conv_entry *map;
-    size_t map_cap;      /* power of two */
-    size_t map_len;
+    struct ptrmap map;
     struct conv_frame *frames;
     size_t nframes;
     size_t frames_cap;
@@ -862,55 +859,6 @@ struct conv {
     enum load_error kind;
     const char *error;
 };
-
-/* ptr_hash - slot for a pointer */
-static size_t ptr_hash(const void *p, size_t mask)
-{
-    uint64_t h = (uint64_t)(uintptr_t)p;
-
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    return (size_t)h & mask;
-}
-
-/* map_find - the entry for key, or the empty slot where it would go */
-static struct conv_entry *map_find(struct conv *c, PyObject *key)
-{
-    size_t mask = c->map_cap - 1;
-    size_t pos = ptr_hash(key, mask);
-
-    while (c->map[pos].key != NULL && c->map[pos].key != key) {
-        pos = (pos + 1) & mask;
-    }
-    return &c->map[pos];
-}
-
-/* map_add - remember key -> val (key not present), busy */
-static void map_add(struct conv *c, PyObject *key, struct value *val)
-{
-    struct conv_entry *e = NULL;
-
-    if ((c->map_len + 1) * 2 > c->map_cap) {
-        struct conv_entry *old = c->map;
-        size_t old_cap = c->map_cap;
-        size_t i;
-
-        c->map_cap = old_cap == 0 ? 64 : old_cap * 2;
-        c->map = xcalloc(c->map_cap, sizeof(*c->map));
-        for (i = 0; i < old_cap; i++) {
-            if (old[i].key != NULL) {
-                *map_find(c, old[i].key) = old[i];
-            }
-        }
-        free(old);
-    }
-    e = map_find(c, key);
-    e->key = key;
-    e->val = val;
-    e->busy = 1;
-    c->map_len++;
-}
 
 /* conv_fail - record an error; returns -1 */
 static int conv_fail(struct conv *c, enum load_error kind, const char *error)
@@ -989,7 +937,10 @@ static int push_container(struct conv *c, PyObject *o, enum conv_kind kind, uint
         break;
     }
     if (map_it) {
-        map_add(c, o, v);
+        struct ptrmap_entry *e = ptrmap_insert(&c->map, o, NULL);
+
+        e->val = v;
+        e->flags = CONV_BUSY;
     }
     if (c->nframes == c->frames_cap) {
         c->frames_cap = c->frames_cap == 0 ? 32 : c->frames_cap * 2;
@@ -1213,14 +1164,14 @@ static int conv_one_shadow(struct conv *c, PyObject *o, uint32_t sid, struct val
 {
     struct sh_node *n = &c->sh->nodes[sid];
     int kind = conv_kind_of(o);
-    struct conv_entry *e = NULL;
+    struct ptrmap_entry *e = NULL;
 
     if (!sh_kind_fits((enum sh_kind)n->kind, o)) {
         return sh_lost(c);
     }
     if (kind >= 0) {
-        e = c->map_cap > 0 ? map_find(c, o) : NULL;
-        if (e != NULL && e->key != NULL && e->busy) {
+        e = ptrmap_find(&c->map, o);
+        if (e != NULL && (e->flags & CONV_BUSY)) {
             return conv_fail(c, LOAD_CORRUPT,
                              "the data holds a reference cycle (a container inside itself)");
         }
@@ -1232,15 +1183,14 @@ static int conv_one_shadow(struct conv *c, PyObject *o, uint32_t sid, struct val
             *out = n->val;
             return 0;
         }
-        if (e != NULL && e->key != NULL && kind != K_TUPLE) {
+        if (e != NULL && kind != K_TUPLE) {
             /* a mutable object the shadow made twice */
             return sh_lost(c);
         }
         if (count_object(c) < 0) {
             return -1;
         }
-        return push_container(c, o, (enum conv_kind)kind, sid,
-                              e == NULL || e->key == NULL, out);
+        return push_container(c, o, (enum conv_kind)kind, sid, e == NULL, out);
     }
     if (n->val != NULL) {
         if (!sh_scalar_same(c, n->val, o)) {
@@ -1286,9 +1236,9 @@ static int conv_one(struct conv *c, PyObject *o, uint32_t sid, struct value **ou
         return count_object(c) < 0 ? -1 : conv_text(c, o, out);
     }
     if (t == &PyDict_Type || t == &PyList_Type || t == &PyTuple_Type || is_stub(o)) {
-        struct conv_entry *e = c->map_cap > 0 ? map_find(c, o) : NULL;
-        if (e != NULL && e->key != NULL) {
-            if (e->busy) {
+        struct ptrmap_entry *e = ptrmap_find(&c->map, o);
+        if (e != NULL) {
+            if (e->flags & CONV_BUSY) {
                 return conv_fail(c, LOAD_CORRUPT,
                                  "the data holds a reference cycle (a container inside itself)");
             }
@@ -1313,7 +1263,7 @@ static int frame_done(struct conv *c)
     struct conv_frame *f = &c->frames[--c->nframes];
 
     if (f->mapped) {
-        map_find(c, f->obj)->busy = 0;
+        ptrmap_find(&c->map, f->obj)->flags &= ~CONV_BUSY;
     }
     if (c->sh != NULL && f->sid != SH_NIL) {
         struct sh_node *n = &c->sh->nodes[f->sid];
@@ -1470,7 +1420,7 @@ out:
         *sh_lost_r = c.sh_lost;
     }
     *objects_r = c.objects;
-    free(c.map);
+    ptrmap_release(&c.map);
     free(c.frames);
     return ret;
 }
