@@ -4,8 +4,10 @@
 /*
  * The boundary to the embedded Python 3 interpreter: the restricted
  * unpickler for Mailman 2 pickles and calls into the helper modules of
- * python/mmfix/. Only C types cross this header; src/pyload.c is the only
- * file that includes Python.h.
+ * python/mmfix/. Only C types cross this header; src/pyload.c (the
+ * interpreter) and src/pyload_conv.c (objects to value trees, through the
+ * private src/pyload_conv.h) are the only files that include Python.h. The
+ * opcode check and replay that need no Python are pickleplay.h's.
  */
 
 #include <stddef.h>
