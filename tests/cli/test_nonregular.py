@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -202,6 +203,21 @@ with tempfile.TemporaryDirectory() as tmp:
             check(rc == 0 and "config.db: not a regular file (%s)" % kind in err,
                   "%s: show of a 2.0 list says why (exit %d): %s" % (kind, rc, err.strip()))
         check_convert(tmp, db, kind)
+
+    # convert's output in the place of a non-regular file: refused (73),
+    # never opened for writing (a FIFO would block that open), left as it is
+    good = os.path.join(FIXTURES, "mm21", "lists", LIST, "config.pck")
+    for kind in KINDS:
+        for out_name in ("out-%s.json" % kind, "out-%s.pck" % kind):
+            out_path = os.path.join(tmp, out_name)
+            make(out_path, kind)
+            rc, out, err = run("convert", good, out_path)
+            if rc is not None:
+                check(rc == 73 and "not a regular file" in err and out_path in err,
+                      "%s as convert's output: exit 73 naming it (got %d: %s)"
+                      % (kind, rc, err.strip()))
+            st = os.lstat(out_path)
+            check(not stat.S_ISREG(st.st_mode), "%s as convert's output: left alone" % kind)
 
     # the whole installation, every command at once: no hang, the odd list
     # reported among the others
