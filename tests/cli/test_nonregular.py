@@ -176,6 +176,12 @@ with tempfile.TemporaryDirectory() as tmp:
         var = fresh(tmp, kind + "-last")
         make(os.path.join(var, "lists", LIST, "config.pck.last"), kind)
         check_scan(var, LIST, "config.pck.last", kind, 1, "config.pck")
+        rc, out, err = run("show", "-d", var, LIST)
+        if rc is not None:
+            check(rc == 0 and b"real_name = " in out
+                  and "config.pck.last: not a regular file (%s); showing config.pck" % kind
+                  in err, "%s: show names the odd config.pck.last (exit %d): %s"
+                  % (kind, rc, err.strip()))
         check_check(var, LIST, "config.pck.last", kind, "config.pck")
         check_repair(var, LIST, "config.pck.last", kind)
 
