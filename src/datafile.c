@@ -5,8 +5,6 @@
  *  Every reader enforces the size, depth and object limits; pickles only
  *  go through the restricted unpickler behind pyload.
  */
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

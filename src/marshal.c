@@ -25,16 +25,12 @@
  *  limits->max_objects, and longs by MARSHAL_MAX_LONG_DIGITS (the decimal
  *  conversion is quadratic). Nothing here runs code: 'c' is refused.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <locale.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "mmfix/errstr.h"
 #include "mmfix/fileread.h"

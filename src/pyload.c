@@ -30,7 +30,6 @@
 #include "pyload_conv.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
