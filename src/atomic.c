@@ -512,7 +512,8 @@ int atomic_copy(const char *root, const char *from, const char *to, const char *
         atomic_check_inside(root, to, error_r) != 0) {
         goto out;
     }
-    in = open(from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO put in from's place must not block the open */
+    in = open(from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (in < 0) {
         *error_r = errstr("%s: %s", from, strerror(errno));
         goto out;
@@ -589,68 +590,6 @@ int atomic_unlink(const char *root, const char *path, const char **error_r)
         return -1;
     }
     return fsync_dir(path, error_r);
-}
-
-/* atomic_read_file - read a whole regular file of at most max bytes */
-int atomic_read_file(const char *path, size_t max, char **data_r, size_t *len_r,
-                     const char **error_r)
-{
-    struct strbuf sb = STRBUF_INIT;
-    struct stat st;
-    int fd = -1;
-    int ret = -1;
-
-    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
-        if (errno == ELOOP) {
-            *error_r = errstr("%s: is a symbolic link", path);
-        } else {
-            *error_r = errstr("%s: %s", path, strerror(errno));
-        }
-        goto out;
-    }
-    if (fstat(fd, &st) != 0) {
-        *error_r = errstr("%s: %s", path, strerror(errno));
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        *error_r = errstr("%s: is not a regular file", path);
-        goto out;
-    }
-    if (st.st_size < 0 || (unsigned long long)st.st_size > (unsigned long long)max) {
-        *error_r = errstr("%s: is larger than %zu bytes", path, max);
-        goto out;
-    }
-    strbuf_grow(&sb, (size_t)st.st_size);
-    for (;;) {
-        ssize_t n;
-        strbuf_grow(&sb, 65536);
-        n = read(fd, sb.buf + sb.len, 65536);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            *error_r = errstr("%s: read: %s", path, strerror(errno));
-            goto out;
-        }
-        if (n == 0) {
-            break;
-        }
-        sb.len += (size_t)n;
-        sb.buf[sb.len] = '\0';
-        if (sb.len > max) {
-            *error_r = errstr("%s: is larger than %zu bytes", path, max);
-            goto out;
-        }
-    }
-    *data_r = strbuf_detach(&sb, len_r);
-    ret = 0;
-out:
-    if (fd >= 0) {
-        close(fd);
-    }
-    strbuf_release(&sb);
-    return ret;
 }
 
 /* atomic_stat - what path is now (lstat), and a symlink's target */

@@ -76,8 +76,7 @@ struct problem_list;
  * prefix copied from another host are created as Mailman's install makes them (02775, the
  * group of lists/): data/ first (the journal lives there), then locks/ as a journaled run;
  * each said in notes. With --dry-run only the note of what would be made (*pending_r: there
- * is something to make). Opens the journal unless dry run. EXIT_OK or the exit code after a
- * message. */
+ * is something to make). EXIT_OK or the exit code after a message. */
 int cmd_prepare(const struct cmd_opts *opts, struct cmd_env *env, struct problem_list *notes,
                 bool *pending_r);
 /* cmd_lock_lists - catch stop signals from now on and take the locks of names (the lists a
@@ -85,10 +84,10 @@ int cmd_prepare(const struct cmd_opts *opts, struct cmd_env *env, struct problem
  * code after a message (75 locked, 128 + signal when stopped while waiting) */
 int cmd_lock_lists(const struct cmd_opts *opts, const struct cmd_env *env, char *const *names,
                    size_t n, struct lockset **locks_r);
-/* cmd_apply - carry out plan under *locks (the journal open); EXIT_OK or the exit code after a
- * message */
-int cmd_apply(const struct plan *plan, struct cmd_env *env, struct lockset **locks,
-              const struct apply_opts *ao, int64_t *run_r);
+/* cmd_apply - carry out plan under *locks, opening the journal when there is something to do;
+ * EXIT_OK or the exit code after a message */
+int cmd_apply(const struct cmd_opts *opts, const struct plan *plan, struct cmd_env *env,
+              struct lockset **locks, const struct apply_opts *ao, int64_t *run_r);
 /* cmd_error - "mmfix: [list: ]message" on stderr */
 void cmd_error(const char *list, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* cmd_write - print a report buffer to stdout; EXIT_IOERR on failure */

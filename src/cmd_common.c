@@ -284,9 +284,8 @@ int cmd_prepare(const struct cmd_opts *opts, struct cmd_env *env, struct problem
                     "data/ was missing: created (mode 02775, group of lists/) for the journal; "
                     "a rollback leaves it");
     }
-    rc = cmd_open_journal(opts, env);
-    if (rc != EXIT_OK || !need_locks) {
-        return rc;
+    if (!need_locks) {
+        return EXIT_OK;
     }
     {
         struct plan plan;
@@ -296,7 +295,7 @@ int cmd_prepare(const struct cmd_opts *opts, struct cmd_env *env, struct problem
 
         plan_init(&plan, env->install->var_prefix);
         plan_add_mkdir(&plan, "locks", 02775, "lists", PLAN_NO_LIST);
-        rc = cmd_apply(&plan, env, &none, &ao, &run);
+        rc = cmd_apply(opts, &plan, env, &none, &ao, &run);
         plan_free(&plan);
         if (rc == EXIT_OK) {
             problem_add(notes, "create-dirs", NULL, PROBLEM_WARNING,
@@ -329,11 +328,21 @@ int cmd_lock_lists(const struct cmd_opts *opts, const struct cmd_env *env, char 
 }
 
 /* cmd_apply - apply_plan, its failures as messages and exit codes */
-int cmd_apply(const struct plan *plan, struct cmd_env *env, struct lockset **locks,
-              const struct apply_opts *ao, int64_t *run_r)
+int cmd_apply(const struct cmd_opts *opts, const struct plan *plan, struct cmd_env *env,
+              struct lockset **locks, const struct apply_opts *ao, int64_t *run_r)
 {
     const char *err = NULL;
+    int rc;
 
+    *run_r = 0;
+    if (plan->n_ops == 0) {
+        return EXIT_OK;
+    }
+    /* opened only now: a run that changes nothing leaves no journal behind */
+    rc = cmd_open_journal(opts, env);
+    if (rc != EXIT_OK) {
+        return rc;
+    }
     switch (apply_plan(plan, env->install, env->journal, locks, ao, run_r, &err)) {
     case APPLY_OK:
         return EXIT_OK;

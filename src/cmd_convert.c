@@ -293,7 +293,7 @@ static int convert_into_list(const struct convert_job *cj, const struct list_tar
         }
         goto out;
     }
-    rc = cmd_apply(&plan, &env, &locks, &ao, &run);
+    rc = cmd_apply(&o, &plan, &env, &locks, &ao, &run);
     if (rc == EXIT_OK) {
         strbuf_addf(&rep, "wrote %s in %s%s; journal: run %lld (mmfix rollback %lld undoes "
                     "it)\n", t->rel, env.install->var_prefix,

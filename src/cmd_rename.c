@@ -84,7 +84,7 @@ int cmd_rename(int argc, char **argv)
     if (!opts.dry_run) {
         struct apply_opts ao = { opts.lock_timeout_ms, "rename" };
 
-        rc = cmd_apply(&plan, &env, &locks, &ao, &run);
+        rc = cmd_apply(&opts, &plan, &env, &locks, &ao, &run);
         if (rc != EXIT_OK) {
             goto out;
         }

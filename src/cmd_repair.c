@@ -74,7 +74,7 @@ int cmd_repair(int argc, char **argv)
     if (!opts.dry_run && plan.n_ops > 0) {
         struct apply_opts ao = { opts.lock_timeout_ms, "repair" };
 
-        rc = cmd_apply(&plan, &env, &locks, &ao, &run);
+        rc = cmd_apply(&opts, &plan, &env, &locks, &ao, &run);
         if (rc != EXIT_OK) {
             goto out;
         }

@@ -119,8 +119,11 @@ int cmd_show(int argc, char **argv)
             rc = EXIT_DATAERR;
             goto out;
         }
+        /* a file after the one that loads (only a non-regular one is
+         * looked at there) is no reason to fall back */
         cmd_error(name, "%s: %s%s%s", f->name, f->error,
-                  ml->loaded >= 0 ? "; showing the fallback Mailman would use, " : "",
+                  ml->loaded > i ? "; showing the fallback Mailman would use, "
+                  : ml->loaded >= 0 ? "; showing " : "",
                   ml->loaded >= 0 ? ml->files[ml->loaded].name : "");
     }
     used = mlist_loaded_file(ml);

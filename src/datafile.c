@@ -5,13 +5,12 @@
  *  Every reader enforces the size, depth and object limits; pickles only
  *  go through the restricted unpickler behind pyload.
  */
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mmfix/datafile.h"
 #include "mmfix/errstr.h"
+#include "mmfix/fileread.h"
 #include "mmfix/marshal.h"
 #include "mmfix/pyload.h"
 #include "mmfix/strbuf.h"
@@ -67,39 +66,6 @@ enum datafile_format datafile_format_parse(const char *name)
     return DATAFILE_UNKNOWN;
 }
 
-static int read_json_file(const char *path, const struct load_limits *lim,
-                          struct strbuf *out, enum load_error *kind_r,
-                          const char **error_r)
-{
-    FILE *fp = fopen(path, "rb");
-    char buf[65536];
-    size_t n;
-    int ret = -1;
-
-    if (fp == NULL) {
-        *kind_r = errno == ENOENT ? LOAD_MISSING : LOAD_IO;
-        *error_r = errstr("%s: %s", path, strerror(errno));
-        return -1;
-    }
-    while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
-        if (out->len + n > lim->max_bytes) {
-            *kind_r = LOAD_LIMIT;
-            *error_r = errstr("%s: larger than %zu bytes", path, lim->max_bytes);
-            goto out;
-        }
-        strbuf_add(out, buf, n);
-    }
-    if (ferror(fp)) {
-        *kind_r = LOAD_IO;
-        *error_r = errstr("%s: read error", path);
-        goto out;
-    }
-    ret = 0;
-out:
-    fclose(fp);
-    return ret;
-}
-
 /* datafile_load - read and decode */
 int datafile_load(const char *path, enum datafile_format format, unsigned flags,
                   const struct load_limits *limits, const char *charset,
@@ -137,8 +103,12 @@ int datafile_load(const char *path, enum datafile_format format, unsigned flags,
     }
     case DATAFILE_JSON: {
         struct strbuf sb = STRBUF_INIT;
-        ret = read_json_file(path, &lim, &sb, kind_r, error_r);
-        if (ret == 0) {
+        enum fileread_status fs = FILEREAD_OK;
+
+        ret = fileread_into(path, lim.max_bytes, &sb, &fs, error_r);
+        if (ret < 0) {
+            *kind_r = load_error_from_fileread(fs);
+        } else {
             ret = tjson_read(strbuf_cstr(&sb), sb.len, charset, arena, root_r,
                              &info.list, &info.charset, kind_r, error_r);
         }

@@ -50,6 +50,7 @@
 
 #include "mmfix/atomic.h"
 #include "mmfix/errstr.h"
+#include "mmfix/fileread.h"
 #include "mmfix/journal.h"
 #include "mmfix/strbuf.h"
 #include "mmfix/testfault.h"
@@ -844,7 +845,7 @@ static int read_state(const char *path, struct jstate *s, const char **error_r)
         return -1;
     }
     if (s->kind == ATOMIC_FILE
-        && atomic_read_file(path, JOURNAL_MAX_FILE, &s->data, &s->len, error_r) != 0) {
+        && fileread_alloc(path, JOURNAL_MAX_FILE, &s->data, &s->len, NULL, error_r) != 0) {
         jstate_free(s);
         return -1;
     }

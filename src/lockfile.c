@@ -34,9 +34,11 @@
 #include <unistd.h>
 
 #include "mmfix/errstr.h"
+#include "mmfix/fileread.h"
 #include "mmfix/sigstop.h"
 #include "mmfix/sysname.h"
 #include "mmfix/lockfile.h"
+#include "mmfix/strbuf.h"
 #include "mmfix/xalloc.h"
 
 struct lockfile {
@@ -57,44 +59,22 @@ static const char *base_of(const char *path)
     return slash == NULL ? path : slash + 1;
 }
 
-/* read_claim - content of path (O_NOFOLLOW) into buf; -1 if unreadable,
- * longer than size - 1 or holding a NUL byte */
+/* read_claim - content of path (a regular file, not a link) into buf; -1
+ * if unreadable, longer than size - 1 or holding a NUL byte */
 static int read_claim(const char *path, char *buf, size_t size)
 {
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-    size_t len = 0;
+    struct strbuf sb = STRBUF_INIT;
+    const char *err = NULL;
+    int ret = -1;
 
     buf[0] = '\0';
-    if (fd < 0) {
-        return -1;
+    if (size > 0 && fileread_into(path, size - 1, &sb, NULL, &err) == 0
+        && strlen(strbuf_cstr(&sb)) == sb.len) {
+        memcpy(buf, strbuf_cstr(&sb), sb.len + 1);
+        ret = 0;
     }
-    for (;;) {
-        ssize_t n = read(fd, buf + len, size - len);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            close(fd);
-            buf[0] = '\0';
-            return -1;
-        }
-        if (n == 0) {
-            break;
-        }
-        len += (size_t)n;
-        if (len >= size) {
-            close(fd);
-            buf[0] = '\0';
-            return -1;
-        }
-    }
-    close(fd);
-    buf[len] = '\0';
-    if (strlen(buf) != len) {
-        buf[0] = '\0';
-        return -1;
-    }
-    return 0;
+    strbuf_release(&sb);
+    return ret;
 }
 
 /* touch - set atime and mtime of path (not following a symlink) to now + lifetime */

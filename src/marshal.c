@@ -25,18 +25,15 @@
  *  limits->max_objects, and longs by MARSHAL_MAX_LONG_DIGITS (the decimal
  *  conversion is quadratic). Nothing here runs code: 'c' is refused.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <locale.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "mmfix/errstr.h"
+#include "mmfix/fileread.h"
 #include "mmfix/marshal.h"
 #include "mmfix/strbuf.h"
 #include "mmfix/xalloc.h"
@@ -671,72 +668,6 @@ out:
     return ret;
 }
 
-/* read_fd - the whole regular file behind fd, at most max_bytes */
-static int read_fd(int fd, const char *path, size_t max_bytes, unsigned char **buf_r,
-                   size_t *len_r, enum load_error *kind_r, const char **error_r)
-{
-    struct stat st;
-    unsigned char *buf = NULL;
-    size_t cap;
-    size_t len = 0;
-    ssize_t n;
-
-    if (fstat(fd, &st) < 0) {
-        *kind_r = LOAD_IO;
-        *error_r = errstr("cannot stat %s: %s", path, strerror(errno));
-        return -1;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        *kind_r = LOAD_IO;
-        *error_r = errstr("%s is not a regular file", path);
-        return -1;
-    }
-    if (st.st_size < 0 || (uintmax_t)st.st_size > max_bytes) {
-        *kind_r = LOAD_LIMIT;
-        *error_r = errstr("%s: %jd bytes exceeds the limit of %zu", path,
-                          (intmax_t)st.st_size, max_bytes);
-        return -1;
-    }
-    /* one byte more than the size, to see a file that grew */
-    cap = (size_t)st.st_size + 1;
-    buf = xmalloc(cap);
-    for (;;) {
-        if (len == cap) {
-            if (len > max_bytes) {
-                free(buf);
-                *kind_r = LOAD_LIMIT;
-                *error_r = errstr("%s: more than %zu bytes", path, max_bytes);
-                return -1;
-            }
-            cap = cap > max_bytes / 2 ? max_bytes + 1 : cap * 2;
-            buf = xrealloc(buf, cap);
-        }
-        n = read(fd, buf + len, cap - len);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            *kind_r = LOAD_IO;
-            *error_r = errstr("cannot read %s: %s", path, strerror(errno));
-            free(buf);
-            return -1;
-        }
-        if (n == 0) {
-            break;
-        }
-        len += (size_t)n;
-    }
-    if (len > max_bytes) {
-        free(buf);
-        *kind_r = LOAD_LIMIT;
-        *error_r = errstr("%s: more than %zu bytes", path, max_bytes);
-        return -1;
-    }
-    *buf_r = buf;
-    *len_r = len;
-    return 0;
-}
-
 /* marshal_read_file - read and parse a marshal file */
 int marshal_read_file(const char *path, const struct load_limits *limits,
                       struct value_arena *arena, struct value **root_r,
@@ -744,33 +675,23 @@ int marshal_read_file(const char *path, const struct load_limits *limits,
                       const char **error_r)
 {
     struct load_limits lim = load_limits_resolve(limits);
-    unsigned char *buf = NULL;
-    size_t len = 0;
+    struct strbuf buf = STRBUF_INIT;
+    enum fileread_status fs = FILEREAD_OK;
     enum load_error kind = LOAD_OK;
     const char *error = NULL;
-    int fd = -1;
     int ret = -1;
 
     *root_r = NULL;
     if (info_r != NULL) {
         memset(info_r, 0, sizeof(*info_r));
     }
-    /* O_NONBLOCK: a FIFO must not hang the open; regular files ignore it */
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
-        kind = errno == ENOENT ? LOAD_MISSING : LOAD_IO;
-        error = errstr("cannot open %s: %s", path, strerror(errno));
+    if (fileread_into(path, lim.max_bytes, &buf, &fs, &error) < 0) {
+        kind = load_error_from_fileread(fs);
         goto out;
     }
-    if (read_fd(fd, path, lim.max_bytes, &buf, &len, &kind, &error) < 0) {
-        goto out;
-    }
-    ret = marshal_read(buf, len, &lim, arena, root_r, info_r, &kind, &error);
+    ret = marshal_read(strbuf_cstr(&buf), buf.len, &lim, arena, root_r, info_r, &kind, &error);
 out:
-    if (fd >= 0) {
-        close(fd);
-    }
-    free(buf);
+    strbuf_release(&buf);
     if (kind_r != NULL) {
         *kind_r = ret == 0 ? LOAD_OK : kind;
     }

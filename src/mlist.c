@@ -4,7 +4,10 @@
  * DESCRIPTION
  *  Follows Mailman 2.1.39's MailList.Load(): config.pck, config.pck.last,
  *  config.db, config.db.last, the first that loads wins. Unlike Mailman,
- *  a pickle that names a forbidden global is refused, not executed.
+ *  a pickle that names a forbidden global is refused, not executed, and a
+ *  file that is not a regular file (a FIFO would hang Mailman's open) is
+ *  not read at all: it counts as unreadable, and is reported even when an
+ *  earlier file loads.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -12,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "mmfix/errstr.h"
+#include "mmfix/fileread.h"
 #include "mmfix/mlist.h"
 #include "mmfix/xalloc.h"
 
@@ -45,9 +49,17 @@ int mlist_open(const char *lists_dir, const char *name, unsigned flags,
         f->status = LOAD_MISSING;
         if (lstat(path, &st) == 0) {
             f->present = true;
+            f->irregular = S_ISREG(st.st_mode) ? NULL : fileread_type_name(st.st_mode);
             f->mtime = st.st_mtim;
         }
-        if (f->present && (ml->loaded < 0 || (flags & MLIST_ALL_FILES))) {
+        if (f->present && f->irregular != NULL && !S_ISLNK(st.st_mode)) {
+            /* a fifo, socket, directory or device is never read, and is
+             * reported whether or not an earlier file loads: Mailman would
+             * fail on it, and its next save would replace it */
+            f->tried = true;
+            f->status = LOAD_IO;
+            f->error = xasprintf("not a regular file (%s)", f->irregular);
+        } else if (f->present && (ml->loaded < 0 || (flags & MLIST_ALL_FILES))) {
             struct value_arena *arena = ml->loaded < 0 ? ml->arena : value_arena_new();
             struct value *root = NULL;
             struct datafile_info info;

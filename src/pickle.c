@@ -47,23 +47,16 @@
 #include "mmfix/errstr.h"
 #include "mmfix/pickle.h"
 #include "mmfix/pickleops.h"
+#include "mmfix/ptrmap.h"
 #include "mmfix/xalloc.h"
 
 #define PW_MAX_DEPTH 100000u
 
 /* A node the writer has started (containers) or memoized (anything). */
-struct pw_entry {
-    const struct value *key;   /* NULL: empty slot */
-    uint32_t idx;              /* memo index, when memoized */
-    uint8_t memoized;
-    uint8_t busy;              /* its frame is on the stack */
-};
-
-struct pw_map {
-    struct pw_entry *slots;
-    size_t cap;                /* power of two */
-    size_t len;
-};
+/* The node map (ptrmap) of the writer: num is the node's memo index when
+ * flags has PW_MEMOIZED; PW_BUSY while its frame is on the stack. */
+#define PW_MEMOIZED 1u
+#define PW_BUSY 2u
 
 /* A memoized class: "module.Name" and its memo index. */
 struct pw_class {
@@ -86,7 +79,7 @@ struct pw_frame {
 
 struct pw {
     struct strbuf *out;
-    struct pw_map map;
+    struct ptrmap map;
     struct pw_class *classes;
     size_t n_classes;
     struct pw_frame *frames;
@@ -100,83 +93,12 @@ struct pw {
 };
 
 /* ---------------------------------------------------------------------- */
-/* the node map */
-
-/* pw_hash - slot for a pointer */
-static size_t pw_hash(const void *p, size_t mask)
-{
-    uint64_t h = (uint64_t)(uintptr_t)p;
-
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    return (size_t)h & mask;
-}
-
-/* pw_find - the entry for key, or NULL */
-static struct pw_entry *pw_find(struct pw_map *m, const struct value *key)
-{
-    size_t mask;
-    size_t pos;
-
-    if (m->cap == 0) {
-        return NULL;
-    }
-    mask = m->cap - 1;
-    pos = pw_hash(key, mask);
-    while (m->slots[pos].key != NULL) {
-        if (m->slots[pos].key == key) {
-            return &m->slots[pos];
-        }
-        pos = (pos + 1) & mask;
-    }
-    return NULL;
-}
-
-/* pw_slot - the entry for key, added (zeroed) if missing */
-static struct pw_entry *pw_slot(struct pw_map *m, const struct value *key)
-{
-    size_t mask;
-    size_t pos;
-
-    if ((m->len + 1) * 2 > m->cap) {
-        struct pw_entry *old = m->slots;
-        size_t old_cap = m->cap;
-        size_t i;
-
-        m->cap = old_cap == 0 ? 256 : old_cap * 2;
-        m->slots = xcalloc(m->cap, sizeof(*m->slots));
-        for (i = 0; i < old_cap; i++) {
-            if (old[i].key != NULL) {
-                pos = pw_hash(old[i].key, m->cap - 1);
-                while (m->slots[pos].key != NULL) {
-                    pos = (pos + 1) & (m->cap - 1);
-                }
-                m->slots[pos] = old[i];
-            }
-        }
-        free(old);
-    }
-    mask = m->cap - 1;
-    pos = pw_hash(key, mask);
-    while (m->slots[pos].key != NULL) {
-        if (m->slots[pos].key == key) {
-            return &m->slots[pos];
-        }
-        pos = (pos + 1) & mask;
-    }
-    m->slots[pos].key = key;
-    m->len++;
-    return &m->slots[pos];
-}
-
-/* ---------------------------------------------------------------------- */
 /* does the tree carry memo information? */
 
 /* tree_has_memo - some node of the tree has a source memo index */
 static int tree_has_memo(const struct value *root)
 {
-    struct pw_map seen = { NULL, 0, 0 };
+    struct ptrmap seen = PTRMAP_INIT;
     const struct value **stack = NULL;
     size_t n = 0;
     size_t cap = 0;
@@ -204,11 +126,12 @@ static int tree_has_memo(const struct value *root)
             break;
         }
         if (v->refs > 1) {
-            struct pw_entry *e = pw_slot(&seen, v);
-            if (e->memoized) {
+            bool added = false;
+
+            ptrmap_insert(&seen, v, &added);
+            if (!added) {
                 continue;
             }
-            e->memoized = 1;
         }
         switch (v->type) {
         case VALUE_TUPLE:
@@ -232,7 +155,7 @@ static int tree_has_memo(const struct value *root)
     }
 #undef PW_PUSH
     free(stack);
-    free(seen.slots);
+    ptrmap_release(&seen);
     return found;
 }
 
@@ -289,11 +212,12 @@ static uint32_t next_index(struct pw *w, uint32_t want)
 /* emit_put - memoize v now */
 static void emit_put(struct pw *w, const struct value *v)
 {
-    struct pw_entry *e = pw_slot(&w->map, v);
+    uint32_t idx = next_index(w, v->memo);
+    struct ptrmap_entry *e = ptrmap_insert(&w->map, v, NULL);
 
-    e->idx = next_index(w, v->memo);
-    e->memoized = 1;
-    emit_memo_op(w, 0, e->idx);
+    e->num = idx;
+    e->flags |= PW_MEMOIZED;
+    emit_memo_op(w, 0, idx);
 }
 
 /* short_str - a str/unicode cPickle never memoizes (fewer than 2 chars) */
@@ -473,19 +397,19 @@ static int push_frame(struct pw *w, const struct value *v)
  * instance's state. */
 static int write_value(struct pw *w, const struct value *v, int is_state)
 {
-    struct pw_entry *e = NULL;
+    struct ptrmap_entry *e = NULL;
 
     if (v == NULL) {
         w->error = "a NULL node in the tree";
         return -1;
     }
-    e = pw_find(&w->map, v);
+    e = ptrmap_find(&w->map, v);
     if (e != NULL) {
-        if (e->memoized && !e->busy) {
-            emit_memo_op(w, 1, e->idx);
+        if ((e->flags & (PW_MEMOIZED | PW_BUSY)) == PW_MEMOIZED) {
+            emit_memo_op(w, 1, e->num);
             return 0;
         }
-        if (e->busy) {
+        if (e->flags & PW_BUSY) {
             w->error = "the tree holds a reference cycle (a container inside itself)";
             return -1;
         }
@@ -549,7 +473,7 @@ static int write_value(struct pw *w, const struct value *v, int is_state)
         w->error = errstr("a node of unknown type %d", (int)v->type);
         return -1;
     }
-    pw_slot(&w->map, v)->busy = 1;
+    ptrmap_insert(&w->map, v, NULL)->flags |= PW_BUSY;
     return push_frame(w, v);
 }
 
@@ -557,10 +481,10 @@ static int write_value(struct pw *w, const struct value *v, int is_state)
 static void frame_done(struct pw *w)
 {
     struct pw_frame *f = &w->frames[--w->n_frames];
-    struct pw_entry *e = pw_find(&w->map, f->v);
+    struct ptrmap_entry *e = ptrmap_find(&w->map, f->v);
 
     if (e != NULL) {
-        e->busy = 0;
+        e->flags &= ~PW_BUSY;
     }
 }
 
@@ -734,7 +658,7 @@ out:
     if (info_r != NULL) {
         *info_r = w.info;
     }
-    free(w.map.slots);
+    ptrmap_release(&w.map);
     free(w.classes);
     free(w.frames);
     return ret;

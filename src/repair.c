@@ -12,6 +12,29 @@
 #include "mmfix/scan.h"
 #include "mmfix/xalloc.h"
 
+/* irregular_files - report each of the list's files that is there but is
+ * not a regular file; their count. Mailman's recovery would move such a
+ * thing aside and its save would replace it: what it is and who put it
+ * there is for the administrator to see first, so the list is left alone. */
+static size_t irregular_files(const struct mlist *ml, struct plan *p)
+{
+    size_t n = 0;
+    int i;
+
+    for (i = 0; i < MLIST_NFILES; i++) {
+        const struct mlist_file *f = &ml->files[i];
+
+        if (f->present && f->irregular != NULL) {
+            problem_add(&p->problems, "unreadable-file", ml->name, PROBLEM_ERROR,
+                        "%s: not a regular file (%s); nothing in this list is repaired "
+                        "until it is a regular file again or is removed", f->name,
+                        f->irregular);
+            n++;
+        }
+    }
+    return n;
+}
+
 /* repair_plan - recovery + roster fixes */
 int repair_plan(const struct install *install, const struct site_settings *site,
                 const char *name, struct plan *p, const char **error_r)
@@ -27,6 +50,10 @@ int repair_plan(const struct install *install, const struct site_settings *site,
 
     if (mlist_open(install->lists_dir, name, MLIST_KEEP_MEMO, NULL, &ml, error_r) != 0) {
         return -1;
+    }
+    if (irregular_files(ml, p) > 0) {
+        mlist_free(&ml);
+        return 0;
     }
     used = mlist_loaded_file(ml);
     if (used == NULL) {

@@ -2,7 +2,8 @@
  * site - the site settings of a Mailman 2 installation
  *
  * DESCRIPTION
- *  site_load() asks python/mmfix/site.py (through pyload_call) for the
+ *  site_load() reads the site files (fileread) and asks
+ *  python/mmfix/site.py (through pyload_call_files, bytes in) for the
  *  settings bound by Mailman/Defaults.py, Version.py and mm_cfg.py, which
  *  that module reads with ast and never executes, and turns the settings
  *  mmfix needs into a struct site_settings. Every setting the files do not
@@ -23,6 +24,7 @@
 
 #include "mmfix/charset.h"
 #include "mmfix/errstr.h"
+#include "mmfix/fileread.h"
 #include "mmfix/pyload.h"
 #include "mmfix/site.h"
 #include "mmfix/strbuf.h"
@@ -434,12 +436,44 @@ static void load_strings(struct value *dict, const char *name, char ***arr_r, si
     }
 }
 
+/* The site files, read here and handed to site.py as bytes (Python opens
+ * no file); the cap is site.py's MAX_FILE_BYTES. */
+static const char *const site_file_names[] = { "Defaults.py", "Version.py", "mm_cfg.py" };
+#define SITE_NFILES (sizeof(site_file_names) / sizeof(site_file_names[0]))
+#define SITE_MAX_FILE_BYTES ((size_t)4 * 1024 * 1024)
+
+/* read_site_files - each site file's bytes, or why not (NULL error: missing) */
+static void read_site_files(const char *install_dir, struct pyload_file *files,
+                            char **data)
+{
+    size_t i;
+
+    for (i = 0; i < SITE_NFILES; i++) {
+        char *path = xasprintf("%s/Mailman/%s", install_dir, site_file_names[i]);
+        enum fileread_status st = FILEREAD_OK;
+        const char *err = NULL;
+
+        files[i].name = site_file_names[i];
+        files[i].error = NULL;
+        files[i].len = 0;
+        data[i] = NULL;
+        if (fileread_alloc(path, SITE_MAX_FILE_BYTES, &data[i], &files[i].len, &st, &err) < 0
+            && st != FILEREAD_MISSING) {
+            files[i].error = err;  /* errstr ring: used before 16 more errors */
+        }
+        files[i].data = data[i];
+        free(path);
+    }
+}
+
 /* site_load - read an installation's settings */
 int site_load(const char *install_dir, struct site_settings **site_r, const char **error_r)
 {
     struct value_arena *arena = NULL;
     struct value *res = NULL;
     struct site_settings *s = NULL;
+    struct pyload_file files[SITE_NFILES];
+    char *data[SITE_NFILES] = { NULL, NULL, NULL };
     const char *err = NULL;
     size_t i;
     int ret = -1;
@@ -450,7 +484,9 @@ int site_load(const char *install_dir, struct site_settings **site_r, const char
         return 0;
     }
     arena = value_arena_new();
-    if (pyload_call("site", "read_site", install_dir, arena, &res, &err) != 0) {
+    read_site_files(install_dir, files, data);
+    if (pyload_call_files("site", "read_site", install_dir, files, SITE_NFILES, arena, &res,
+                          &err) != 0) {
         *error_r = errstr("cannot read the site settings in %s: %s", install_dir, err);
         goto out;
     }
@@ -475,6 +511,9 @@ int site_load(const char *install_dir, struct site_settings **site_r, const char
 out:
     site_free(&s);
     value_arena_free(&arena);
+    for (i = 0; i < SITE_NFILES; i++) {
+        free(data[i]);
+    }
     return ret;
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <errno.h>
 
+#include "mmfix/ptrmap.h"
 #include "mmfix/value.h"
 #include "mmfix/xalloc.h"
 
@@ -695,67 +696,19 @@ void value_dict_set_at(struct value_arena *arena, struct value *d, size_t i,
     }
 }
 
-/* copy map: source node -> copy, open addressing on the pointer */
-struct copy_map {
-    const struct value **from;
-    struct value **to;
-    size_t cap;
-    size_t len;
-};
-
-static size_t ptr_slot(const struct value *p, size_t cap)
-{
-    uint64_t h = (uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ULL;
-    return (size_t)(h >> 17) & (cap - 1);
-}
-
-static struct value *copy_map_get(const struct copy_map *m, const struct value *p)
-{
-    size_t i;
-
-    if (m->cap == 0) {
-        return NULL;
-    }
-    for (i = ptr_slot(p, m->cap); m->from[i] != NULL; i = (i + 1) & (m->cap - 1)) {
-        if (m->from[i] == p) {
-            return m->to[i];
-        }
-    }
-    return NULL;
-}
-
-static void copy_map_put(struct copy_map *m, const struct value *p, struct value *c)
-{
-    size_t i;
-
-    if ((m->len + 1) * 2 > m->cap) {
-        struct copy_map n = { NULL, NULL, m->cap ? m->cap * 2 : 64, 0 };
-        n.from = xcalloc(n.cap, sizeof(*n.from));
-        n.to = xcalloc(n.cap, sizeof(*n.to));
-        for (i = 0; i < m->cap; i++) {
-            if (m->from[i] != NULL) {
-                copy_map_put(&n, m->from[i], m->to[i]);
-            }
-        }
-        free(m->from);
-        free(m->to);
-        *m = n;
-    }
-    for (i = ptr_slot(p, m->cap); m->from[i] != NULL; i = (i + 1) & (m->cap - 1)) {
-    }
-    m->from[i] = p;
-    m->to[i] = c;
-    m->len++;
-}
-
+/* copy_rec - copy of v; m maps each shared source node (refs > 1) to its
+ * copy, so sharing is kept */
 static struct value *copy_rec(struct value_arena *arena, const struct value *v,
-                              struct copy_map *m)
+                              struct ptrmap *m)
 {
     struct value *c = NULL;
     size_t i;
 
-    if (v->refs > 1 && (c = copy_map_get(m, v)) != NULL) {
-        return c;
+    if (v->refs > 1) {
+        struct ptrmap_entry *e = ptrmap_find(m, v);
+        if (e != NULL) {
+            return e->val;
+        }
     }
     switch (v->type) {
     case VALUE_NONE: c = value_new_none(arena); break;
@@ -797,7 +750,7 @@ static struct value *copy_rec(struct value_arena *arena, const struct value *v,
     c->memo = v->memo;
     c->flags = v->flags;
     if (v->refs > 1) {
-        copy_map_put(m, v, c);
+        ptrmap_insert(m, v, NULL)->val = c;
     }
     return c;
 }
@@ -805,10 +758,9 @@ static struct value *copy_rec(struct value_arena *arena, const struct value *v,
 /* value_copy - deep copy keeping sharing */
 struct value *value_copy(struct value_arena *arena, const struct value *v)
 {
-    struct copy_map m = { NULL, NULL, 0, 0 };
+    struct ptrmap m = PTRMAP_INIT;
     struct value *c = copy_rec(arena, v, &m);
 
-    free(m.from);
-    free(m.to);
+    ptrmap_release(&m);
     return c;
 }

@@ -59,9 +59,6 @@ int atomic_copy(const char *root, const char *from, const char *to, const char *
 /* atomic_unlink - unlink + fsync dir, inside root; ENOENT ok; path may be a symlink (removed,
  * not followed) */
 int atomic_unlink(const char *root, const char *path, const char **error_r);
-/* atomic_read_file - whole regular file (O_NOFOLLOW) into *data_r (malloc, caller frees), max bytes.
- * The data is NUL-terminated after *len_r bytes. */
-int atomic_read_file(const char *path, size_t max, char **data_r, size_t *len_r, const char **error_r);
 
 /* What a path is (lstat) */
 enum atomic_kind {

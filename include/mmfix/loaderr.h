@@ -1,6 +1,10 @@
 #ifndef MMFIX_LOADERR_H
 #define MMFIX_LOADERR_H
 
+#include <stddef.h>
+
+#include "mmfix/fileread.h"
+
 /* Why a data file did not load: shared by every reader (marshal, pickle,
  * typed JSON) so that check/scan can say what Mailman would do next. */
 enum load_error {
@@ -15,6 +19,11 @@ enum load_error {
 
 /* load_error_name - "ok", "missing", "corrupt", "refused", ... */
 const char *load_error_name(enum load_error e);
+
+/* load_error_from_fileread - the load error of a failed fileread: missing
+ * is LOAD_MISSING, over the cap LOAD_LIMIT, a file that is not a regular
+ * file (fifo, socket, directory, device, link) or cannot be read LOAD_IO */
+enum load_error load_error_from_fileread(enum fileread_status status);
 
 /* Limits every reader enforces; 0 fields mean the defaults below. */
 struct load_limits {

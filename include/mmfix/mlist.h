@@ -19,7 +19,11 @@
 struct mlist_file {
     const char *name;          /* "config.pck", ... */
     bool present;
-    bool tried;                /* read (all of them with MLIST_ALL_FILES) */
+    const char *irregular;     /* present but not a regular file: what it is ("fifo",
+                                * "socket", "directory", "symbolic link", ...;
+                                * fileread_type_name), else NULL. Never read. */
+    bool tried;                /* read (all of them with MLIST_ALL_FILES); an irregular
+                                * file is always "tried" (LOAD_IO), never read */
     enum load_error status;    /* of the read, when tried */
     char *error;               /* why it did not load */
     int protocol;              /* pickle protocol / marshal version */

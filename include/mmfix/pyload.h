@@ -4,8 +4,10 @@
 /*
  * The boundary to the embedded Python 3 interpreter: the restricted
  * unpickler for Mailman 2 pickles and calls into the helper modules of
- * python/mmfix/. Only C types cross this header; src/pyload.c is the only
- * file that includes Python.h.
+ * python/mmfix/. Only C types cross this header; src/pyload.c (the
+ * interpreter) and src/pyload_conv.c (objects to value trees, through the
+ * private src/pyload_conv.h) are the only files that include Python.h. The
+ * opcode check and replay that need no Python are pickleplay.h's.
  */
 
 #include <stddef.h>
@@ -84,5 +86,23 @@ int pyload_unpickle_file_ex(const char *path, const struct load_limits *limits,
  * float, bool, None, list, tuple, dict) to a value tree in arena. */
 int pyload_call(const char *module, const char *func, const char *arg,
                 struct value_arena *arena, struct value **result_r, const char **error_r);
+
+/* One file's contents handed to a helper: the Python side opens no file,
+ * C reads them (fileread) and passes the bytes. */
+struct pyload_file {
+    const char *name;   /* the key the helper looks it up by */
+    const char *data;   /* the contents, or NULL when not read */
+    size_t len;
+    const char *error;  /* data == NULL: why it could not be read, or NULL
+                         * when it does not exist */
+};
+
+/* pyload_call_files - pyload_call of func(arg, files), files a dict from
+ * each name to its contents as bytes, None when it does not exist, or a str
+ * (the error) when it could not be read */
+int pyload_call_files(const char *module, const char *func, const char *arg,
+                      const struct pyload_file *files, size_t n_files,
+                      struct value_arena *arena, struct value **result_r,
+                      const char **error_r);
 
 #endif

@@ -24,3 +24,8 @@ def fail(arg):
 def echo(arg):
     """Return the argument unchanged (a str)."""
     return arg
+
+
+def files(arg, contents):
+    """Return (arg, contents) as pyload_call_files() passed them."""
+    return (arg, contents)

@@ -1,7 +1,10 @@
 """Mailman 2 site settings, read without executing them.
 
-read_site(install_dir) reads <install_dir>/Mailman/Defaults.py, Version.py
-and mm_cfg.py and returns the settings they bind as plain Python values.
+read_site(install_dir, files) evaluates <install_dir>/Mailman/Defaults.py,
+Version.py and mm_cfg.py and returns the settings they bind as plain Python
+values.  This module opens no file: the C side reads the three files (its
+one bounded reader, which refuses a FIFO, socket, directory or device in
+their place) and hands over their bytes in `files`.
 These files are Python 2 source and a site's own code: nothing of them is
 ever executed, imported, compiled or passed to eval.  Each file is split
 into top-level statements here (logical lines: backslash continuations,
@@ -23,6 +26,7 @@ allocate without limit.
 
 import ast
 import copy
+import errno
 import os
 import re
 
@@ -234,7 +238,8 @@ def _dotted(node):
 class Evaluator:
     """The namespace of Defaults.py + Version.py + mm_cfg.py."""
 
-    def __init__(self, install_dir):
+    def __init__(self, install_dir, contents):
+        self.contents = contents
         self.names = {}
         self.warnings = []
         self.files = []
@@ -263,19 +268,18 @@ class Evaluator:
 
     def run_file(self, name, required):
         path = os.path.join(self.install_dir, 'Mailman', name)
-        try:
-            with open(path, 'rb') as fp:
-                data = fp.read(MAX_FILE_BYTES + 1)
-        except FileNotFoundError:
+        data = self.contents.get(name)
+        if data is None:
             if required:
-                raise
+                raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), path)
             self.warnings.append('%s: not found; its settings take the defaults'
                                  % path)
             return
-        except OSError as e:
+        if isinstance(data, str):
+            # the C reader's error, which names the file
             if required:
-                raise
-            self.warnings.append('%s: cannot read (%s); skipped' % (path, e.strerror))
+                raise OSError(data)
+            self.warnings.append('%s; skipped' % data)
             return
         if len(data) > MAX_FILE_BYTES:
             self.warnings.append('%s: larger than %d bytes; skipped'
@@ -737,9 +741,11 @@ class Evaluator:
 # --------------------------------------------------------------------------
 # entry points
 
-def read_files(install_dir):
-    """Evaluate the site files; return the Evaluator."""
-    ev = Evaluator(install_dir)
+def read_files(install_dir, files):
+    """Evaluate the site files; return the Evaluator.  files maps
+    'Defaults.py', 'Version.py', 'mm_cfg.py' to the file's bytes, None when
+    it does not exist, or a str saying why it could not be read."""
+    ev = Evaluator(install_dir, files)
     ev.run_file('Defaults.py', required=True)
     if not ev.version_read:
         ev.version_read = True
@@ -748,18 +754,21 @@ def read_files(install_dir):
     return ev
 
 
-def read_site(install_dir):
+def read_site(install_dir, files):
     """The settings of the installation in install_dir, as plain values.
 
     Keys: every bound name whose value is a str, int, float, bool, None, or
     a list/tuple/dict of those; always 'VIRTUAL_HOSTS' (url host -> email
     host) and 'LC_DESCRIPTIONS' (code -> (description, charset,
     direction)), '__warnings__' (list of str) and '__files__' (the files
-    read).  Raises OSError if Mailman/Defaults.py cannot be read.
+    read).  files: as read_files takes it.  Raises OSError if
+    Mailman/Defaults.py is missing or could not be read.
     """
     if not install_dir:
         raise ValueError('no install dir given')
-    ev = read_files(install_dir)
+    if not isinstance(files, dict):
+        raise TypeError('read_site takes the files\' contents from the caller')
+    ev = read_files(install_dir, files)
     result = {}
     for name, value in ev.names.items():
         if name.startswith('__') or not _is_plain(value):

@@ -20,6 +20,19 @@ const char *load_error_name(enum load_error e)
     return "?";
 }
 
+/* load_error_from_fileread - why a file could not be read, as a load error */
+enum load_error load_error_from_fileread(enum fileread_status status)
+{
+    switch (status) {
+    case FILEREAD_OK: return LOAD_OK;
+    case FILEREAD_MISSING: return LOAD_MISSING;
+    case FILEREAD_TOO_LARGE: return LOAD_LIMIT;
+    case FILEREAD_NOT_REGULAR:
+    case FILEREAD_IO: break;
+    }
+    return LOAD_IO;
+}
+
 /* load_limits_resolve - fill defaults */
 struct load_limits load_limits_resolve(const struct load_limits *lim)
 {

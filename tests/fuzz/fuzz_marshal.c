@@ -9,7 +9,8 @@
  *   clang -g -O1 -std=c11 -fsanitize=fuzzer,address,undefined \
  *         -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude \
  *         tests/fuzz/fuzz_marshal.c src/marshal.c src/value.c src/util/errstr.c \
- *         src/util/strbuf.c src/util/xalloc.c src/util/loaderr.c -lm \
+ *         src/util/strbuf.c src/util/xalloc.c src/util/loaderr.c src/util/fileread.c \
+ *         src/util/ptrmap.c -lm \
  *         -o /tmp/fuzz_marshal
  *   mkdir -p /tmp/marshal-seeds
  *   i=0; for f in $(find ../shared/corpus -name '*.db*'); do

@@ -13,7 +13,8 @@
  *         $(python3-config --embed --ldflags) -o build-fuzz/fuzz_pickle
  *   MMFIX_PYTHON_DIR=$PWD/python build-fuzz/fuzz_pickle -max_len=4096 fixtures/hostile
  *
- * (fixtures/hostile and the corpus's *.pck files make a good seed corpus;
+ * (fuzz_pickleplay.c fuzzes the pure-C check and replay alone, much
+ * faster. fixtures/hostile and the corpus's *.pck files make a good seed corpus;
  * LSAN_OPTIONS=suppressions=tests/lsan.supp for the interpreter's own
  * allocations.)
  */

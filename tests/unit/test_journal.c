@@ -26,6 +26,7 @@
 #include <sqlite3.h>
 
 #include "mmfix/atomic.h"
+#include "mmfix/fileread.h"
 #include "mmfix/journal.h"
 #include "mmfix/strbuf.h"
 #include "mmfix/xalloc.h"
@@ -107,7 +108,7 @@ static char *read_text(const char *path)
     if (lstat(path, &sb) != 0) {
         return NULL;
     }
-    if (atomic_read_file(path, 1 << 20, &data, &len, &err) != 0) {
+    if (fileread_alloc(path, 1 << 20, &data, &len, NULL, &err) != 0) {
         fail_msg("read %s: %s", path, err);
     }
     return data;
@@ -785,7 +786,7 @@ static void test_journal_big_file(void **state)
     MUST(journal_run_finish(j, run, "done", &err));
     reopen(f, &j);
     MUST(journal_rollback(j, run, f->root, false, NULL, NULL, &err));
-    MUST(atomic_read_file(a, size + 1, &data, &len, &err));
+    MUST(fileread_alloc(a, size + 1, &data, &len, NULL, &err));
     assert_int_equal(len, size);
     assert_memory_equal(data, big, size);
     free(data);

@@ -612,6 +612,50 @@ static void test_call(void **state)
     value_arena_free(&a);
 }
 
+/* test_call_files - pyload_call_files hands over bytes (NUL bytes kept),
+ * None for a missing file and the error text for an unreadable one */
+static void test_call_files(void **state)
+{
+    static const struct pyload_file files[] = {
+        { "Defaults.py", "a\0b", 3, NULL },
+        { "Version.py", NULL, 0, NULL },
+        { "mm_cfg.py", NULL, 0, "/x/mm_cfg.py: not a regular file (fifo)" },
+        { "empty.py", "", 0, NULL },
+    };
+    struct value_arena *a = value_arena_new();
+    struct value *r = NULL;
+    struct value *d = NULL;
+    struct value *v = NULL;
+    const char *err = NULL;
+
+    (void)state;
+    if (pyload_call_files("selftest", "files", "dir", files, 4, a, &r, &err) < 0) {
+        fail_msg("%s", err);
+    }
+    assert_int_equal(r->type, VALUE_TUPLE);
+    assert_true(value_str_eq(r->u.seq.items[0], "dir"));
+    d = r->u.seq.items[1];
+    assert_int_equal(d->type, VALUE_DICT);
+    assert_int_equal(d->u.dict.len, 4);
+    v = value_dict_get(a, d, value_new_text(a, "Defaults.py", 11));
+    assert_int_equal(v->type, VALUE_BYTES);
+    assert_int_equal(v->u.str.len, 3);
+    assert_memory_equal(v->u.str.data, "a\0b", 3);
+    v = value_dict_get(a, d, value_new_text(a, "Version.py", 10));
+    assert_int_equal(v->type, VALUE_NONE);
+    v = value_dict_get(a, d, value_new_text(a, "mm_cfg.py", 9));
+    assert_int_equal(v->type, VALUE_TEXT);
+    assert_true(value_str_eq(v, "/x/mm_cfg.py: not a regular file (fifo)"));
+    v = value_dict_get(a, d, value_new_text(a, "empty.py", 8));
+    assert_int_equal(v->type, VALUE_BYTES);
+    assert_int_equal(v->u.str.len, 0);
+    /* no files at all: an empty dict, still a second argument */
+    assert_int_equal(pyload_call_files("selftest", "files", "", NULL, 0, a, &r, &err), 0);
+    assert_int_equal(r->u.seq.items[1]->type, VALUE_DICT);
+    assert_int_equal(r->u.seq.items[1]->u.dict.len, 0);
+    value_arena_free(&a);
+}
+
 /* teardown - stop the interpreter (LSan then sees only real leaks) */
 static int teardown(void **state)
 {
@@ -638,6 +682,7 @@ int main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_file_errors),
         cmocka_unit_test(test_call),
+        cmocka_unit_test(test_call_files),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }

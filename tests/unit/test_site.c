@@ -1,7 +1,8 @@
 /*
  * test_site - site settings read from Defaults.py / Version.py / mm_cfg.py
  * without executing them: the corpus site, a Python 2 dialect fixture, an
- * incomplete one (stock defaults), a hostile mm_cfg.py (nothing runs), and
+ * incomplete one (stock defaults), a hostile mm_cfg.py (nothing runs), site
+ * files that are FIFOs or directories (reported, never read: no hang), and
  * the stock defaults alone.
  */
 #include <setjmp.h>
@@ -11,10 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "harness.h"
+
 #include "mmfix/charset.h"
+#include "mmfix/fileread.h"
 #include "mmfix/pyload.h"
 #include "mmfix/site.h"
 #include "mmfix/xalloc.h"
@@ -330,6 +335,50 @@ static void test_errors(void **state)
     site_free(&s);
 }
 
+/* test_nonregular - a FIFO or directory in place of a site file is not
+ * read (a FIFO would block Python's open() forever): an optional file is
+ * skipped with a warning naming it and its type, Defaults.py fails */
+static void test_nonregular(void **state)
+{
+    char *dir = harness_tmpdir("site-fifo");
+    char *mailman = xasprintf("%s/Mailman", dir);
+    char *defaults = xasprintf("%s/Defaults.py", mailman);
+    char *version = xasprintf("%s/Version.py", mailman);
+    char *cfg = xasprintf("%s/mm_cfg.py", mailman);
+    struct site_settings *s = NULL;
+    const char *err = NULL;
+    char *text = NULL;
+    size_t len = 0;
+
+    (void)state;
+    assert_int_equal(fileread_alloc(MMFIX_FIXTURES_DIR "/site-minimal/Mailman/Defaults.py",
+                                    1 << 20, &text, &len, NULL, &err), 0);
+    assert_int_equal(mkdir(mailman, 0755), 0);
+    harness_write_text(defaults, text);
+    assert_int_equal(mkfifo(cfg, 0644), 0);
+    assert_int_equal(mkdir(version, 0755), 0);
+    alarm(20);  /* a hang fails the test */
+    s = load(dir);
+    assert_true(has_warning(s, "mm_cfg.py: not a regular file (fifo); skipped"));
+    assert_true(has_warning(s, "Version.py: not a regular file (directory); skipped"));
+    assert_string_equal(s->prefix, "/srv/mailman");
+    assert_int_equal(s->n_files, 1);
+    site_free(&s);
+    assert_int_equal(unlink(defaults), 0);
+    assert_int_equal(mkfifo(defaults, 0644), 0);
+    assert_int_equal(site_load(dir, &s, &err), -1);
+    assert_null(s);
+    assert_non_null(strstr(err, "Defaults.py: not a regular file (fifo)"));
+    alarm(0);
+    free(text);
+    harness_rmtree(dir);
+    free(cfg);
+    free(version);
+    free(defaults);
+    free(mailman);
+    free(dir);
+}
+
 /* teardown - stop the interpreter */
 static int teardown(void **state)
 {
@@ -347,6 +396,7 @@ int main(void)
         cmocka_unit_test(test_minimal),
         cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_nonregular),
     };
 
     return cmocka_run_group_tests(tests, NULL, teardown);
