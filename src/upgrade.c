@@ -1,0 +1,1254 @@
+/*
+ * upgrade - Mailman 2.1.39's schema upgrade of a list, in memory
+ *
+ * DESCRIPTION
+ *  See upgrade.h. Each function below is one function of Mailman 2.1.39's
+ *  Mailman/versions.py or MailList.py and says which; the Python 2
+ *  semantics they need (truth, ==, lower()) are pyval.h's, the member
+ *  adaptor is members.h's.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmfix/charset.h"
+#include "mmfix/errstr.h"
+#include "mmfix/initvars.h"
+#include "mmfix/members.h"
+#include "mmfix/profile.h"
+#include "mmfix/pyval.h"
+#include "mmfix/repr.h"
+#include "mmfix/site.h"
+#include "mmfix/strbuf.h"
+#include "mmfix/upgrade.h"
+#include "mmfix/xalloc.h"
+
+/* The class of 2.1's bounce records */
+#define BOUNCE_INFO_CLASS "Mailman.Bouncer._BounceInfo"
+
+struct up {
+    struct value_arena *arena;
+    const struct value *stored;
+    struct value *config;
+    const char *list;
+    const struct site_settings *site;
+    const struct profile *profile;
+    double now;
+    struct problem_list *notes;
+    long long stored_version;
+};
+
+/* ---------------------------------------------------------------------- */
+/* small helpers */
+
+static struct value *get(struct up *u, const char *attr)
+{
+    return value_dict_get_str(u->arena, u->config, attr);
+}
+
+static struct value *key_of(struct up *u, const char *attr)
+{
+    return value_new_bytes(u->arena, attr, strlen(attr));
+}
+
+static void put(struct up *u, const char *attr, struct value *v)
+{
+    value_dict_set(u->arena, u->config, key_of(u, attr), v);
+}
+
+static bool del(struct up *u, const char *attr)
+{
+    struct value *k = key_of(u, attr);
+
+    return value_dict_del(u->arena, u->config, k);
+}
+
+static bool stored_has(struct up *u, const char *attr)
+{
+    return value_dict_get_str(NULL, (struct value *)u->stored, attr) != NULL;
+}
+
+static void note(struct up *u, const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void note(struct up *u, const char *what, const char *fmt, ...)
+{
+    struct strbuf sb = STRBUF_INIT;
+    char code[64];
+    va_list ap;
+
+    va_start(ap, fmt);
+    strbuf_vaddf(&sb, fmt, ap);
+    va_end(ap);
+    snprintf(code, sizeof(code), "upgrade-%s", what);
+    problem_add(u->notes, code, u->list, PROBLEM_WARNING, "%s", strbuf_cstr(&sb));
+    strbuf_release(&sb);
+}
+
+/* repr_short - the repr of v, cut at 60 characters, into sb */
+static const char *repr_short(struct strbuf *sb, const struct value *v)
+{
+    strbuf_reset(sb);
+    repr_value(sb, v);
+    if (sb->len > 60) {
+        sb->len = 57;
+        strbuf_adds(sb, "...");
+    }
+    return strbuf_cstr(sb);
+}
+
+/* need - attribute attr as a dict/list, or Mailman's failure */
+static struct value *need(struct up *u, const char *attr, enum value_type type,
+                          const char **error_r)
+{
+    struct value *v = get(u, attr);
+
+    if (v == NULL || v->type != type) {
+        *error_r = errstr("%s is %s, not a %s (Mailman fails on it)", attr,
+                          v == NULL ? "missing" : value_type_name(v->type),
+                          value_type_name(type));
+        return NULL;
+    }
+    return v;
+}
+
+/* keys_snapshot - the keys of dict now (Python's d.keys() before a loop
+ * that changes d) */
+static struct value **keys_snapshot(const struct value *d, size_t *n_r)
+{
+    struct value **keys = xcalloc(d->u.dict.len + 1, sizeof(*keys));
+    size_t i;
+
+    for (i = 0; i < d->u.dict.len; i++) {
+        keys[i] = d->u.dict.items[i].key;
+    }
+    *n_r = d->u.dict.len;
+    return keys;
+}
+
+/* ---------------------------------------------------------------------- */
+/* MailList.CheckVersion: InitVars, then the stored values over them */
+
+static int lay_defaults(struct up *u, const char **error_r)
+{
+    struct value *defaults = NULL;
+    struct strbuf added = STRBUF_INIT;
+    size_t n = 0;
+    size_t i;
+
+    if (initvars_defaults(u->arena, u->list, u->stored, u->site, u->profile, u->now,
+                          &defaults, error_r) != 0) {
+        return -1;
+    }
+    for (i = 0; i < defaults->u.dict.len; i++) {
+        struct value *k = defaults->u.dict.items[i].key;
+        if (value_dict_get(u->arena, u->config, k) == NULL) {
+            value_dict_set(u->arena, u->config, k, defaults->u.dict.items[i].val);
+            strbuf_adds(&added, n++ > 0 ? ", " : "");
+            strbuf_add(&added, k->u.str.data, k->u.str.len);
+        }
+    }
+    if (n > 0) {
+        note(u, "defaults", "%zu attributes Mailman 2.1.39 has and this list had not, with "
+             "their defaults (InitVars): %s", n, strbuf_cstr(&added));
+    }
+    strbuf_release(&added);
+    return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* versions.ZapOldVars */
+
+static void zap_old_vars(struct up *u)
+{
+    static const char *const old[] = {
+        "num_spawns", "filter_prog", "clobber_date", "public_archive_file_dir",
+        "private_archive_file_dir", "archive_directory", "minimum_removal_date",
+        "minimum_post_count_before_bounce_action", "automatic_bounce_action",
+        "max_posts_between_bounces", NULL,
+    };
+    struct strbuf gone = STRBUF_INIT;
+    size_t n = 0;
+    size_t i;
+
+    for (i = 0; old[i] != NULL; i++) {
+        if (del(u, old[i])) {
+            strbuf_adds(&gone, n++ > 0 ? ", " : "");
+            strbuf_adds(&gone, old[i]);
+        }
+    }
+    if (n > 0) {
+        note(u, "obsolete", "%s deleted: Mailman 2.1 no longer has them (2.0's archive "
+             "paths, filter program and bounce actions)", strbuf_cstr(&gone));
+    }
+    strbuf_release(&gone);
+}
+
+/* ---------------------------------------------------------------------- */
+/* versions.UpdateOldUsers */
+
+static int update_old_users(struct up *u, const char **error_r)
+{
+    struct value *pw = need(u, "passwords", VALUE_DICT, error_r);
+    struct value *bi = NULL;
+    struct value *npw = NULL;
+    struct value **keys = NULL;
+    size_t n = 0;
+    size_t old = 0;
+    size_t orphans = 0;
+    size_t i;
+
+    if (pw == NULL) {
+        return -1;
+    }
+    npw = value_new_dict(u->arena, pw->u.dict.len);
+    for (i = 0; i < pw->u.dict.len; i++) {
+        struct value *k = pw->u.dict.items[i].key;
+        if (!value_is_str(k)) {
+            *error_r = errstr("passwords has a %s key (Mailman fails on it)",
+                              value_type_name(k->type));
+            return -1;
+        }
+        if (!pyval_is_lower(k)) {
+            n++;
+        }
+        value_dict_set(u->arena, npw, pyval_lower(u->arena, k), pw->u.dict.items[i].val);
+    }
+    put(u, "passwords", npw);
+    if (n > 0) {
+        note(u, "passwords", "passwords: %zu keys lower-cased", n);
+    }
+    bi = need(u, "bounce_info", VALUE_DICT, error_r);
+    if (bi == NULL) {
+        return -1;
+    }
+    keys = keys_snapshot(bi, &n);
+    for (i = 0; i < n; i++) {
+        bool member = false;
+        const struct value *info = NULL;
+
+        if (members_is(u->arena, u->config, keys[i], &member, error_r) != 0) {
+            free(keys);
+            return -1;
+        }
+        if (member) {
+            info = value_dict_get(u->arena, bi, pyval_lower(u->arena, keys[i]));
+        }
+        if (!member || info == NULL || info->type != VALUE_INSTANCE
+            || strcmp(info->u.inst.cls, BOUNCE_INFO_CLASS) != 0) {
+            orphans += !member;
+            old += member;
+            value_dict_del(u->arena, bi, keys[i]);
+        }
+    }
+    free(keys);
+    if (old > 0) {
+        note(u, "bounce-info", "bounce_info: %zu records dropped that are not 2.1 _BounceInfo "
+             "records (2.0's [time, first, last] lists; 2.1 starts their bounce scores anew)",
+             old);
+    }
+    if (orphans > 0) {
+        note(u, "bounce-info", "bounce_info: %zu records of non-members dropped", orphans);
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* versions.NewVars: every attribute it adds InitVars has already set; what
+ * is left is its look-up of the list's charset, which fails for a
+ * language the site does not have */
+
+static int new_vars(struct up *u, const char **error_r)
+{
+    const struct value *lang = get(u, "preferred_language");
+    char code[64];
+
+    if (lang == NULL || !value_is_str(lang) || lang->u.str.len >= sizeof(code)
+        || memchr(lang->u.str.data, '\0', lang->u.str.len) != NULL) {
+        *error_r = errstr("preferred_language is not a language code (Mailman fails on it)");
+        return -1;
+    }
+    memcpy(code, lang->u.str.data, lang->u.str.len);
+    code[lang->u.str.len] = '\0';
+    if (site_language_charset(u->site, code) == NULL) {
+        *error_r = errstr("preferred_language %s is not a language of the site: Mailman "
+                          "2.1.39 fails to upgrade the list (KeyError); run mmfix repair "
+                          "first", code);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* versions.UpdateOldVars */
+
+/* moderate_members - Moderate flag of every member: on, or (when
+ * posters_exempt) on unless the member's key is in posters */
+static int moderate_members(struct up *u, const struct value *posters, bool posters_exempt,
+                            bool on, size_t *moderated_r, const char **error_r)
+{
+    struct value *keys = NULL;
+    size_t i;
+
+    *moderated_r = 0;
+    if (members_keys(u->arena, u->config, &keys, error_r) != 0) {
+        return -1;
+    }
+    for (i = 0; i < keys->u.seq.len; i++) {
+        bool flag = on && !(posters_exempt && pyval_in(keys->u.seq.items[i], posters));
+        if (members_set_option(u->arena, u->config, keys->u.seq.items[i], MEMBERS_MODERATE,
+                               flag, error_r) != 0) {
+            return -1;
+        }
+        *moderated_r += flag;
+    }
+    return 0;
+}
+
+/* accept_posters - non-members among posters appended to the list attr */
+static int posters_to(struct up *u, const struct value *posters, const char *attr,
+                      size_t *n_r, const char **error_r)
+{
+    struct value *to = need(u, attr, VALUE_LIST, error_r);
+    size_t i;
+
+    *n_r = 0;
+    if (to == NULL) {
+        return -1;
+    }
+    for (i = 0; i < posters->u.seq.len; i++) {
+        bool member = false;
+        if (members_is(u->arena, u->config, posters->u.seq.items[i], &member, error_r) != 0) {
+            return -1;
+        }
+        if (!member) {
+            value_seq_append(u->arena, to, posters->u.seq.items[i]);
+            (*n_r)++;
+        }
+    }
+    return 0;
+}
+
+/* update_moderation - the four cases of 2.0's moderated /
+ * member_posting_only / posters */
+static int update_moderation(struct up *u, const char **error_r)
+{
+    struct value *moderated = get(u, "moderated");
+    struct value *mpo = get(u, "member_posting_only");
+    struct value *posters = get(u, "posters");
+    struct strbuf r1 = STRBUF_INIT;
+    struct strbuf r2 = STRBUF_INIT;
+    struct strbuf r3 = STRBUF_INIT;
+    size_t accepted = 0;
+    size_t held = 0;
+    int gna = 0;
+    int dmm = 0;
+    int which = 0;
+    int ret = -1;
+
+    if (moderated == NULL) {
+        return 0;
+    }
+    if (posters == NULL || (posters->type != VALUE_LIST && posters->type != VALUE_TUPLE)
+        || mpo == NULL) {
+        *error_r = errstr("moderated without a posters list and member_posting_only "
+                          "(Mailman fails on it)");
+        return -1;
+    }
+    if (pyval_truth(moderated) || (!pyval_truth(mpo) && pyval_truth(posters))) {
+        /* cases 1 and 4: only posters may post unheld */
+        which = pyval_truth(moderated) ? 1 : 4;
+        if (posters_to(u, posters, "accept_these_nonmembers", &accepted, error_r) != 0
+            || moderate_members(u, posters, true, true, &held, error_r) != 0) {
+            goto out;
+        }
+        gna = 1;
+        dmm = 1;
+    } else if (pyval_truth(mpo)) {
+        /* case 2: members and posters post unheld, others are held */
+        which = 2;
+        if (posters_to(u, posters, "accept_these_nonmembers", &accepted, error_r) != 0
+            || moderate_members(u, posters, false, false, &held, error_r) != 0) {
+            goto out;
+        }
+        gna = 1;
+    } else {
+        /* case 3: anybody could post */
+        which = 3;
+        if (moderate_members(u, posters, false, false, &held, error_r) != 0) {
+            goto out;
+        }
+    }
+    put(u, "generic_nonmember_action", value_new_int(u->arena, gna));
+    put(u, "default_member_moderation", value_new_int(u->arena, dmm));
+    note(u, "moderation", "moderated=%s, member_posting_only=%s, posters=%s -> "
+         "default_member_moderation=%d, generic_nonmember_action=%d (%s), %zu members "
+         "moderated, %zu posters added to accept_these_nonmembers (versions.py case %d)",
+         repr_short(&r1, moderated), repr_short(&r2, mpo), repr_short(&r3, posters), dmm,
+         gna, gna ? "hold" : "accept", held, accepted, which);
+    del(u, "moderated");
+    del(u, "posters");
+    del(u, "member_posting_only");
+    ret = 0;
+out:
+    strbuf_release(&r1);
+    strbuf_release(&r2);
+    strbuf_release(&r3);
+    return ret;
+}
+
+/* update_forbidden - 2.0's forbidden_posters: members moderated, others
+ * held as non-members */
+static int update_forbidden(struct up *u, const char **error_r)
+{
+    struct value *fp = get(u, "forbidden_posters");
+    struct value *hold = NULL;
+    size_t moderated = 0;
+    size_t held = 0;
+    size_t i;
+
+    if (fp == NULL) {
+        return 0;
+    }
+    if (fp->type != VALUE_LIST && fp->type != VALUE_TUPLE) {
+        *error_r = errstr("forbidden_posters is a %s (Mailman fails on it)",
+                          value_type_name(fp->type));
+        return -1;
+    }
+    hold = need(u, "hold_these_nonmembers", VALUE_LIST, error_r);
+    if (hold == NULL) {
+        return -1;
+    }
+    for (i = 0; i < fp->u.seq.len; i++) {
+        bool member = false;
+        if (members_is(u->arena, u->config, fp->u.seq.items[i], &member, error_r) != 0) {
+            return -1;
+        }
+        if (member) {
+            if (members_set_option(u->arena, u->config, fp->u.seq.items[i], MEMBERS_MODERATE,
+                                   true, error_r) != 0) {
+                return -1;
+            }
+            moderated++;
+        } else {
+            value_seq_append(u->arena, hold, fp->u.seq.items[i]);
+            held++;
+        }
+    }
+    del(u, "forbidden_posters");
+    note(u, "moderation", "forbidden_posters (%zu addresses) -> %zu members moderated, %zu "
+         "added to hold_these_nonmembers", fp->u.seq.len, moderated, held);
+    return 0;
+}
+
+/* prefer_stored - versions.py's PreferStored: the old attribute's value
+ * goes to the new name unless the stored data had the new name; the old
+ * one is deleted; dflt (may be NULL) fills a still missing new name */
+static void prefer_stored(struct up *u, const char *oldname, const char *newname,
+                          const struct value *dflt)
+{
+    struct value *old = get(u, oldname);
+
+    if (old != NULL) {
+        if (!stored_has(u, newname)) {
+            put(u, newname, old);
+            note(u, "rename", "%s -> %s", oldname, newname);
+        } else {
+            note(u, "rename", "%s dropped: %s was stored too", oldname, newname);
+        }
+        del(u, oldname);
+    }
+    if (get(u, newname) == NULL && dflt != NULL) {
+        put(u, newname, value_copy(u->arena, dflt));
+    }
+}
+
+/* update_subscribe - 1.0's open_subscribe -> subscribe_policy */
+static void update_subscribe(struct up *u)
+{
+    const struct value *os = get(u, "open_subscribe");
+    const struct value *allow = profile_get(u->profile, "ALLOW_OPEN_SUBSCRIBE");
+    int policy = 2;
+
+    if (os == NULL) {
+        return;
+    }
+    if (pyval_truth(os)) {
+        policy = allow != NULL && pyval_truth(allow) ? 0 : 1;
+    }
+    put(u, "subscribe_policy", value_new_int(u->arena, policy));
+    del(u, "open_subscribe");
+    note(u, "rename", "open_subscribe -> subscribe_policy=%d", policy);
+}
+
+/* update_posters_includes - the attribute 1.0 added and removed again */
+static int update_posters_includes(struct up *u, const char **error_r)
+{
+    const struct value *pim = get(u, "posters_includes_members");
+    const struct value *posters = get(u, "posters");
+    const struct value *dv = get(u, "data_version");
+    long long version = 0;
+
+    if (pim != NULL) {
+        if (posters == NULL) {
+            *error_r = errstr("posters_includes_members without posters (Mailman fails on it)");
+            return -1;
+        }
+        if (pyval_truth(posters)) {
+            put(u, "member_posting_only", value_new_int(u->arena, pyval_truth(pim) ? 1 : 0));
+        }
+        del(u, "posters_includes_members");
+        note(u, "rename", "posters_includes_members dropped");
+        return 0;
+    }
+    if (dv != NULL && pyval_as_int(dv, &version) && version <= 10) {
+        if (posters == NULL) {
+            *error_r = errstr("data_version %lld without posters (Mailman fails on it)",
+                              version);
+            return -1;
+        }
+        if (pyval_truth(posters)) {
+            put(u, "member_posting_only", value_new_int(u->arena, 0));
+        }
+    }
+    return 0;
+}
+
+/* roster_to_dict - a list-typed roster (pre-1.0b11) made a dict of 1s */
+static void roster_to_dict(struct up *u, const char *attr)
+{
+    struct value *r = get(u, attr);
+    struct value *d = NULL;
+    size_t i;
+
+    if (r == NULL || r->type != VALUE_LIST) {
+        return;
+    }
+    d = value_new_dict(u->arena, r->u.seq.len);
+    for (i = 0; i < r->u.seq.len; i++) {
+        value_dict_set(u->arena, d, r->u.seq.items[i], value_new_int(u->arena, 1));
+    }
+    put(u, attr, d);
+    note(u, "members", "%s: the 1.0 list of %zu addresses made a dict", attr, r->u.seq.len);
+}
+
+/* lc_domain - Utils.LCDomain: the address with its domain lower-cased */
+static struct value *lc_domain(struct value_arena *arena, const struct value *addr)
+{
+    const unsigned char *at = memchr(addr->u.str.data, '@', addr->u.str.len);
+    struct value *v = addr->type == VALUE_TEXT
+                          ? value_new_text(arena, addr->u.str.data, addr->u.str.len)
+                          : value_new_bytes(arena, addr->u.str.data, addr->u.str.len);
+    unsigned char *p = (unsigned char *)v->u.str.data;
+    size_t i;
+
+    for (i = at != NULL ? (size_t)(at - addr->u.str.data) : v->u.str.len; i < v->u.str.len;
+         i++) {
+        if (p[i] >= 'A' && p[i] <= 'Z') {
+            p[i] = (unsigned char)(p[i] - 'A' + 'a');
+        }
+    }
+    return v;
+}
+
+/* normalize_roster - keys lower-cased with the case-preserved address as
+ * value; a value that is not that str becomes 0 */
+static int normalize_roster(struct up *u, const char *attr, const char **error_r)
+{
+    struct value *r = need(u, attr, VALUE_DICT, error_r);
+    struct value **keys = NULL;
+    size_t rekeyed = 0;
+    size_t zeroed = 0;
+    size_t n = 0;
+    size_t i;
+
+    if (r == NULL) {
+        return -1;
+    }
+    keys = keys_snapshot(r, &n);
+    for (i = 0; i < n; i++) {
+        struct value *k = keys[i];
+        struct value *v = NULL;
+        struct value *lv = NULL;
+
+        if (!value_is_str(k)) {
+            free(keys);
+            *error_r = errstr("%s has a %s key (Mailman fails on it)", attr,
+                              value_type_name(k->type));
+            return -1;
+        }
+        if (!pyval_is_lower(k)) {
+            value_dict_set(u->arena, r, pyval_lower(u->arena, k), lc_domain(u->arena, k));
+            value_dict_del(u->arena, r, k);
+            rekeyed++;
+            continue;
+        }
+        v = value_dict_get(u->arena, r, k);
+        if (v != NULL && v->type == VALUE_BYTES) {
+            lv = pyval_lower(u->arena, v);
+            if (pyval_eq(k, lv)) {
+                continue;
+            }
+        }
+        if (!(v != NULL && v->type == VALUE_INT && v->u.i == 0)) {
+            zeroed++;
+        }
+        value_dict_set(u->arena, r, k, value_new_int(u->arena, 0));
+    }
+    free(keys);
+    if (rekeyed > 0) {
+        note(u, "members", "%s: %zu keys lower-cased, the address as written kept as the "
+             "value", attr, rekeyed);
+    }
+    if (zeroed > 0) {
+        note(u, "members", "%s: %zu values made 0 (lower-case addresses)", attr, zeroed);
+    }
+    return 0;
+}
+
+/* strip_verbose - Utils.strip_verbose_pattern: a verbose regular
+ * expression without its whitespace and comments, CR/LF written \r \n */
+static struct value *strip_verbose(struct value_arena *arena, const struct value *pattern)
+{
+    struct strbuf out = STRBUF_INIT;
+    const unsigned char *s = pattern->u.str.data;
+    bool inclass = false;
+    bool skiptoeol = false;
+    bool copynext = false;
+    struct value *v = NULL;
+    size_t i;
+
+    for (i = 0; i < pattern->u.str.len; i++) {
+        unsigned char c = s[i];
+        bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+
+        if (copynext) {
+            copynext = false;
+        } else if (skiptoeol) {
+            skiptoeol = c != '\n';
+            continue;
+        } else if (c == '#' && !inclass) {
+            skiptoeol = true;
+            continue;
+        } else if (c == '[' && !inclass) {
+            inclass = true;
+            copynext = true;
+        } else if (c == ']' && inclass) {
+            inclass = false;
+        } else if (space && !inclass) {
+            continue;
+        } else if (c == '\\' && !inclass) {
+            copynext = true;
+        }
+        if (c == '\n') {
+            strbuf_adds(&out, "\\n");
+        } else if (c == '\r') {
+            strbuf_adds(&out, "\\r");
+        } else {
+            strbuf_addc(&out, (char)c);
+        }
+    }
+    v = value_new_bytes(arena, out.buf != NULL ? out.buf : "", out.len);
+    strbuf_release(&out);
+    return v;
+}
+
+/* update_topics - below data_version 106 the stored topic patterns were
+ * verbose regular expressions */
+static int update_topics(struct up *u, const char **error_r)
+{
+    const struct value *st = value_dict_get_str(NULL, (struct value *)u->stored, "topics");
+    struct value *topics = NULL;
+    size_t changed = 0;
+    size_t i;
+
+    if (u->stored_version >= 106 || st == NULL) {
+        return 0;
+    }
+    if (st->type != VALUE_LIST && st->type != VALUE_TUPLE) {
+        *error_r = errstr("topics is a %s (Mailman fails on it)", value_type_name(st->type));
+        return -1;
+    }
+    topics = value_new_list(u->arena, st->u.seq.len);
+    for (i = 0; i < st->u.seq.len; i++) {
+        const struct value *t = st->u.seq.items[i];
+        struct value *nt = NULL;
+        struct value *pattern = NULL;
+        size_t k;
+
+        if ((t->type != VALUE_TUPLE && t->type != VALUE_LIST) || t->u.seq.len != 4) {
+            *error_r = errstr("topic %zu is not a 4-tuple (Mailman fails on it)", i);
+            return -1;
+        }
+        pattern = t->u.seq.items[1];
+        if (pattern->type == VALUE_BYTES) {
+            pattern = strip_verbose(u->arena, pattern);
+            changed += !value_equal(pattern, t->u.seq.items[1]);
+        }
+        nt = value_new_tuple(u->arena, 4);
+        for (k = 0; k < 4; k++) {
+            value_seq_append(u->arena, nt, k == 1 ? pattern : t->u.seq.items[k]);
+        }
+        value_seq_append(u->arena, topics, nt);
+    }
+    put(u, "topics", topics);
+    if (changed > 0) {
+        note(u, "topics", "topics: %zu patterns rewritten from verbose to plain regular "
+             "expressions (stored data_version %lld < 106)", changed, u->stored_version);
+    }
+    return 0;
+}
+
+/* recode_item - versions.py's doitem: str values recoded from `from` to
+ * UTF-8 when they decode in `from` and are not UTF-8 already; lists and
+ * dicts in place, tuples anew. The new value, or NULL if nothing changed. */
+static struct value *recode_item(struct up *u, struct value *v, const char *from,
+                                 size_t *count_r)
+{
+    struct strbuf sb = STRBUF_INIT;
+    struct value *nv = NULL;
+    struct value *nt = NULL;
+    bool changed = false;
+    size_t i;
+
+    switch (v->type) {
+    case VALUE_BYTES:
+        if (pyval_utf8_valid(v->u.str.data, v->u.str.len)
+            || charset_decode(from, v->u.str.data, v->u.str.len, &sb, NULL) != 0) {
+            return NULL;
+        }
+        nv = value_new_bytes(u->arena, sb.buf, sb.len);
+        strbuf_release(&sb);
+        (*count_r)++;
+        return nv;
+    case VALUE_LIST:
+        for (i = 0; i < v->u.seq.len; i++) {
+            nv = recode_item(u, v->u.seq.items[i], from, count_r);
+            if (nv != NULL) {
+                v->u.seq.items[i]->refs--;
+                v->u.seq.items[i] = nv;
+                nv->refs++;
+                changed = true;
+            }
+        }
+        return changed ? v : NULL;
+    case VALUE_TUPLE:
+        nt = value_new_tuple(u->arena, v->u.seq.len);
+        for (i = 0; i < v->u.seq.len; i++) {
+            nv = recode_item(u, v->u.seq.items[i], from, count_r);
+            changed = changed || nv != NULL;
+            value_seq_append(u->arena, nt, nv != NULL ? nv : v->u.seq.items[i]);
+        }
+        return changed ? nt : NULL;
+    case VALUE_DICT:
+        for (i = 0; i < v->u.dict.len; i++) {
+            nv = recode_item(u, v->u.dict.items[i].val, from, count_r);
+            if (nv != NULL) {
+                value_dict_set_at(u->arena, v, i, v->u.dict.items[i].key, nv);
+                changed = true;
+            }
+        }
+        return changed ? v : NULL;
+    default:
+        return NULL;
+    }
+}
+
+/* update_charset - 2.1.19 made Romanian and Russian UTF-8; older data
+ * of such lists is recoded */
+static int update_charset(struct up *u, const char **error_r)
+{
+    static const struct {
+        const char *lang;
+        const char *from;
+    } moved[] = { { "ro", "iso-8859-2" }, { "ru", "koi8-r" } };
+    const struct value *lang = get(u, "preferred_language");
+    struct strbuf attrs = STRBUF_INIT;
+    size_t total = 0;
+    size_t nattrs = 0;
+    size_t m;
+    size_t i;
+
+    if (u->stored_version >= 108 || lang == NULL) {
+        return 0;
+    }
+    for (m = 0; m < sizeof(moved) / sizeof(moved[0]); m++) {
+        struct value code = { 0 };
+        const char *cs = NULL;
+
+        code.type = VALUE_BYTES;
+        code.u.str.data = (const unsigned char *)moved[m].lang;
+        code.u.str.len = strlen(moved[m].lang);
+        if (!pyval_eq(lang, &code)) {
+            continue;
+        }
+        cs = site_language_charset(u->site, moved[m].lang);
+        if (cs == NULL) {
+            *error_r = errstr("preferred_language %s is not a language of the site "
+                              "(Mailman fails with KeyError)", moved[m].lang);
+            return -1;
+        }
+        if (strcmp(cs, "utf-8") != 0) {
+            continue;
+        }
+        for (i = 0; i < u->config->u.dict.len; i++) {
+            struct value *k = u->config->u.dict.items[i].key;
+            struct value *nv = NULL;
+            size_t count = 0;
+
+            if (value_is_str(k) && k->u.str.len > 0 && k->u.str.data[0] == '_') {
+                continue;
+            }
+            nv = recode_item(u, u->config->u.dict.items[i].val, moved[m].from, &count);
+            if (nv != NULL) {
+                value_dict_set_at(u->arena, u->config, i, k, nv);
+            }
+            if (count > 0) {
+                strbuf_adds(&attrs, nattrs++ > 0 ? ", " : "");
+                strbuf_add(&attrs, k->u.str.data, k->u.str.len);
+                total += count;
+            }
+        }
+        if (total > 0) {
+            note(u, "recode", "%zu strings recoded from %s to utf-8 (the %s charset since "
+                 "Mailman 2.1.19; stored data_version %lld < 108): %s", total, moved[m].from,
+                 moved[m].lang, u->stored_version, strbuf_cstr(&attrs));
+        }
+    }
+    strbuf_release(&attrs);
+    return 0;
+}
+
+static int update_old_vars(struct up *u, const char **error_r)
+{
+    const struct value *dflt = NULL;
+
+    if (get(u, "dont_respond_to_post_requests") != NULL) {
+        struct value *old = get(u, "dont_respond_to_post_requests");
+        if (get(u, "respond_to_post_requests") == NULL) {
+            put(u, "respond_to_post_requests", value_new_bool(u->arena, !pyval_truth(old)));
+        } else if (pyval_truth(old)) {
+            note(u, "rename", "dont_respond_to_post_requests was set, but Mailman 2.1.39 "
+                 "keeps respond_to_post_requests at its default (check it)");
+        }
+        del(u, "dont_respond_to_post_requests");
+    }
+    /* default_member_moderation, the four *_these_nonmembers,
+     * forward_auto_discards and generic_nonmember_action are InitVars
+     * attributes: present here */
+    if (update_moderation(u, error_r) != 0 || update_forbidden(u, error_r) != 0) {
+        return -1;
+    }
+    dflt = profile_get(u->profile, "DEFAULT_UMBRELLA_LIST");
+    prefer_stored(u, "reminders_to_admins", "umbrella_list", dflt);
+    prefer_stored(u, "auto_subscribe", "open_subscribe", NULL);
+    prefer_stored(u, "closed", "private_roster", NULL);
+    prefer_stored(u, "mimimum_post_count_before_removal",
+                  "mimimum_post_count_before_bounce_action", NULL);
+    prefer_stored(u, "bad_posters", "forbidden_posters", NULL);
+    prefer_stored(u, "automatically_remove", "automatic_bounce_action", NULL);
+    update_subscribe(u);
+    /* administrivia, admin_member_chunksize, admin_notify_mchanges: InitVars */
+    if (update_posters_includes(u, error_r) != 0) {
+        return -1;
+    }
+    roster_to_dict(u, "members");
+    roster_to_dict(u, "digest_members");
+    if (normalize_roster(u, "members", error_r) != 0
+        || normalize_roster(u, "digest_members", error_r) != 0
+        || update_topics(u, error_r) != 0 || update_charset(u, error_r) != 0) {
+        return -1;
+    }
+    prefer_stored(u, "author_is_list", "from_is_list",
+                  profile_get(u->profile, "DEFAULT_FROM_IS_LIST"));
+    return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* versions.CanonicalizeUserOptions */
+
+static int canonicalize_user_options(struct up *u, const char **error_r)
+{
+    const struct value *uv = get(u, "useropts_version");
+    struct value *uo = NULL;
+    struct value *merged = NULL;
+    struct value **keys = NULL;
+    long long version = 0;
+    size_t n = 0;
+    size_t merges = 0;
+    size_t dropped = 0;
+    size_t disabled = 0;
+    size_t i;
+
+    if (uv != NULL && (pyval_as_int(uv, &version) ? version > 0 : uv->type == VALUE_FLOAT
+                                                                      && uv->u.f > 0)) {
+        return 0;
+    }
+    uo = need(u, "user_options", VALUE_DICT, error_r);
+    if (uo == NULL) {
+        return -1;
+    }
+    merged = value_new_dict(u->arena, uo->u.dict.len);
+    for (i = 0; i < uo->u.dict.len; i++) {
+        struct value *k = uo->u.dict.items[i].key;
+        struct value *lk = NULL;
+        const struct value *prev = NULL;
+        long long flags = 0;
+        long long v = 0;
+
+        if (k->type == VALUE_NONE) {
+            continue;
+        }
+        if (!value_is_str(k) || !pyval_as_int(uo->u.dict.items[i].val, &v)) {
+            *error_r = errstr("user_options holds a %s key or value that is not an address "
+                              "and an int (Mailman fails on it)", value_type_name(k->type));
+            return -1;
+        }
+        lk = pyval_lower(u->arena, k);
+        prev = value_dict_get(u->arena, merged, lk);
+        if (prev != NULL) {
+            pyval_as_int(prev, &flags);
+            merges++;
+        }
+        value_dict_set(u->arena, merged, lk, value_new_int(u->arena, flags | v));
+    }
+    put(u, "user_options", merged);
+    keys = keys_snapshot(merged, &n);
+    for (i = 0; i < n; i++) {
+        bool member = false;
+        bool off = false;
+
+        if (members_is(u->arena, u->config, keys[i], &member, error_r) != 0) {
+            goto fail;
+        }
+        if (!member) {
+            value_dict_del(u->arena, merged, keys[i]);
+            dropped++;
+            continue;
+        }
+        if (members_get_option(u->arena, u->config, keys[i], MEMBERS_DISABLE_DELIVERY, &off,
+                               error_r) != 0) {
+            goto fail;
+        }
+        if (off) {
+            if (members_set_delivery_status(u->arena, u->config, keys[i],
+                                            MEMBERS_STATUS_UNKNOWN, u->now, error_r) != 0
+                || members_set_option(u->arena, u->config, keys[i], MEMBERS_DISABLE_DELIVERY,
+                                      false, error_r) != 0) {
+                goto fail;
+            }
+            disabled++;
+        }
+    }
+    free(keys);
+    put(u, "useropts_version", value_new_int(u->arena, 1));
+    if (merges > 0) {
+        note(u, "user-options", "user_options: %zu entries merged into their lower-case key",
+             merges);
+    }
+    if (dropped > 0) {
+        note(u, "user-options", "user_options: %zu entries of non-members dropped", dropped);
+    }
+    if (disabled > 0) {
+        note(u, "user-options", "user_options: %zu members' DisableDelivery flag (1) made "
+             "delivery_status (UNKNOWN, now), as 2.1 keeps it", disabled);
+    }
+    return 0;
+fail:
+    free(keys);
+    return -1;
+}
+
+/* ---------------------------------------------------------------------- */
+/* versions.NewRequestsDatabase */
+
+static int new_requests_database(struct up *u, const char **error_r)
+{
+    const struct value *r = get(u, "requests");
+
+    if (r != NULL && pyval_truth(r)) {
+        *error_r = errstr("the list holds pre-1.2 requests in its config; Mailman would "
+                          "re-hold them as new requests, which mmfix cannot do");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* MailList.CheckValues */
+
+/* url_ok - urlparse(url) has a scheme and a network location (Python
+ * 2.7's urlsplit rules) */
+static bool url_ok(const unsigned char *s, size_t n)
+{
+    const unsigned char *colon = memchr(s, ':', n);
+    size_t i = 0;
+    size_t start = 0;
+    bool scheme = false;
+
+    if (colon != NULL && colon > s) {
+        size_t sl = (size_t)(colon - s);
+        bool valid = true;
+        bool digits_only = true;
+
+        for (i = 0; i < sl; i++) {
+            unsigned char c = s[i];
+            valid = valid && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+                              || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.');
+        }
+        for (i = sl + 1; i < n; i++) {
+            digits_only = digits_only && s[i] >= '0' && s[i] <= '9';
+        }
+        if (valid && ((sl == 4 && memcmp(s, "http", 4) == 0) || sl + 1 == n || !digits_only)) {
+            scheme = true;
+            start = sl + 1;
+        }
+    }
+    if (!scheme || n - start < 2 || s[start] != '/' || s[start + 1] != '/') {
+        return false;
+    }
+    /* the network location runs to the first '/', '?' or '#' */
+    return start + 2 < n && s[start + 2] != '/' && s[start + 2] != '?' && s[start + 2] != '#';
+}
+
+/* bad_email - Utils.ValidateEmail raises for s */
+static bool bad_email(const unsigned char *s, size_t n)
+{
+    static const char bad[] = "[]()<>|:;^,\\\"";
+    const unsigned char *at = NULL;
+    size_t i;
+    size_t part = 0;
+    size_t parts = 1;
+
+    if (n == 0 || memchr(s, ' ', n) != NULL) {
+        return true;
+    }
+    for (i = 0; i < n; i++) {
+        if (s[i] < 0x20 || s[i] >= 0x7f || strchr(bad, s[i]) != NULL) {
+            return true;
+        }
+    }
+    at = memchr(s, '@', n);
+    if (at == NULL || at == s) {
+        return true;
+    }
+    for (i = (size_t)(at - s) + 1; i <= n; i++) {
+        if (i == n || s[i] == '.') {
+            if (part == 0) {
+                return true;
+            }
+            parts += i < n;
+            part = 0;
+            continue;
+        }
+        if ((part == 0 && s[i] == '-')
+            || !((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')
+                 || (s[i] >= '0' && s[i] <= '9') || s[i] == '-')) {
+            return true;
+        }
+        part++;
+    }
+    return parts < 2;
+}
+
+static int check_web_page_url(struct up *u, const char **error_r)
+{
+    struct value *url = get(u, "web_page_url");
+    char *dflt = NULL;
+
+    if (url == NULL || !value_is_str(url)) {
+        *error_r = errstr("web_page_url is %s, not a string (Mailman fails on it)",
+                          url == NULL ? "missing" : value_type_name(url->type));
+        return -1;
+    }
+    if (!url_ok(url->u.str.data, url->u.str.len)) {
+        struct strbuf sb = STRBUF_INIT;
+        if (u->site->default_url != NULL && u->site->default_url[0] != '\0') {
+            dflt = xstrdup(u->site->default_url);
+        } else if (u->site->default_url_host != NULL) {
+            dflt = site_web_page_url(u->site, u->site->default_url_host);
+        }
+        if (dflt == NULL) {
+            *error_r = errstr("web_page_url %s is not a URL and the site's default URL is "
+                              "unknown (name the install dir)", repr_short(&sb, url));
+            strbuf_release(&sb);
+            return -1;
+        }
+        note(u, "check-values", "web_page_url %s is not a URL: the site's %s instead",
+             repr_short(&sb, url), dflt);
+        strbuf_release(&sb);
+        url = value_new_bytes(u->arena, dflt, strlen(dflt));
+        put(u, "web_page_url", url);
+        free(dflt);
+    }
+    if (url->u.str.len > 0 && url->u.str.data[url->u.str.len - 1] != '/') {
+        struct strbuf sb = STRBUF_INIT;
+        strbuf_add(&sb, url->u.str.data, url->u.str.len);
+        strbuf_addc(&sb, '/');
+        put(u, "web_page_url", url->type == VALUE_TEXT ? value_new_text(u->arena, sb.buf, sb.len)
+                                                       : value_new_bytes(u->arena, sb.buf,
+                                                                         sb.len));
+        note(u, "check-values", "web_page_url given its trailing '/'");
+        strbuf_release(&sb);
+    }
+    return 0;
+}
+
+static int check_reply_to(struct up *u, const char **error_r)
+{
+    const struct value *rta = get(u, "reply_to_address");
+    const struct value *rgtl = get(u, "reply_goes_to_list");
+    struct strbuf sb = STRBUF_INIT;
+    size_t b = 0;
+    size_t e = 0;
+
+    if (rta == NULL || rgtl == NULL || !value_is_str(rta)) {
+        *error_r = errstr("reply_to_address or reply_goes_to_list is missing or of the "
+                          "wrong type (Mailman fails on it)");
+        return -1;
+    }
+    e = rta->u.str.len;
+    while (b < e && strchr(" \t\n\r\f\v", rta->u.str.data[b]) != NULL) {
+        b++;
+    }
+    while (e > b && strchr(" \t\n\r\f\v", rta->u.str.data[e - 1]) != NULL) {
+        e--;
+    }
+    if (b == e || !pyval_truth(rgtl) || !bad_email(rta->u.str.data, rta->u.str.len)) {
+        return 0;
+    }
+    note(u, "check-values", "reply_to_address %s is not a valid address: cleared, "
+         "reply_goes_to_list=0", repr_short(&sb, rta));
+    strbuf_release(&sb);
+    put(u, "reply_to_address", value_new_bytes(u->arena, "", 0));
+    put(u, "reply_goes_to_list", value_new_int(u->arena, 0));
+    return 0;
+}
+
+static int check_topics(struct up *u, const char **error_r)
+{
+    struct value *topics = get(u, "topics");
+    struct value *good = NULL;
+    size_t dropped = 0;
+    bool changed = false;
+    size_t i;
+
+    if (topics == NULL || (topics->type != VALUE_LIST && topics->type != VALUE_TUPLE)) {
+        *error_r = errstr("topics is not a list (Mailman fails on it)");
+        return -1;
+    }
+    good = value_new_list(u->arena, topics->u.seq.len);
+    for (i = 0; i < topics->u.seq.len; i++) {
+        struct value *t = topics->u.seq.items[i];
+        struct value *nt = t;
+        size_t k;
+
+        if ((t->type != VALUE_TUPLE && t->type != VALUE_LIST) || t->u.seq.len != 4) {
+            dropped++;
+            changed = true;
+            continue;
+        }
+        if (!value_is_str(t->u.seq.items[1])) {
+            *error_r = errstr("topic %zu has a %s pattern (Mailman fails on it)", i,
+                              value_type_name(t->u.seq.items[1]->type));
+            return -1;
+        }
+        if (t->type != VALUE_TUPLE) {
+            nt = value_new_tuple(u->arena, 4);
+            for (k = 0; k < 4; k++) {
+                value_seq_append(u->arena, nt, t->u.seq.items[k]);
+            }
+            changed = true;
+        }
+        value_seq_append(u->arena, good, nt);
+    }
+    if (changed || topics->type != VALUE_LIST) {
+        put(u, "topics", good);
+    }
+    if (dropped > 0) {
+        note(u, "check-values", "topics: %zu entries that are not (name, pattern, "
+             "description, emptyflag) dropped", dropped);
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+
+/* version_of - data_version as a number; false if it is not one */
+static bool version_of(const struct value *config, long long *v_r, bool *none_r)
+{
+    const struct value *dv = value_dict_get_str(NULL, (struct value *)config, "data_version");
+
+    *none_r = dv != NULL && dv->type == VALUE_NONE;
+    if (dv == NULL) {
+        return false;
+    }
+    if (pyval_as_int(dv, v_r)) {
+        return true;
+    }
+    if (dv->type == VALUE_FLOAT && dv->u.f > -1e15 && dv->u.f < 1e15) {
+        *v_r = (long long)dv->u.f;
+        return true;
+    }
+    return false;
+}
+
+/* upgrade_needed - older than the site's DATA_FILE_VERSION */
+bool upgrade_needed(const struct value *config, const struct site_settings *site)
+{
+    long long v = 0;
+    bool none = false;
+
+    if (config == NULL || config->type != VALUE_DICT) {
+        return false;
+    }
+    if (value_dict_get_str(NULL, (struct value *)config, "data_version") == NULL) {
+        return true;
+    }
+    if (version_of(config, &v, &none)) {
+        return v < site->data_file_version;
+    }
+    /* None is older than any number in Python 2; a string is newer */
+    return none;
+}
+
+/* upgrade_config - CheckVersion + CheckValues */
+int upgrade_config(struct value_arena *arena, const struct value *stored, struct value *config,
+                   const char *list, const struct site_settings *site,
+                   const struct profile *profile, double now, struct problem_list *notes,
+                   const char **error_r)
+{
+    struct up u = { arena, stored, config, list, site, profile, now, notes, 0 };
+    bool none = false;
+
+    if (stored == NULL || stored->type != VALUE_DICT || config == NULL
+        || config->type != VALUE_DICT) {
+        *error_r = errstr("the stored config is not a dict");
+        return -1;
+    }
+    if (!upgrade_needed(stored, site)) {
+        return 0;
+    }
+    if (!version_of(stored, &u.stored_version, &none) && !none) {
+        *error_r = errstr("the config has no data_version (Mailman fails on it)");
+        return -1;
+    }
+    if (lay_defaults(&u, error_r) != 0) {
+        return -1;
+    }
+    zap_old_vars(&u);
+    if (update_old_users(&u, error_r) != 0 || new_vars(&u, error_r) != 0
+        || update_old_vars(&u, error_r) != 0 || canonicalize_user_options(&u, error_r) != 0
+        || new_requests_database(&u, error_r) != 0) {
+        return -1;
+    }
+    put(&u, "data_version", value_new_int(arena, site->data_file_version));
+    note(&u, "data-version", "data_version %lld -> %lld (Mailman %s)", u.stored_version,
+         site->data_file_version, site->version != NULL ? site->version : "?");
+    if (check_web_page_url(&u, error_r) != 0 || check_reply_to(&u, error_r) != 0
+        || check_topics(&u, error_r) != 0) {
+        return -1;
+    }
+    return 0;
+}
