@@ -145,13 +145,18 @@ static int lay_defaults(struct up *u, const char **error_r)
         struct value *k = defaults->u.dict.items[i].key;
         if (value_dict_get(u->arena, u->config, k) == NULL) {
             value_dict_set(u->arena, u->config, k, defaults->u.dict.items[i].val);
-            strbuf_adds(&added, n++ > 0 ? ", " : "");
-            strbuf_add(&added, k->u.str.data, k->u.str.len);
+            if (n++ < 8) {
+                strbuf_adds(&added, n > 1 ? ", " : "");
+                strbuf_add(&added, k->u.str.data, k->u.str.len);
+            }
         }
     }
+    if (n > 8) {
+        strbuf_addf(&added, " and %zu more", n - 8);
+    }
     if (n > 0) {
-        note(u, "defaults", "%zu attributes Mailman 2.1.39 has and this list had not, with "
-             "their defaults (InitVars): %s", n, strbuf_cstr(&added));
+        note(u, "defaults", "%zu attributes added with Mailman 2.1.39's defaults (InitVars): %s",
+             n, strbuf_cstr(&added));
     }
     strbuf_release(&added);
     return 0;
@@ -437,6 +442,9 @@ static int update_forbidden(struct up *u, const char **error_r)
         }
     }
     del(u, "forbidden_posters");
+    if (fp->u.seq.len == 0) {
+        return 0;
+    }
     note(u, "moderation", "forbidden_posters (%zu addresses) -> %zu members moderated, %zu "
          "added to hold_these_nonmembers", fp->u.seq.len, moderated, held);
     return 0;
