@@ -71,6 +71,13 @@ int cmd_list_names(const struct cmd_opts *opts, const struct cmd_env *env, char 
 void cmd_error(const char *list, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* cmd_write - print a report buffer to stdout; EXIT_IOERR on failure */
 int cmd_write(const struct strbuf *sb);
+struct plan;
+/* cmd_run_plan - carry out the plan of a changing command (journaled,
+ * under the lists' locks) unless it is a dry run, print its report; the
+ * exit code: 0 done or nothing to do, 1 a dry run with changes, 65 a list
+ * the plan could not handle, 75 a list locked, 74 an I/O error */
+int cmd_run_plan(const struct cmd_opts *opts, struct cmd_env *env, struct plan *plan,
+                 const char *command);
 /* cmd_exit_for_load - exit code for a load_error */
 int cmd_exit_for_load(int load_error);
 

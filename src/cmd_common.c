@@ -14,6 +14,8 @@
 #include "mmfix/install.h"
 #include "mmfix/journal.h"
 #include "mmfix/loaderr.h"
+#include "mmfix/plan.h"
+#include "mmfix/report.h"
 #include "mmfix/site.h"
 #include "mmfix/xalloc.h"
 
@@ -270,4 +272,50 @@ int cmd_exit_for_load(int e)
     case LOAD_INTERNAL: return EXIT_SOFTWARE;
     }
     return EXIT_SOFTWARE;
+}
+
+/* cmd_run_plan - apply (unless a dry run) and report a plan */
+int cmd_run_plan(const struct cmd_opts *opts, struct cmd_env *env, struct plan *plan,
+                 const char *command)
+{
+    struct strbuf out = STRBUF_INIT;
+    const char *err = NULL;
+    bool applied = false;
+    int64_t run = 0;
+    int rc = EXIT_OK;
+
+    if (!opts->dry_run && plan->n_ops > 0) {
+        struct apply_opts ao = { opts->lock_timeout_ms, command };
+        enum apply_status st;
+
+        rc = cmd_open_journal(opts, env);
+        if (rc != EXIT_OK) {
+            return rc;
+        }
+        st = apply_plan(plan, env->install, env->journal, &ao, &run, &err);
+        if (st != APPLY_OK) {
+            cmd_error(NULL, "%s", err);
+            return st == APPLY_BUSY ? EXIT_TEMPFAIL : EXIT_IOERR;
+        }
+        applied = true;
+    }
+    if (opts->json) {
+        report_json(&out, plan, applied);
+    } else {
+        report_text(&out, plan, applied);
+        if (applied) {
+            strbuf_addf(&out, "journal: run %lld (mmfix rollback %lld undoes it)\n",
+                        (long long)run, (long long)run);
+        }
+    }
+    rc = cmd_write(&out);
+    strbuf_release(&out);
+    if (rc == EXIT_OK) {
+        if (problem_count_errors(&plan->problems, 0, plan->problems.len) > 0) {
+            rc = EXIT_DATAERR;
+        } else if (opts->dry_run && plan->n_ops > 0) {
+            rc = EXIT_CHANGES;
+        }
+    }
+    return rc;
 }

@@ -7,11 +7,9 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "mmfix/apply.h"
 #include "mmfix/install.h"
 #include "mmfix/plan.h"
 #include "mmfix/repair.h"
-#include "mmfix/report.h"
 
 static const char repair_usage[] =
     "[-n|--dry-run] [-d VAR_PREFIX] [--json] [--lock-timeout SECONDS] [--journal FILE] LIST...";
@@ -22,10 +20,7 @@ int cmd_repair(int argc, char **argv)
     struct cmd_opts opts;
     struct cmd_env env;
     struct plan plan;
-    struct strbuf out = STRBUF_INIT;
     const char *err = NULL;
-    bool applied = false;
-    int64_t run = 0;
     int rc;
     int i;
 
@@ -50,41 +45,8 @@ int cmd_repair(int argc, char **argv)
             goto out;
         }
     }
-    if (!opts.dry_run && plan.n_ops > 0) {
-        struct apply_opts ao = { opts.lock_timeout_ms, "repair" };
-        enum apply_status st;
-
-        rc = cmd_open_journal(&opts, &env);
-        if (rc != EXIT_OK) {
-            goto out;
-        }
-        st = apply_plan(&plan, env.install, env.journal, &ao, &run, &err);
-        if (st != APPLY_OK) {
-            cmd_error(NULL, "%s", err);
-            rc = st == APPLY_BUSY ? EXIT_TEMPFAIL : EXIT_IOERR;
-            goto out;
-        }
-        applied = true;
-    }
-    if (opts.json) {
-        report_json(&out, &plan, applied);
-    } else {
-        report_text(&out, &plan, applied);
-        if (applied) {
-            strbuf_addf(&out, "journal: run %lld (mmfix rollback %lld undoes it)\n",
-                        (long long)run, (long long)run);
-        }
-    }
-    rc = cmd_write(&out);
-    if (rc == EXIT_OK) {
-        if (problem_count_errors(&plan.problems, 0, plan.problems.len) > 0) {
-            rc = EXIT_DATAERR;
-        } else if (opts.dry_run && plan.n_ops > 0) {
-            rc = EXIT_CHANGES;
-        }
-    }
+    rc = cmd_run_plan(&opts, &env, &plan, "repair");
 out:
-    strbuf_release(&out);
     plan_free(&plan);
     cmd_close(&env);
     return rc;

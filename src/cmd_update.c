@@ -8,11 +8,9 @@
 #include <time.h>
 
 #include "cmd.h"
-#include "mmfix/apply.h"
 #include "mmfix/install.h"
 #include "mmfix/plan.h"
 #include "mmfix/profile.h"
-#include "mmfix/report.h"
 #include "mmfix/site.h"
 #include "mmfix/update.h"
 
@@ -36,13 +34,10 @@ int cmd_update(int argc, char **argv)
     struct cmd_env env;
     struct plan plan;
     struct profile *profile = NULL;
-    struct strbuf out = STRBUF_INIT;
     char **names = NULL;
     size_t n = 0;
     const char *err = NULL;
-    bool applied = false;
     bool failed = false;
-    int64_t run = 0;
     double clock_now = now();
     int rc;
     size_t i;
@@ -71,47 +66,15 @@ int cmd_update(int argc, char **argv)
             failed = true;
         }
     }
-    if (!opts.dry_run && plan.n_ops > 0) {
-        struct apply_opts ao = { opts.lock_timeout_ms, "update" };
-        enum apply_status st;
-
-        rc = cmd_open_journal(&opts, &env);
-        if (rc != EXIT_OK) {
-            goto out;
-        }
-        st = apply_plan(&plan, env.install, env.journal, &ao, &run, &err);
-        if (st != APPLY_OK) {
-            cmd_error(NULL, "%s", err);
-            rc = st == APPLY_BUSY ? EXIT_TEMPFAIL : EXIT_IOERR;
-            goto out;
-        }
-        applied = true;
-    }
-    if (opts.json) {
-        report_json(&out, &plan, applied);
-    } else {
-        report_text(&out, &plan, applied);
-        if (applied) {
-            strbuf_addf(&out, "journal: run %lld (mmfix rollback %lld undoes it)\n",
-                        (long long)run, (long long)run);
-        }
-    }
-    rc = cmd_write(&out);
-    if (rc == EXIT_OK) {
-        if (failed) {
-            rc = EXIT_NOINPUT;
-        } else if (problem_count_errors(&plan.problems, 0, plan.problems.len) > 0) {
-            rc = EXIT_DATAERR;
-        } else if (opts.dry_run && plan.n_ops > 0) {
-            rc = EXIT_CHANGES;
-        }
+    rc = cmd_run_plan(&opts, &env, &plan, "update");
+    if (failed && (rc == EXIT_OK || rc == EXIT_CHANGES)) {
+        rc = EXIT_NOINPUT;
     }
 out:
     for (i = 0; i < n; i++) {
         free(names[i]);
     }
     free(names);
-    strbuf_release(&out);
     profile_free(&profile);
     plan_free(&plan);
     cmd_close(&env);

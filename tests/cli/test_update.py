@@ -3,7 +3,6 @@ run changes nothing and says what it would write; the run writes config.pck
 files that load to what real Mailman 2.1.39 made of the same lists (all but
 the clock: created_at of 2.0 lists, the time of new delivery_status
 entries); 2.0's config.db stays; a second run has nothing to do."""
-import hashlib
 import json
 import os
 import shutil
@@ -11,7 +10,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from corpus_util import CORPUS, check, finish, run
+from corpus_util import CORPUS, check, content_digest, finish, run
 
 SITE = os.path.join(CORPUS, "site")
 SAMPLES = [
@@ -20,18 +19,6 @@ SAMPLES = [
     ("mm2110-sample/before", "mm2110-sample/after-2.1.39",
      ["ro-studenti", "cs-konference", "vacia"]),
 ]
-
-
-def digest(top):
-    h = hashlib.sha256()
-    for root, dirs, files in sorted(os.walk(top)):
-        dirs.sort()
-        for name in sorted(files):
-            p = os.path.join(root, name)
-            h.update(os.path.relpath(p, top).encode())
-            if os.path.isfile(p) and not os.path.islink(p):
-                h.update(open(p, "rb").read())
-    return h.hexdigest()
 
 
 def norm(v):
@@ -90,12 +77,12 @@ with tempfile.TemporaryDirectory() as tmp:
         os.makedirs(os.path.join(var, "locks"), exist_ok=True)
         os.makedirs(os.path.join(var, "data"), exist_ok=True)
         before = {name: show(var, name) for name in lists}
-        start = digest(var)
+        start = content_digest(var)
 
         # the dry run: exit 1, nothing changed, one write per list
         rc, out, err = run("update", "-n", "--json", "-d", var, "--install-dir", SITE,
                            expect=1)
-        check(digest(var) == start, "update -n changed the tree")
+        check(content_digest(var) == start, "update -n changed the tree")
         plan = json.loads(out)
         writes = sorted(f["path"] for f in plan["files"] if f["action"] == "write")
         check(writes == sorted("lists/%s/config.pck" % name for name in lists),

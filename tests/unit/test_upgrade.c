@@ -374,101 +374,117 @@ static bool has_note(const struct problem_list *notes, const char *code)
     return false;
 }
 
+/* each small case gets an arena and a notes list */
+struct fx {
+    struct value_arena *a;
+    struct problem_list notes;
+};
+
+static int fx_setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+
+    if (f == NULL) {
+        return -1;
+    }
+    f->a = value_arena_new();
+    problem_list_init(&f->notes);
+    *state = f;
+    return 0;
+}
+
+static int fx_teardown(void **state)
+{
+    struct fx *f = *state;
+
+    problem_list_free(&f->notes);
+    value_arena_free(&f->a);
+    free(f);
+    return 0;
+}
+
 #define MEMBERS20 "\"members\": {\"ana@x.org\": 0, \"boss@x.org\": \"Boss@x.org\"}, " \
                   "\"digest_members\": {\"dig@x.org\": 0}, "
 
-/* moderated=1: posters not members are accepted, members are moderated
+/* The four cases of 2.0's moderated / member_posting_only / posters, and
+ * forbidden_posters: posters not members are accepted, members moderated
  * unless their key is on posters (an exact, case-sensitive match) */
-static void test_moderation_case1(void **state)
+static void test_moderation(void **state)
 {
-    struct value_arena *a = value_arena_new();
-    struct problem_list notes;
-    struct value *c = NULL;
+    static const struct {
+        const char *in;
+        const char *accept;
+        const char *hold;
+        const char *user_options;
+        const char *gna;
+        const char *dmm;
+    } cases[] = {
+        /* case 1: moderated */
+        { "\"user_options\": {\"ana@x.org\": 8}, \"moderated\": 1, "
+          "\"member_posting_only\": 0, \"posters\": [\"Boss@x.org\", \"out@y.org\", "
+          "\"ana@x.org\"]",
+          "[\"out@y.org\"]", "[]",
+          "{\"ana@x.org\": 8, \"boss@x.org\": 128, \"dig@x.org\": 128}", "1", "1" },
+        /* case 2: member_posting_only */
+        { "\"user_options\": {\"ana@x.org\": 136}, \"moderated\": 0, "
+          "\"member_posting_only\": 1, \"posters\": [\"out@y.org\"]",
+          "[\"out@y.org\"]", "[]", "{\"ana@x.org\": 8}", "1", "0" },
+        /* case 3: anybody */
+        { "\"user_options\": {\"dig@x.org\": 128}, \"moderated\": 0, "
+          "\"member_posting_only\": 0, \"posters\": []",
+          "[]", "[]", "{}", "0", "0" },
+        /* case 4: posters only; forbidden_posters */
+        { "\"moderated\": 0, \"member_posting_only\": 0, "
+          "\"posters\": [\"ana@x.org\", \"out@y.org\"], "
+          "\"forbidden_posters\": [\"dig@x.org\", \"spam@z.org\"]",
+          "[\"out@y.org\"]", "[\"spam@z.org\"]", "{\"boss@x.org\": 128, \"dig@x.org\": 128}",
+          "1", "1" },
+    };
+    struct fx *f = *state;
+    struct strbuf in = STRBUF_INIT;
+    size_t i;
 
-    (void)state;
-    problem_list_init(&notes);
-    c = run(a, "t", doc(a, "us-ascii", "{\"data_version\": 21, " MEMBERS20
-                        "\"user_options\": {\"ana@x.org\": 8}, \"moderated\": 1, "
-                        "\"member_posting_only\": 0, "
-                        "\"posters\": [\"Boss@x.org\", \"out@y.org\", \"ana@x.org\"]}"),
-            &notes);
-    expect(c, "accept_these_nonmembers", "[\"out@y.org\"]");
-    expect(c, "user_options", "{\"ana@x.org\": 8, \"boss@x.org\": 128, \"dig@x.org\": 128}");
-    expect(c, "generic_nonmember_action", "1");
-    expect(c, "default_member_moderation", "1");
-    expect(c, "moderated", NULL);
-    expect(c, "posters", NULL);
-    expect(c, "member_posting_only", NULL);
-    expect(c, "members", "{\"ana@x.org\": 0, \"boss@x.org\": \"Boss@x.org\"}");
-    assert_true(has_note(&notes, "upgrade-moderation"));
-    problem_list_free(&notes);
-    value_arena_free(&a);
-}
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct value *c = NULL;
 
-/* member_posting_only=1 (case 2), nobody restricted (case 3), posters
- * only (case 4); then forbidden_posters */
-static void test_moderation_cases234(void **state)
-{
-    struct value_arena *a = value_arena_new();
-    struct problem_list notes;
-    struct value *c = NULL;
-
-    (void)state;
-    problem_list_init(&notes);
-    c = run(a, "t", doc(a, "us-ascii", "{\"data_version\": 21, " MEMBERS20
-                        "\"user_options\": {\"ana@x.org\": 136}, \"moderated\": 0, "
-                        "\"member_posting_only\": 1, \"posters\": [\"out@y.org\"]}"), &notes);
-    expect(c, "accept_these_nonmembers", "[\"out@y.org\"]");
-    expect(c, "user_options", "{\"ana@x.org\": 8}");
-    expect(c, "generic_nonmember_action", "1");
-    expect(c, "default_member_moderation", "0");
-
-    c = run(a, "t", doc(a, "us-ascii", "{\"data_version\": 21, " MEMBERS20
-                        "\"user_options\": {\"dig@x.org\": 128}, \"moderated\": 0, "
-                        "\"member_posting_only\": 0, \"posters\": []}"), &notes);
-    expect(c, "accept_these_nonmembers", "[]");
-    expect(c, "user_options", "{}");
-    expect(c, "generic_nonmember_action", "0");
-    expect(c, "default_member_moderation", "0");
-
-    c = run(a, "t", doc(a, "us-ascii", "{\"data_version\": 21, " MEMBERS20
-                        "\"moderated\": 0, \"member_posting_only\": 0, "
-                        "\"posters\": [\"ana@x.org\", \"out@y.org\"], "
-                        "\"forbidden_posters\": [\"dig@x.org\", \"spam@z.org\"]}"), &notes);
-    expect(c, "accept_these_nonmembers", "[\"out@y.org\"]");
-    expect(c, "user_options", "{\"boss@x.org\": 128, \"dig@x.org\": 128}");
-    expect(c, "generic_nonmember_action", "1");
-    expect(c, "default_member_moderation", "1");
-    expect(c, "hold_these_nonmembers", "[\"spam@z.org\"]");
-    expect(c, "forbidden_posters", NULL);
-    problem_list_free(&notes);
-    value_arena_free(&a);
+        strbuf_reset(&in);
+        strbuf_addf(&in, "{\"data_version\": 21, " MEMBERS20 "%s}", cases[i].in);
+        c = run(f->a, "t", doc(f->a, "us-ascii", in.buf), &f->notes);
+        expect(c, "accept_these_nonmembers", cases[i].accept);
+        expect(c, "hold_these_nonmembers", cases[i].hold);
+        expect(c, "user_options", cases[i].user_options);
+        expect(c, "generic_nonmember_action", cases[i].gna);
+        expect(c, "default_member_moderation", cases[i].dmm);
+        expect(c, "moderated", NULL);
+        expect(c, "posters", NULL);
+        expect(c, "member_posting_only", NULL);
+        expect(c, "forbidden_posters", NULL);
+        expect(c, "members", "{\"ana@x.org\": 0, \"boss@x.org\": \"Boss@x.org\"}");
+    }
+    strbuf_release(&in);
+    assert_true(has_note(&f->notes, "upgrade-moderation"));
 }
 
 /* UpdateOldUsers: password keys lower-cased; only a member's _BounceInfo
  * survives in bounce_info */
 static void test_old_users(void **state)
 {
-    struct value_arena *a = value_arena_new();
-    struct problem_list notes;
+    struct fx *f = *state;
+    struct value_arena *a = f->a;
     struct value *c = NULL;
 
-    (void)state;
-    problem_list_init(&notes);
     c = run(a, "t", doc(a, "us-ascii", "{\"data_version\": 21, " MEMBERS20
                         "\"passwords\": {\"Ana@X.org\": \"p1\", \"boss@x.org\": \"p2\"}, "
                         "\"bounce_info\": {\"ana@x.org\": [1.5, 2.0, 3.0], "
                         "\"boss@x.org\": {\"$instance\": \"Mailman.Bouncer._BounceInfo\", "
                         "\"$state\": {\"score\": 1.0}}, "
                         "\"gone@x.org\": {\"$instance\": \"Mailman.Bouncer._BounceInfo\", "
-                        "\"$state\": {\"score\": 2.0}}}}"), &notes);
+                        "\"$state\": {\"score\": 2.0}}}}"), &f->notes);
     expect(c, "passwords", "{\"ana@x.org\": \"p1\", \"boss@x.org\": \"p2\"}");
     expect(c, "bounce_info", "{\"boss@x.org\": {\"$instance\": \"Mailman.Bouncer._BounceInfo\", "
            "\"$state\": {\"score\": 1.0}}}");
-    assert_true(has_note(&notes, "upgrade-bounce-info"));
-    assert_true(has_note(&notes, "upgrade-passwords"));
-    problem_list_free(&notes);
-    value_arena_free(&a);
+    assert_true(has_note(&f->notes, "upgrade-bounce-info"));
+    assert_true(has_note(&f->notes, "upgrade-passwords"));
 }
 
 /* CanonicalizeUserOptions: keys lower-cased and OR-merged, non-members'
@@ -476,28 +492,24 @@ static void test_old_users(void **state)
  * again once useropts_version is set */
 static void test_user_options(void **state)
 {
-    struct value_arena *a = value_arena_new();
-    struct problem_list notes;
+    struct fx *f = *state;
+    struct value_arena *a = f->a;
     struct value *c = NULL;
 
-    (void)state;
-    problem_list_init(&notes);
     c = run(a, "t", doc(a, "us-ascii", "{\"data_version\": 97, " MEMBERS20
                         "\"user_options\": {\"Ana@x.org\": 1, \"ana@x.org\": 8, "
                         "\"ghost@x.org\": 2, \"boss@x.org\": 16}, "
-                        "\"delivery_status\": {\"dig@x.org\": {\"$tuple\": [2, 5.0]}}}"), &notes);
+                        "\"delivery_status\": {\"dig@x.org\": {\"$tuple\": [2, 5.0]}}}"), &f->notes);
     expect(c, "user_options", "{\"ana@x.org\": 8, \"boss@x.org\": 16}");
     expect(c, "delivery_status", "{\"ana@x.org\": {\"$tuple\": [1, 1800000000.25]}, "
            "\"dig@x.org\": {\"$tuple\": [2, 5.0]}}");
     expect(c, "useropts_version", "1");
-    assert_true(has_note(&notes, "upgrade-user-options"));
+    assert_true(has_note(&f->notes, "upgrade-user-options"));
 
     c = run(a, "t", doc(a, "us-ascii", "{\"data_version\": 97, \"useropts_version\": 1, "
-                        MEMBERS20 "\"user_options\": {\"Ghost@x.org\": 1}}"), &notes);
+                        MEMBERS20 "\"user_options\": {\"Ghost@x.org\": 1}}"), &f->notes);
     expect(c, "user_options", "{\"Ghost@x.org\": 1}");
     expect(c, "delivery_status", "{}");
-    problem_list_free(&notes);
-    value_arena_free(&a);
 }
 
 /* UpdateOldVars: a list-typed roster becomes a dict; keys lower-cased
@@ -505,22 +517,18 @@ static void test_user_options(void **state)
  * not the key's written form becomes 0 */
 static void test_rosters(void **state)
 {
-    struct value_arena *a = value_arena_new();
-    struct problem_list notes;
+    struct fx *f = *state;
+    struct value_arena *a = f->a;
     struct value *c = NULL;
 
-    (void)state;
-    problem_list_init(&notes);
     c = run(a, "t", doc(a, "us-ascii", "{\"data_version\": 21, \"members\": "
                         "{\"Ana@X.Org\": 1, \"bob@x.org\": 1, \"cy@x.org\": \"Dee@x.org\", "
                         "\"ed@x.org\": \"Ed@x.org\"}, \"digest_members\": [\"dig@x.org\"]}"),
-            &notes);
+            &f->notes);
     expect(c, "members", "{\"ana@x.org\": \"Ana@x.org\", \"bob@x.org\": 0, \"cy@x.org\": 0, "
            "\"ed@x.org\": \"Ed@x.org\"}");
     expect(c, "digest_members", "{\"dig@x.org\": 0}");
-    assert_true(has_note(&notes, "upgrade-members"));
-    problem_list_free(&notes);
-    value_arena_free(&a);
+    assert_true(has_note(&f->notes, "upgrade-members"));
 }
 
 /* The 1.0-era renames (PreferStored), open_subscribe, the old
@@ -528,16 +536,14 @@ static void test_rosters(void **state)
  * <= 10 rule for posters */
 static void test_renames(void **state)
 {
-    struct value_arena *a = value_arena_new();
-    struct problem_list notes;
+    struct fx *f = *state;
+    struct value_arena *a = f->a;
     struct value *c = NULL;
 
-    (void)state;
-    problem_list_init(&notes);
     c = run(a, "t", doc(a, "us-ascii", "{\"data_version\": 5, \"auto_subscribe\": 1, "
                         "\"closed\": 1, \"private_roster\": 2, \"reminders_to_admins\": 1, "
                         "\"dont_respond_to_post_requests\": 1, \"author_is_list\": 2, "
-                        "\"posters\": [\"a@b.org\"]}"), &notes);
+                        "\"posters\": [\"a@b.org\"]}"), &f->notes);
     expect(c, "subscribe_policy", "1");        /* ALLOW_OPEN_SUBSCRIBE is No */
     expect(c, "open_subscribe", NULL);
     expect(c, "auto_subscribe", NULL);
@@ -551,9 +557,7 @@ static void test_renames(void **state)
     expect(c, "author_is_list", NULL);
     expect(c, "member_posting_only", "0");
     expect(c, "posters", "[\"a@b.org\"]");
-    assert_true(has_note(&notes, "upgrade-rename"));
-    problem_list_free(&notes);
-    value_arena_free(&a);
+    assert_true(has_note(&f->notes, "upgrade-rename"));
 }
 
 /* Below 108 a Romanian list's str values (recursively; not unicode, not
@@ -566,58 +570,50 @@ static void test_recode(void **state)
         "\"info\": {\"$bytes\": \"xINs\"}, "
         "\"usernames\": {\"b\u0103@x.org\": \"B\u0103lan\"}, "
         "\"topics\": [{\"$tuple\": [\"\u0163\", \"x\", \"d\", 0]}]}";
-    struct value_arena *a = value_arena_new();
-    struct problem_list notes;
+    struct fx *f = *state;
+    struct value_arena *a = f->a;
     struct strbuf sb = STRBUF_INIT;
     struct value *c = NULL;
 
-    (void)state;
-    problem_list_init(&notes);
     strbuf_addf(&sb, "{\"data_version\": 97, %s", body);
-    c = run(a, "ro", doc(a, "iso-8859-2", sb.buf), &notes);
+    c = run(a, "ro", doc(a, "iso-8859-2", sb.buf), &f->notes);
     expect_cs(c, "description", "utf-8", "\"List\u0103\"");
     expect_cs(c, "subject_prefix", "utf-8", "{\"$unicode\": \"[\u0219]\"}");
     expect(c, "info", "{\"$bytes\": \"xINs\"}");    /* UTF-8 already */
     expect_cs(c, "usernames", "iso-8859-2", "{\"b\u0103@x.org\": {\"$bytes\": \"QsSDbGFu\"}}");
     expect_cs(c, "topics", "utf-8", "[{\"$tuple\": [\"\u0163\", \"x\", \"d\", 0]}]");
-    assert_true(has_note(&notes, "upgrade-recode"));
+    assert_true(has_note(&f->notes, "upgrade-recode"));
 
     /* from 108 on, or for another language, nothing is recoded */
     strbuf_reset(&sb);
     strbuf_addf(&sb, "{\"data_version\": 108, %s", body);
-    c = run(a, "ro", doc(a, "iso-8859-2", sb.buf), &notes);
+    c = run(a, "ro", doc(a, "iso-8859-2", sb.buf), &f->notes);
     expect_cs(c, "description", "iso-8859-2", "\"List\u0103\"");
     strbuf_reset(&sb);
     strbuf_addf(&sb, "{\"data_version\": 97, \"preferred_language\": \"cs\", %s",
                 strstr(body, "\"description\""));
-    c = run(a, "cs", doc(a, "iso-8859-2", sb.buf), &notes);
+    c = run(a, "cs", doc(a, "iso-8859-2", sb.buf), &f->notes);
     expect_cs(c, "description", "iso-8859-2", "\"List\u0103\"");
     strbuf_release(&sb);
-    problem_list_free(&notes);
-    value_arena_free(&a);
 }
 
 /* Below 106 topic patterns were verbose: whitespace outside classes and
  * comments go, escaped and in-class characters stay, CR/LF become \r \n */
 static void test_verbose_topics(void **state)
 {
-    struct value_arena *a = value_arena_new();
-    struct problem_list notes;
+    struct fx *f = *state;
+    struct value_arena *a = f->a;
     struct value *c = NULL;
 
-    (void)state;
-    problem_list_init(&notes);
     c = run(a, "t", doc(a, "us-ascii", "{\"data_version\": 97, \"topics\": [{\"$tuple\": "
                         "[\"t\", \"foo  # a comment\\n bar\\\\ baz [ #\\n] q\\\\\\n\", \"d\", 0]}]}"),
-            &notes);
+            &f->notes);
     expect(c, "topics", "[{\"$tuple\": [\"t\", \"foobar\\\\ baz[ #\\\\n]q\\\\\\\\n\", \"d\", 0]}]");
-    assert_true(has_note(&notes, "upgrade-topics"));
+    assert_true(has_note(&f->notes, "upgrade-topics"));
 
     c = run(a, "t", doc(a, "us-ascii", "{\"data_version\": 106, \"topics\": [{\"$tuple\": "
-                        "[\"t\", \"a b\", \"d\", 0]}]}"), &notes);
+                        "[\"t\", \"a b\", \"d\", 0]}]}"), &f->notes);
     expect(c, "topics", "[{\"$tuple\": [\"t\", \"a b\", \"d\", 0]}]");
-    problem_list_free(&notes);
-    value_arena_free(&a);
 }
 
 /* CheckValues: a web_page_url without scheme or host takes the site's
@@ -625,44 +621,38 @@ static void test_verbose_topics(void **state)
  * in use is cleared; topics that are not 4-tuples are dropped */
 static void test_check_values(void **state)
 {
-    struct value_arena *a = value_arena_new();
-    struct problem_list notes;
+    struct fx *f = *state;
+    struct value_arena *a = f->a;
     struct value *c = NULL;
 
-    (void)state;
-    problem_list_init(&notes);
     c = run(a, "t", doc(a, "us-ascii", "{\"data_version\": 106, \"web_page_url\": "
                         "\"www.x.org/mailman/\", \"reply_to_address\": \"not an address\", "
                         "\"reply_goes_to_list\": 2, \"topics\": [{\"$tuple\": [\"a\", \"b\", "
-                        "\"c\"]}, [\"n\", \"p\", \"d\", 0]]}"), &notes);
+                        "\"c\"]}, [\"n\", \"p\", \"d\", 0]]}"), &f->notes);
     expect(c, "web_page_url", "\"http://www.ldc.usb.ve/mailman/\"");
     expect(c, "reply_to_address", "\"\"");
     expect(c, "reply_goes_to_list", "0");
     expect(c, "topics", "[{\"$tuple\": [\"n\", \"p\", \"d\", 0]}]");
-    assert_true(has_note(&notes, "upgrade-check-values"));
+    assert_true(has_note(&f->notes, "upgrade-check-values"));
 
     c = run(a, "t", doc(a, "us-ascii", "{\"data_version\": 97, \"web_page_url\": "
                         "\"https://lists.x.org/mailman\", \"reply_to_address\": "
-                        "\"list@x.org\", \"reply_goes_to_list\": 2}"), &notes);
+                        "\"list@x.org\", \"reply_goes_to_list\": 2}"), &f->notes);
     expect(c, "web_page_url", "\"https://lists.x.org/mailman/\"");
     expect(c, "reply_to_address", "\"list@x.org\"");
     expect(c, "reply_goes_to_list", "2");
-    problem_list_free(&notes);
-    value_arena_free(&a);
 }
 
 /* InitVars: the defaults of a list that has nothing, computed from the
  * site (hosts, URL pattern, language) and the clock */
 static void test_defaults(void **state)
 {
-    struct value_arena *a = value_arena_new();
-    struct problem_list notes;
+    struct fx *f = *state;
+    struct value_arena *a = f->a;
     struct value *c = NULL;
 
-    (void)state;
-    problem_list_init(&notes);
     c = run(a, "my-list", doc(a, "us-ascii", "{\"data_version\": 21, \"real_name\": \"MY-LIST\"}"),
-            &notes);
+            &f->notes);
     expect(c, "real_name", "\"MY-LIST\"");
     expect(c, "subject_prefix", "\"[My-list] \"");  /* from InitVars' own real_name */
     expect(c, "host_name", "\"ldc.usb.ve\"");
@@ -676,51 +666,45 @@ static void test_defaults(void **state)
     expect(c, "data_version", "112");
     expect(c, "useropts_version", "1");
     assert_int_equal(c->u.dict.len, 146);
-    assert_true(has_note(&notes, "upgrade-defaults"));
-    assert_true(has_note(&notes, "upgrade-data-version"));
-    problem_list_free(&notes);
-    value_arena_free(&a);
+    assert_true(has_note(&f->notes, "upgrade-defaults"));
+    assert_true(has_note(&f->notes, "upgrade-data-version"));
 }
 
 /* A list at the target's data version is left alone; what Mailman fails
  * on is refused */
 static void test_current_and_refused(void **state)
 {
-    struct value_arena *a = value_arena_new();
-    struct problem_list notes;
+    struct fx *f = *state;
+    struct value_arena *a = f->a;
     struct value *stored = NULL;
     struct value *config = NULL;
     const char *err = NULL;
 
-    (void)state;
-    problem_list_init(&notes);
     stored = doc(a, "us-ascii", "{\"data_version\": 112, \"moderated\": 1}");
     assert_false(upgrade_needed(stored, site));
-    config = run(a, "t", stored, &notes);
+    config = run(a, "t", stored, &f->notes);
     assert_true(value_equal(config, stored));
-    assert_int_equal(notes.len, 0);
+    assert_int_equal(f->notes.len, 0);
 
     stored = doc(a, "us-ascii", "{\"data_version\": 97, \"preferred_language\": \"big5\"}");
     config = value_copy(a, stored);
-    assert_int_equal(upgrade_config(a, stored, config, "t", site, profile, NOW, &notes, &err),
+    assert_int_equal(upgrade_config(a, stored, config, "t", site, profile, NOW, &f->notes, &err),
                      -1);
     assert_non_null(strstr(err, "big5"));
 
     stored = doc(a, "us-ascii", "{\"real_name\": \"T\"}");
     assert_true(upgrade_needed(stored, site));
     config = value_copy(a, stored);
-    assert_int_equal(upgrade_config(a, stored, config, "t", site, profile, NOW, &notes, &err),
+    assert_int_equal(upgrade_config(a, stored, config, "t", site, profile, NOW, &f->notes, &err),
                      -1);
 
     stored = doc(a, "us-ascii", "{\"data_version\": 21, \"moderated\": 1, "
                  "\"member_posting_only\": 0, \"posters\": [], "
                  "\"members\": {\"Ana@x.org\": 0}}");
     config = value_copy(a, stored);
-    assert_int_equal(upgrade_config(a, stored, config, "t", site, profile, NOW, &notes, &err),
+    assert_int_equal(upgrade_config(a, stored, config, "t", site, profile, NOW, &f->notes, &err),
                      -1);
     assert_non_null(strstr(err, "not a member"));
-    problem_list_free(&notes);
-    value_arena_free(&a);
 }
 
 /* The site's own Defaults.py / mm_cfg.py settings win over the stock ones */
@@ -729,15 +713,13 @@ static void test_site_profile(void **state)
     char *dir = harness_tmpdir("upgrade-site");
     struct site_settings *s = NULL;
     struct profile *p = NULL;
-    struct value_arena *a = value_arena_new();
-    struct problem_list notes;
+    struct fx *f = *state;
+    struct value_arena *a = f->a;
     struct value *stored = NULL;
     struct value *config = NULL;
     const char *err = NULL;
     char path[512];
 
-    (void)state;
-    problem_list_init(&notes);
     snprintf(path, sizeof(path), "%s/Mailman", dir);
     assert_int_equal(mkdir(path, 0700), 0);
     snprintf(path, sizeof(path), "%s/Mailman/Defaults.py", dir);
@@ -758,14 +740,12 @@ static void test_site_profile(void **state)
     assert_false(profile_from_site(profile, "DEFAULT_MAX_MESSAGE_SIZE"));
     stored = doc(a, "us-ascii", "{\"data_version\": 21}");
     config = value_copy(a, stored);
-    assert_int_equal(upgrade_config(a, stored, config, "t", s, p, NOW, &notes, &err), 0);
+    assert_int_equal(upgrade_config(a, stored, config, "t", s, p, NOW, &f->notes, &err), 0);
     expect(config, "max_message_size", "400");
     expect(config, "send_reminders", "false");
     expect(config, "subject_prefix", "\"[T %d] \"");
     expect(config, "host_name", "\"example.org\"");
     expect(config, "web_page_url", "\"https://www.example.org/mm/\"");
-    problem_list_free(&notes);
-    value_arena_free(&a);
     profile_free(&p);
     site_free(&s);
     assert_int_equal(harness_rmtree(dir), 0);
@@ -777,18 +757,17 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_corpus_mm20),
         cmocka_unit_test(test_corpus_mm2110),
-        cmocka_unit_test(test_moderation_case1),
-        cmocka_unit_test(test_moderation_cases234),
-        cmocka_unit_test(test_old_users),
-        cmocka_unit_test(test_user_options),
-        cmocka_unit_test(test_rosters),
-        cmocka_unit_test(test_renames),
-        cmocka_unit_test(test_recode),
-        cmocka_unit_test(test_verbose_topics),
-        cmocka_unit_test(test_check_values),
-        cmocka_unit_test(test_defaults),
-        cmocka_unit_test(test_current_and_refused),
-        cmocka_unit_test(test_site_profile),
+        cmocka_unit_test_setup_teardown(test_moderation, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_old_users, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_user_options, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_rosters, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_renames, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_recode, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_verbose_topics, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_check_values, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_defaults, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_current_and_refused, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_site_profile, fx_setup, fx_teardown),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
