@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mmfix/pyval.h"
+#include "mmfix/repr.h"
 
 /* pyval_truth - bool(v) */
 bool pyval_truth(const struct value *v)
@@ -202,4 +203,16 @@ bool pyval_utf8_valid(const unsigned char *s, size_t len)
         i += n + 1;
     }
     return true;
+}
+
+/* pyval_repr_short - repr(v) cut to 60 characters */
+const char *pyval_repr_short(struct strbuf *sb, const struct value *v)
+{
+    strbuf_reset(sb);
+    repr_value(sb, v);
+    if (sb->len > 60) {
+        sb->len = 57;
+        strbuf_adds(sb, "...");
+    }
+    return strbuf_cstr(sb);
 }

@@ -13,11 +13,13 @@
 #include <string.h>
 
 #include "mmfix/charset.h"
+#include "mmfix/checkvalues.h"
 #include "mmfix/errstr.h"
 #include "mmfix/initvars.h"
 #include "mmfix/members.h"
 #include "mmfix/profile.h"
 #include "mmfix/pyval.h"
+#include "mmfix/recode.h"
 #include "mmfix/repr.h"
 #include "mmfix/site.h"
 #include "mmfix/strbuf.h"
@@ -84,18 +86,6 @@ static void note(struct up *u, const char *what, const char *fmt, ...)
     snprintf(code, sizeof(code), "upgrade-%s", what);
     problem_add(u->notes, code, u->list, PROBLEM_WARNING, "%s", strbuf_cstr(&sb));
     strbuf_release(&sb);
-}
-
-/* repr_short - the repr of v, cut at 60 characters, into sb */
-static const char *repr_short(struct strbuf *sb, const struct value *v)
-{
-    strbuf_reset(sb);
-    repr_value(sb, v);
-    if (sb->len > 60) {
-        sb->len = 57;
-        strbuf_adds(sb, "...");
-    }
-    return strbuf_cstr(sb);
 }
 
 /* need - attribute attr as a dict/list, or Mailman's failure */
@@ -390,7 +380,7 @@ static int update_moderation(struct up *u, const char **error_r)
     note(u, "moderation", "moderated=%s, member_posting_only=%s, posters=%s -> "
          "default_member_moderation=%d, generic_nonmember_action=%d (%s), %zu members "
          "moderated, %zu posters added to accept_these_nonmembers (versions.py case %d)",
-         repr_short(&r1, moderated), repr_short(&r2, mpo), repr_short(&r3, posters), dmm,
+         pyval_repr_short(&r1, moderated), pyval_repr_short(&r2, mpo), pyval_repr_short(&r3, posters), dmm,
          gna, gna ? "hold" : "accept", held, accepted, which);
     del(u, "moderated");
     del(u, "posters");
@@ -495,8 +485,6 @@ static int update_posters_includes(struct up *u, const char **error_r)
 {
     const struct value *pim = get(u, "posters_includes_members");
     const struct value *posters = get(u, "posters");
-    const struct value *dv = get(u, "data_version");
-    long long version = 0;
 
     if (pim != NULL) {
         if (posters == NULL) {
@@ -510,10 +498,11 @@ static int update_posters_includes(struct up *u, const char **error_r)
         note(u, "rename", "posters_includes_members dropped");
         return 0;
     }
-    if (dv != NULL && pyval_as_int(dv, &version) && version <= 10) {
+    /* 1.0b5 and before (data_version None counts as 0, as in Python 2) */
+    if (u->stored_version <= 10) {
         if (posters == NULL) {
             *error_r = errstr("data_version %lld without posters (Mailman fails on it)",
-                              version);
+                              u->stored_version);
             return -1;
         }
         if (pyval_truth(posters)) {
@@ -708,61 +697,6 @@ static int update_topics(struct up *u, const char **error_r)
     return 0;
 }
 
-/* recode_item - versions.py's doitem: str values recoded from `from` to
- * UTF-8 when they decode in `from` and are not UTF-8 already; lists and
- * dicts in place, tuples anew. The new value, or NULL if nothing changed. */
-static struct value *recode_item(struct up *u, struct value *v, const char *from,
-                                 size_t *count_r)
-{
-    struct strbuf sb = STRBUF_INIT;
-    struct value *nv = NULL;
-    struct value *nt = NULL;
-    bool changed = false;
-    size_t i;
-
-    switch (v->type) {
-    case VALUE_BYTES:
-        if (pyval_utf8_valid(v->u.str.data, v->u.str.len)
-            || charset_decode(from, v->u.str.data, v->u.str.len, &sb, NULL) != 0) {
-            return NULL;
-        }
-        nv = value_new_bytes(u->arena, sb.buf, sb.len);
-        strbuf_release(&sb);
-        (*count_r)++;
-        return nv;
-    case VALUE_LIST:
-        for (i = 0; i < v->u.seq.len; i++) {
-            nv = recode_item(u, v->u.seq.items[i], from, count_r);
-            if (nv != NULL) {
-                v->u.seq.items[i]->refs--;
-                v->u.seq.items[i] = nv;
-                nv->refs++;
-                changed = true;
-            }
-        }
-        return changed ? v : NULL;
-    case VALUE_TUPLE:
-        nt = value_new_tuple(u->arena, v->u.seq.len);
-        for (i = 0; i < v->u.seq.len; i++) {
-            nv = recode_item(u, v->u.seq.items[i], from, count_r);
-            changed = changed || nv != NULL;
-            value_seq_append(u->arena, nt, nv != NULL ? nv : v->u.seq.items[i]);
-        }
-        return changed ? nt : NULL;
-    case VALUE_DICT:
-        for (i = 0; i < v->u.dict.len; i++) {
-            nv = recode_item(u, v->u.dict.items[i].val, from, count_r);
-            if (nv != NULL) {
-                value_dict_set_at(u->arena, v, i, v->u.dict.items[i].key, nv);
-                changed = true;
-            }
-        }
-        return changed ? v : NULL;
-    default:
-        return NULL;
-    }
-}
-
 /* update_charset - 2.1.19 made Romanian and Russian UTF-8; older data
  * of such lists is recoded */
 static int update_charset(struct up *u, const char **error_r)
@@ -808,7 +742,11 @@ static int update_charset(struct up *u, const char **error_r)
             if (value_is_str(k) && k->u.str.len > 0 && k->u.str.data[0] == '_') {
                 continue;
             }
-            nv = recode_item(u, u->config->u.dict.items[i].val, moved[m].from, &count);
+            if (recode_value(u->arena, u->config->u.dict.items[i].val, moved[m].from, &nv,
+                             &count, error_r) != 0) {
+                strbuf_release(&attrs);
+                return -1;
+            }
             if (nv != NULL) {
                 value_dict_set_at(u->arena, u->config, i, k, nv);
             }
@@ -876,8 +814,27 @@ static int update_old_vars(struct up *u, const char **error_r)
 /* ---------------------------------------------------------------------- */
 /* versions.CanonicalizeUserOptions */
 
+struct non_member {
+    struct up *u;
+    const char *error;      /* the first failure */
+};
+
+static bool drop_non_member(const struct value *k, const struct value *v, void *ctx)
+{
+    struct non_member *nm = ctx;
+    bool member = true;
+
+    (void)v;
+    if (nm->error == NULL
+        && members_is(nm->u->arena, nm->u->config, k, &member, &nm->error) != 0) {
+        return false;
+    }
+    return !member;
+}
+
 static int canonicalize_user_options(struct up *u, const char **error_r)
 {
+    struct non_member nm = { u, NULL };
     const struct value *uv = get(u, "useropts_version");
     struct value *uo = NULL;
     struct value *merged = NULL;
@@ -889,8 +846,10 @@ static int canonicalize_user_options(struct up *u, const char **error_r)
     size_t disabled = 0;
     size_t i;
 
-    if (uv != NULL && (pyval_as_int(uv, &version) ? version > 0 : uv->type == VALUE_FLOAT
-                                                                      && uv->u.f > 0)) {
+    /* getattr(l, 'useropts_version', 0) > 0, in Python 2's ordering: a
+     * string is greater than any number, None is not */
+    if (uv != NULL && (pyval_as_int(uv, &version) ? version > 0
+                       : uv->type == VALUE_FLOAT ? uv->u.f > 0 : value_is_str(uv))) {
         return 0;
     }
     uo = need(u, "user_options", VALUE_DICT, error_r);
@@ -922,19 +881,16 @@ static int canonicalize_user_options(struct up *u, const char **error_r)
         value_dict_set(u->arena, merged, lk, value_new_int(u->arena, flags | v));
     }
     put(u, "user_options", merged);
+    /* the entries of non-members go, in one pass (members do not change) */
+    dropped = value_dict_remove_if(u->arena, merged, drop_non_member, &nm);
+    if (nm.error != NULL) {
+        *error_r = nm.error;
+        return -1;
+    }
     keys = keys_snapshot(merged, &n);
     for (i = 0; i < n; i++) {
-        bool member = false;
         bool off = false;
 
-        if (members_is(u->arena, u->config, keys[i], &member, error_r) != 0) {
-            goto fail;
-        }
-        if (!member) {
-            value_dict_del(u->arena, merged, keys[i]);
-            dropped++;
-            continue;
-        }
         if (members_get_option(u->arena, u->config, keys[i], MEMBERS_DISABLE_DELIVERY, &off,
                                error_r) != 0) {
             goto fail;
@@ -979,204 +935,6 @@ static int new_requests_database(struct up *u, const char **error_r)
         *error_r = errstr("the list holds pre-1.2 requests in its config; Mailman would "
                           "re-hold them as new requests, which mmfix cannot do");
         return -1;
-    }
-    return 0;
-}
-
-/* ---------------------------------------------------------------------- */
-/* MailList.CheckValues */
-
-/* url_ok - urlparse(url) has a scheme and a network location (Python
- * 2.7's urlsplit rules) */
-static bool url_ok(const unsigned char *s, size_t n)
-{
-    const unsigned char *colon = memchr(s, ':', n);
-    size_t i = 0;
-    size_t start = 0;
-    bool scheme = false;
-
-    if (colon != NULL && colon > s) {
-        size_t sl = (size_t)(colon - s);
-        bool valid = true;
-        bool digits_only = true;
-
-        for (i = 0; i < sl; i++) {
-            unsigned char c = s[i];
-            valid = valid && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-                              || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.');
-        }
-        for (i = sl + 1; i < n; i++) {
-            digits_only = digits_only && s[i] >= '0' && s[i] <= '9';
-        }
-        if (valid && ((sl == 4 && memcmp(s, "http", 4) == 0) || sl + 1 == n || !digits_only)) {
-            scheme = true;
-            start = sl + 1;
-        }
-    }
-    if (!scheme || n - start < 2 || s[start] != '/' || s[start + 1] != '/') {
-        return false;
-    }
-    /* the network location runs to the first '/', '?' or '#' */
-    return start + 2 < n && s[start + 2] != '/' && s[start + 2] != '?' && s[start + 2] != '#';
-}
-
-/* bad_email - Utils.ValidateEmail raises for s */
-static bool bad_email(const unsigned char *s, size_t n)
-{
-    static const char bad[] = "[]()<>|:;^,\\\"";
-    const unsigned char *at = NULL;
-    size_t i;
-    size_t part = 0;
-    size_t parts = 1;
-
-    if (n == 0 || memchr(s, ' ', n) != NULL) {
-        return true;
-    }
-    for (i = 0; i < n; i++) {
-        if (s[i] < 0x20 || s[i] >= 0x7f || strchr(bad, s[i]) != NULL) {
-            return true;
-        }
-    }
-    at = memchr(s, '@', n);
-    if (at == NULL || at == s) {
-        return true;
-    }
-    for (i = (size_t)(at - s) + 1; i <= n; i++) {
-        if (i == n || s[i] == '.') {
-            if (part == 0) {
-                return true;
-            }
-            parts += i < n;
-            part = 0;
-            continue;
-        }
-        if ((part == 0 && s[i] == '-')
-            || !((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')
-                 || (s[i] >= '0' && s[i] <= '9') || s[i] == '-')) {
-            return true;
-        }
-        part++;
-    }
-    return parts < 2;
-}
-
-static int check_web_page_url(struct up *u, const char **error_r)
-{
-    struct value *url = get(u, "web_page_url");
-    char *dflt = NULL;
-
-    if (url == NULL || !value_is_str(url)) {
-        *error_r = errstr("web_page_url is %s, not a string (Mailman fails on it)",
-                          url == NULL ? "missing" : value_type_name(url->type));
-        return -1;
-    }
-    if (!url_ok(url->u.str.data, url->u.str.len)) {
-        struct strbuf sb = STRBUF_INIT;
-        if (u->site->default_url != NULL && u->site->default_url[0] != '\0') {
-            dflt = xstrdup(u->site->default_url);
-        } else if (u->site->default_url_host != NULL) {
-            dflt = site_web_page_url(u->site, u->site->default_url_host);
-        }
-        if (dflt == NULL) {
-            *error_r = errstr("web_page_url %s is not a URL and the site's default URL is "
-                              "unknown (name the install dir)", repr_short(&sb, url));
-            strbuf_release(&sb);
-            return -1;
-        }
-        note(u, "check-values", "web_page_url %s is not a URL: the site's %s instead",
-             repr_short(&sb, url), dflt);
-        strbuf_release(&sb);
-        url = value_new_bytes(u->arena, dflt, strlen(dflt));
-        put(u, "web_page_url", url);
-        free(dflt);
-    }
-    if (url->u.str.len > 0 && url->u.str.data[url->u.str.len - 1] != '/') {
-        struct strbuf sb = STRBUF_INIT;
-        strbuf_add(&sb, url->u.str.data, url->u.str.len);
-        strbuf_addc(&sb, '/');
-        put(u, "web_page_url", url->type == VALUE_TEXT ? value_new_text(u->arena, sb.buf, sb.len)
-                                                       : value_new_bytes(u->arena, sb.buf,
-                                                                         sb.len));
-        note(u, "check-values", "web_page_url given its trailing '/'");
-        strbuf_release(&sb);
-    }
-    return 0;
-}
-
-static int check_reply_to(struct up *u, const char **error_r)
-{
-    const struct value *rta = get(u, "reply_to_address");
-    const struct value *rgtl = get(u, "reply_goes_to_list");
-    struct strbuf sb = STRBUF_INIT;
-    size_t b = 0;
-    size_t e = 0;
-
-    if (rta == NULL || rgtl == NULL || !value_is_str(rta)) {
-        *error_r = errstr("reply_to_address or reply_goes_to_list is missing or of the "
-                          "wrong type (Mailman fails on it)");
-        return -1;
-    }
-    e = rta->u.str.len;
-    while (b < e && strchr(" \t\n\r\f\v", rta->u.str.data[b]) != NULL) {
-        b++;
-    }
-    while (e > b && strchr(" \t\n\r\f\v", rta->u.str.data[e - 1]) != NULL) {
-        e--;
-    }
-    if (b == e || !pyval_truth(rgtl) || !bad_email(rta->u.str.data, rta->u.str.len)) {
-        return 0;
-    }
-    note(u, "check-values", "reply_to_address %s is not a valid address: cleared, "
-         "reply_goes_to_list=0", repr_short(&sb, rta));
-    strbuf_release(&sb);
-    put(u, "reply_to_address", value_new_bytes(u->arena, "", 0));
-    put(u, "reply_goes_to_list", value_new_int(u->arena, 0));
-    return 0;
-}
-
-static int check_topics(struct up *u, const char **error_r)
-{
-    struct value *topics = get(u, "topics");
-    struct value *good = NULL;
-    size_t dropped = 0;
-    bool changed = false;
-    size_t i;
-
-    if (topics == NULL || (topics->type != VALUE_LIST && topics->type != VALUE_TUPLE)) {
-        *error_r = errstr("topics is not a list (Mailman fails on it)");
-        return -1;
-    }
-    good = value_new_list(u->arena, topics->u.seq.len);
-    for (i = 0; i < topics->u.seq.len; i++) {
-        struct value *t = topics->u.seq.items[i];
-        struct value *nt = t;
-        size_t k;
-
-        if ((t->type != VALUE_TUPLE && t->type != VALUE_LIST) || t->u.seq.len != 4) {
-            dropped++;
-            changed = true;
-            continue;
-        }
-        if (!value_is_str(t->u.seq.items[1])) {
-            *error_r = errstr("topic %zu has a %s pattern (Mailman fails on it)", i,
-                              value_type_name(t->u.seq.items[1]->type));
-            return -1;
-        }
-        if (t->type != VALUE_TUPLE) {
-            nt = value_new_tuple(u->arena, 4);
-            for (k = 0; k < 4; k++) {
-                value_seq_append(u->arena, nt, t->u.seq.items[k]);
-            }
-            changed = true;
-        }
-        value_seq_append(u->arena, good, nt);
-    }
-    if (changed || topics->type != VALUE_LIST) {
-        put(u, "topics", good);
-    }
-    if (dropped > 0) {
-        note(u, "check-values", "topics: %zu entries that are not (name, pattern, "
-             "description, emptyflag) dropped", dropped);
     }
     return 0;
 }
@@ -1254,9 +1012,5 @@ int upgrade_config(struct value_arena *arena, const struct value *stored, struct
     put(&u, "data_version", value_new_int(arena, site->data_file_version));
     note(&u, "data-version", "data_version %lld -> %lld (Mailman %s)", u.stored_version,
          site->data_file_version, site->version != NULL ? site->version : "?");
-    if (check_web_page_url(&u, error_r) != 0 || check_reply_to(&u, error_r) != 0
-        || check_topics(&u, error_r) != 0) {
-        return -1;
-    }
-    return 0;
+    return checkvalues_apply(arena, config, list, site, notes, error_r);
 }

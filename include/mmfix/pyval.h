@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "mmfix/strbuf.h"
 #include "mmfix/value.h"
 
 /* pyval_truth - bool(v) */
@@ -38,5 +39,9 @@ bool pyval_utf8_valid(const unsigned char *data, size_t len);
 
 /* pyval_as_int - v is a bool or an int: its value in *i_r */
 bool pyval_as_int(const struct value *v, long long *i_r);
+
+/* pyval_repr_short - repr(v), cut to 60 characters with "...", in sb
+ * (reset first); returns its text */
+const char *pyval_repr_short(struct strbuf *sb, const struct value *v);
 
 #endif

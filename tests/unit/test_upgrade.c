@@ -597,6 +597,41 @@ static void test_recode(void **state)
     strbuf_release(&sb);
 }
 
+/* Mailman's recode recurses; nesting beyond Python's recursion limit (or
+ * a cycle) makes it fail, and the list is refused rather than looped on */
+static void test_recode_depth(void **state)
+{
+    struct fx *f = *state;
+    struct value *stored = doc(f->a, "us-ascii", "{\"data_version\": 97, "
+                               "\"preferred_language\": \"ro\"}");
+    struct value *inner = value_new_list(f->a, 1);
+    struct value *config = NULL;
+    const char *err = NULL;
+    int i;
+
+    config = value_copy(f->a, stored);
+    value_seq_append(f->a, inner, inner);       /* a list holding itself */
+    value_dict_set(f->a, stored, value_new_bytes(f->a, "x", 1), inner);
+    value_dict_set(f->a, config, value_new_bytes(f->a, "x", 1), inner);
+    assert_int_equal(upgrade_config(f->a, stored, config, "ro", site, profile, NOW,
+                                    &f->notes, &err), -1);
+    assert_non_null(strstr(err, "deeper"));
+
+    inner = value_new_bytes(f->a, "\xba", 1);
+    for (i = 0; i < 100; i++) {
+        struct value *outer = value_new_list(f->a, 1);
+        value_seq_append(f->a, outer, inner);
+        inner = outer;
+    }
+    stored = doc(f->a, "us-ascii", "{\"data_version\": 97, \"preferred_language\": \"ro\"}");
+    value_dict_set(f->a, stored, value_new_bytes(f->a, "x", 1), inner);
+    config = run(f->a, "ro", stored, &f->notes);
+    for (inner = value_dict_get_str(NULL, config, "x"); inner->type == VALUE_LIST;
+         inner = inner->u.seq.items[0]) {
+    }
+    assert_memory_equal(inner->u.str.data, "\xc5\x9f", 2);   /* iso-8859-2 0xba: U+015F */
+}
+
 /* Below 106 topic patterns were verbose: whitespace outside classes and
  * comments go, escaped and in-class characters stay, CR/LF become \r \n */
 static void test_verbose_topics(void **state)
@@ -707,6 +742,31 @@ static void test_current_and_refused(void **state)
     assert_non_null(strstr(err, "not a member"));
 }
 
+/* Python 2's orderings decide: None is older than any data_version, a
+ * string useropts_version is newer than 0; a unicode reply_to_address is
+ * checked by characters (a non-Latin-1 local part is valid) */
+static void test_python2_semantics(void **state)
+{
+    struct fx *f = *state;
+    struct value *stored = NULL;
+    struct value *c = NULL;
+
+    stored = doc(f->a, "us-ascii", "{\"data_version\": null, \"posters\": [\"a@b.org\"], "
+                 "\"useropts_version\": \"x\", " MEMBERS20
+                 "\"user_options\": {\"Ghost@x.org\": 1}, \"reply_goes_to_list\": 2, "
+                 "\"reply_to_address\": {\"$unicode\": \"\u010dlen@x.org\"}}");
+    assert_true(upgrade_needed(stored, site));
+    c = run(f->a, "t", stored, &f->notes);
+    expect(c, "data_version", "112");
+    expect(c, "member_posting_only", "0");
+    expect(c, "user_options", "{\"Ghost@x.org\": 1}");
+    expect_cs(c, "reply_to_address", "utf-8", "{\"$unicode\": \"\u010dlen@x.org\"}");
+    expect(c, "reply_goes_to_list", "2");
+
+    stored = doc(f->a, "us-ascii", "{\"data_version\": \"112\"}");
+    assert_false(upgrade_needed(stored, site));
+}
+
 /* The site's own Defaults.py / mm_cfg.py settings win over the stock ones */
 static void test_site_profile(void **state)
 {
@@ -763,10 +823,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rosters, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_renames, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_recode, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_recode_depth, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_verbose_topics, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_check_values, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_defaults, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_current_and_refused, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_python2_semantics, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_site_profile, fx_setup, fx_teardown),
     };
 
