@@ -182,3 +182,22 @@ int members_set_delivery_status(struct value_arena *arena, struct value *config,
     value_dict_set(arena, ds, pyval_lower(arena, member), t);
     return 0;
 }
+
+/* members_enable - setDeliveryStatus(member, ENABLED) */
+int members_enable(struct value_arena *arena, struct value *config, const struct value *member,
+                   const char **error_r)
+{
+    struct value *bi = NULL;
+    struct value *ds = NULL;
+    struct value *key = NULL;
+
+    if (assert_member(arena, config, member, error_r) != 0
+        || attr_dict(arena, config, "bounce_info", &bi, error_r) != 0
+        || attr_dict(arena, config, "delivery_status", &ds, error_r) != 0) {
+        return -1;
+    }
+    key = pyval_lower(arena, member);
+    value_dict_del(arena, bi, key);
+    value_dict_del(arena, ds, key);
+    return 0;
+}

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "mmfix/install.h"
+#include "mmfix/members.h"
+#include "mmfix/pyval.h"
 #include "mmfix/site.h"
 #include "mmfix/update.h"
 #include "mmfix/upgrade.h"
@@ -23,6 +25,49 @@ static const char *language_charset(const struct site_settings *site, struct val
     memcpy(code, lang->u.str.data, lang->u.str.len);
     code[lang->u.str.len] = '\0';
     return site_language_charset(site, code);
+}
+
+/* reset_bybounce - bin/update's check of the invariant that a member
+ * disabled by bounces has bounce information: those without are enabled
+ * again (setDeliveryStatus ENABLED), for every list it updates */
+static int reset_bybounce(struct value_arena *arena, struct value *config, const char *name,
+                          struct problem_list *notes, const char **error_r)
+{
+    struct value *ds = value_dict_get_str(arena, config, "delivery_status");
+    struct value *bi = value_dict_get_str(arena, config, "bounce_info");
+    struct value *noinfo = NULL;
+    size_t i;
+
+    if (ds == NULL || bi == NULL || ds->type != VALUE_DICT || bi->type != VALUE_DICT) {
+        *error_r = "delivery_status or bounce_info is not a dict (bin/update fails on it)";
+        return -1;
+    }
+    noinfo = value_new_list(arena, 0);
+    for (i = 0; i < ds->u.dict.len; i++) {
+        const struct value *st = ds->u.dict.items[i].val;
+        long long reason = 0;
+
+        if ((st->type != VALUE_TUPLE && st->type != VALUE_LIST) || st->u.seq.len != 2) {
+            *error_r = "a delivery_status entry is not a (status, time) pair (bin/update "
+                       "fails on it)";
+            return -1;
+        }
+        if (pyval_as_int(st->u.seq.items[0], &reason) && reason == MEMBERS_STATUS_BYBOUNCE
+            && value_dict_get(arena, bi, ds->u.dict.items[i].key) == NULL) {
+            value_seq_append(arena, noinfo, ds->u.dict.items[i].key);
+        }
+    }
+    for (i = 0; i < noinfo->u.seq.len; i++) {
+        if (members_enable(arena, config, noinfo->u.seq.items[i], error_r) != 0) {
+            return -1;
+        }
+    }
+    if (noinfo->u.seq.len > 0) {
+        problem_add(notes, "upgrade-bybounce", name, PROBLEM_WARNING,
+                    "delivery_status: %zu members disabled by bounces without bounce "
+                    "information enabled again, as bin/update does", noinfo->u.seq.len);
+    }
+    return 0;
 }
 
 /* update_plan - upgrade + write */
@@ -55,14 +100,11 @@ int update_plan(const struct install *install, const struct site_settings *site,
         mlist_free(&ml);
         return 0;
     }
-    if (!upgrade_needed(ml->config, site)) {
-        mlist_free(&ml);
-        return 0;
-    }
     problem_list_init(&notes);
     after = value_copy(ml->arena, ml->config);
     if (upgrade_config(ml->arena, ml->config, after, name, site, profile, now, &notes,
-                       &err) != 0) {
+                       &err) != 0
+        || reset_bybounce(ml->arena, after, name, &notes, &err) != 0) {
         problem_add(&p->problems, "upgrade-refused", name, PROBLEM_ERROR, "%s", err);
         problem_list_free(&notes);
         mlist_free(&ml);
@@ -76,7 +118,9 @@ int update_plan(const struct install *install, const struct site_settings *site,
     idx = plan_add_list(p, ml, language_charset(site, after));
     p->lists[idx].after = after;
     plan_diff_list(p, idx);
-    snprintf(path, sizeof(path), "lists/%s/config.pck", name);
-    plan_add_op(p, PLAN_WRITE, path, NULL, idx, true);
+    if (p->lists[idx].diff.len > 0) {
+        snprintf(path, sizeof(path), "lists/%s/config.pck", name);
+        plan_add_op(p, PLAN_WRITE, path, NULL, idx, true);
+    }
     return 0;
 }

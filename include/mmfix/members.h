@@ -22,6 +22,7 @@
 #define MEMBERS_DISABLE_DELIVERY 1
 #define MEMBERS_MODERATE 128
 #define MEMBERS_STATUS_UNKNOWN 1
+#define MEMBERS_STATUS_BYBOUNCE 4
 
 /* members_is - isMember(addr) into *is_r */
 int members_is(struct value_arena *arena, struct value *config, const struct value *addr,
@@ -48,5 +49,10 @@ int members_set_option(struct value_arena *arena, struct value *config,
 int members_set_delivery_status(struct value_arena *arena, struct value *config,
                                 const struct value *member, int status, double now,
                                 const char **error_r);
+
+/* members_enable - setDeliveryStatus(member, ENABLED): the member's
+ * bounce_info and delivery_status entries are removed */
+int members_enable(struct value_arena *arena, struct value *config, const struct value *member,
+                   const char **error_r);
 
 #endif

@@ -106,4 +106,28 @@ with tempfile.TemporaryDirectory() as tmp:
         # nothing left to do
         rc, out, err = run("update", "-n", "-d", var, "--install-dir", SITE, expect=0)
 
+    # bin/update's own fix on an up-to-date list: members disabled by
+    # bounces without bounce information are enabled again
+    var = os.path.join(tmp, "bybounce")
+    os.makedirs(os.path.join(var, "lists", "bb"))
+    os.makedirs(os.path.join(var, "locks"))
+    os.makedirs(os.path.join(var, "data"))
+    doc = {"format": "mmfix-typed-json/1", "list": "bb", "charset": "us-ascii", "config": {
+        "data_version": 112, "members": {"a@x.org": 0, "b@x.org": 0}, "digest_members": {},
+        "delivery_status": {"a@x.org": {"$tuple": [4, 1.5]}, "b@x.org": {"$tuple": [4, 2.5]},
+                            "c@x.org": {"$tuple": [2, 3.5]}},
+        "bounce_info": {"b@x.org": {"$instance": "Mailman.Bouncer._BounceInfo",
+                                    "$state": {"score": 5.0}}}}}
+    src = os.path.join(tmp, "bb.json")
+    with open(src, "w") as f:
+        json.dump(doc, f)
+    run("convert", src, os.path.join(var, "lists", "bb", "config.pck"), expect=0)
+    rc, out, err = run("update", "-n", "-d", var, "--install-dir", SITE, expect=1)
+    check(b"upgrade-bybounce" in out, "no note on the BYBOUNCE reset")
+    run("update", "-d", var, "--install-dir", SITE, "bb", expect=0)
+    got = show(var, "bb")
+    check(sorted(got["delivery_status"]) == ["b@x.org", "c@x.org"],
+          "delivery_status after the reset: %r" % got["delivery_status"])
+    check(got["data_version"] == 112, "data_version changed")
+
 finish()
