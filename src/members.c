@@ -51,14 +51,14 @@ int members_is(struct value_arena *arena, struct value *config, const struct val
         return -1;
     }
     lc = pyval_lower(arena, addr);
-    if (value_dict_get(arena, members, lc) != NULL) {
+    if (pyval_dict_get(arena, members, lc) != NULL) {
         *is_r = true;
         return 0;
     }
     if (attr_dict(arena, config, "digest_members", &digest, error_r) != 0) {
         return -1;
     }
-    *is_r = value_dict_get(arena, digest, lc) != NULL;
+    *is_r = pyval_dict_get(arena, digest, lc) != NULL;
     return 0;
 }
 
@@ -110,7 +110,7 @@ static int assert_member(struct value_arena *arena, struct value *config,
 static int option_of(struct value_arena *arena, struct value *uo, const struct value *key,
                      long long *flags_r, const char **error_r)
 {
-    const struct value *v = value_dict_get(arena, uo, key);
+    const struct value *v = pyval_dict_get(arena, uo, key);
 
     *flags_r = 0;
     if (v != NULL && !pyval_as_int(v, flags_r)) {
@@ -157,9 +157,9 @@ int members_set_option(struct value_arena *arena, struct value *config,
     }
     flags = on ? (flags | flag) : (flags & ~flag);
     if (flags == 0) {
-        value_dict_del(arena, uo, key);
+        pyval_dict_del(arena, uo, key);
     } else {
-        value_dict_set(arena, uo, key, value_new_int(arena, flags));
+        pyval_dict_set(arena, uo, key, value_new_int(arena, flags));
     }
     return 0;
 }
@@ -179,7 +179,7 @@ int members_set_delivery_status(struct value_arena *arena, struct value *config,
     t = value_new_tuple(arena, 2);
     value_seq_append(arena, t, value_new_int(arena, status));
     value_seq_append(arena, t, value_new_float(arena, now));
-    value_dict_set(arena, ds, pyval_lower(arena, member), t);
+    pyval_dict_set(arena, ds, pyval_lower(arena, member), t);
     return 0;
 }
 
@@ -197,7 +197,7 @@ int members_enable(struct value_arena *arena, struct value *config, const struct
         return -1;
     }
     key = pyval_lower(arena, member);
-    value_dict_del(arena, bi, key);
-    value_dict_del(arena, ds, key);
+    pyval_dict_del(arena, bi, key);
+    pyval_dict_del(arena, ds, key);
     return 0;
 }

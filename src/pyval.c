@@ -216,3 +216,72 @@ const char *pyval_repr_short(struct strbuf *sb, const struct value *v)
     }
     return strbuf_cstr(sb);
 }
+
+/* other_type - key as the other string type, when Python 2 holds the two
+ * equal (ASCII text); NULL otherwise */
+static struct value *other_type(struct value_arena *arena, const struct value *key)
+{
+    if (!value_is_str(key) || !ascii_only(key)) {
+        return NULL;
+    }
+    return key->type == VALUE_TEXT ? value_new_bytes(arena, key->u.str.data, key->u.str.len)
+                                   : value_new_text(arena, key->u.str.data, key->u.str.len);
+}
+
+/* pyval_dict_key - the key object of dict equal to key */
+struct value *pyval_dict_key(struct value_arena *arena, struct value *dict,
+                             const struct value *key)
+{
+    struct value *alt = NULL;
+    size_t i;
+
+    if (value_dict_get(arena, dict, key) != NULL) {
+        alt = (struct value *)key;
+    } else {
+        alt = other_type(arena, key);
+        if (alt == NULL || value_dict_get(arena, dict, alt) == NULL) {
+            return NULL;
+        }
+    }
+    for (i = 0; i < dict->u.dict.len; i++) {
+        if (value_equal(dict->u.dict.items[i].key, alt)) {
+            return dict->u.dict.items[i].key;
+        }
+    }
+    return NULL;
+}
+
+/* pyval_dict_get - d.get(key) */
+struct value *pyval_dict_get(struct value_arena *arena, struct value *dict,
+                             const struct value *key)
+{
+    struct value *v = value_dict_get(arena, dict, key);
+    struct value *alt = NULL;
+
+    if (v == NULL && (alt = other_type(arena, key)) != NULL) {
+        v = value_dict_get(arena, dict, alt);
+    }
+    return v;
+}
+
+/* pyval_dict_set - d[key] = val */
+void pyval_dict_set(struct value_arena *arena, struct value *dict, struct value *key,
+                    struct value *val)
+{
+    struct value *k = pyval_dict_get(arena, dict, key) != NULL
+                          ? pyval_dict_key(arena, dict, key) : NULL;
+
+    value_dict_set(arena, dict, k != NULL ? k : key, val);
+}
+
+/* pyval_dict_del - del d[key] if present */
+bool pyval_dict_del(struct value_arena *arena, struct value *dict, const struct value *key)
+{
+    struct value *k = NULL;
+
+    if (value_dict_del(arena, dict, key)) {
+        return true;
+    }
+    k = pyval_dict_get(arena, dict, key) != NULL ? pyval_dict_key(arena, dict, key) : NULL;
+    return k != NULL && value_dict_del(arena, dict, k);
+}

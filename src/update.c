@@ -53,7 +53,7 @@ static int reset_bybounce(struct value_arena *arena, struct value *config, const
             return -1;
         }
         if (pyval_as_int(st->u.seq.items[0], &reason) && reason == MEMBERS_STATUS_BYBOUNCE
-            && value_dict_get(arena, bi, ds->u.dict.items[i].key) == NULL) {
+            && pyval_dict_get(arena, bi, ds->u.dict.items[i].key) == NULL) {
             value_seq_append(arena, noinfo, ds->u.dict.items[i].key);
         }
     }

@@ -208,7 +208,7 @@ static int update_old_users(struct up *u, const char **error_r)
         if (!pyval_is_lower(k)) {
             n++;
         }
-        value_dict_set(u->arena, npw, pyval_lower(u->arena, k), pw->u.dict.items[i].val);
+        pyval_dict_set(u->arena, npw, pyval_lower(u->arena, k), pw->u.dict.items[i].val);
     }
     put(u, "passwords", npw);
     if (n > 0) {
@@ -228,7 +228,7 @@ static int update_old_users(struct up *u, const char **error_r)
             return -1;
         }
         if (member) {
-            info = value_dict_get(u->arena, bi, pyval_lower(u->arena, keys[i]));
+            info = pyval_dict_get(u->arena, bi, pyval_lower(u->arena, keys[i]));
         }
         if (!member || info == NULL || info->type != VALUE_INSTANCE
             || strcmp(info->u.inst.cls, BOUNCE_INFO_CLASS) != 0) {
@@ -524,7 +524,7 @@ static void roster_to_dict(struct up *u, const char *attr)
     }
     d = value_new_dict(u->arena, r->u.seq.len);
     for (i = 0; i < r->u.seq.len; i++) {
-        value_dict_set(u->arena, d, r->u.seq.items[i], value_new_int(u->arena, 1));
+        pyval_dict_set(u->arena, d, r->u.seq.items[i], value_new_int(u->arena, 1));
     }
     put(u, attr, d);
     note(u, "members", "%s: the 1.0 list of %zu addresses made a dict", attr, r->u.seq.len);
@@ -576,7 +576,7 @@ static int normalize_roster(struct up *u, const char *attr, const char **error_r
             return -1;
         }
         if (!pyval_is_lower(k)) {
-            value_dict_set(u->arena, r, pyval_lower(u->arena, k), lc_domain(u->arena, k));
+            pyval_dict_set(u->arena, r, pyval_lower(u->arena, k), lc_domain(u->arena, k));
             value_dict_del(u->arena, r, k);
             rekeyed++;
             continue;
@@ -873,12 +873,12 @@ static int canonicalize_user_options(struct up *u, const char **error_r)
             return -1;
         }
         lk = pyval_lower(u->arena, k);
-        prev = value_dict_get(u->arena, merged, lk);
+        prev = pyval_dict_get(u->arena, merged, lk);
         if (prev != NULL) {
             pyval_as_int(prev, &flags);
             merges++;
         }
-        value_dict_set(u->arena, merged, lk, value_new_int(u->arena, flags | v));
+        pyval_dict_set(u->arena, merged, lk, value_new_int(u->arena, flags | v));
     }
     put(u, "user_options", merged);
     /* the entries of non-members go, in one pass (members do not change) */

@@ -6,7 +6,7 @@
  * Mailman's Python 2 does: truth, ==, str.lower(), `in`, and the UTF-8
  * decoder's idea of valid input.
  *
- * Known limits: lower() is ASCII-only for unicode too (Python 2 lower-cases
+ * Known limit: lower() is ASCII-only for unicode too (Python 2 lower-cases
  * all of Unicode there; member addresses are str in real data).
  */
 
@@ -39,6 +39,20 @@ bool pyval_utf8_valid(const unsigned char *data, size_t len);
 
 /* pyval_as_int - v is a bool or an int: its value in *i_r */
 bool pyval_as_int(const struct value *v, long long *i_r);
+
+/* Dicts as Python 2 sees their keys: a str and a unicode of the same
+ * ASCII text are the same key (the first key object stays). */
+/* pyval_dict_key - the key object of dict equal to key, or NULL */
+struct value *pyval_dict_key(struct value_arena *arena, struct value *dict,
+                             const struct value *key);
+/* pyval_dict_get - d.get(key): the value, or NULL */
+struct value *pyval_dict_get(struct value_arena *arena, struct value *dict,
+                             const struct value *key);
+/* pyval_dict_set - d[key] = val */
+void pyval_dict_set(struct value_arena *arena, struct value *dict, struct value *key,
+                    struct value *val);
+/* pyval_dict_del - del d[key] when present; true if it was */
+bool pyval_dict_del(struct value_arena *arena, struct value *dict, const struct value *key);
 
 /* pyval_repr_short - repr(v), cut to 60 characters with "...", in sb
  * (reset first); returns its text */

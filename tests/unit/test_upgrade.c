@@ -765,6 +765,13 @@ static void test_python2_semantics(void **state)
 
     stored = doc(f->a, "us-ascii", "{\"data_version\": \"112\"}");
     assert_false(upgrade_needed(stored, site));
+
+    /* a unicode member key and a str options key are one address */
+    c = run(f->a, "t", doc(f->a, "us-ascii", "{\"data_version\": 97, \"members\": "
+                           "{\"$dict\": [[{\"$unicode\": \"ana@x.org\"}, 0]]}, "
+                           "\"user_options\": {\"ana@x.org\": 1}}"), &f->notes);
+    expect(c, "user_options", "{}");
+    expect(c, "delivery_status", "{\"ana@x.org\": {\"$tuple\": [1, 1800000000.25]}}");
 }
 
 /* The site's own Defaults.py / mm_cfg.py settings win over the stock ones */
