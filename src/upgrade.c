@@ -1010,6 +1010,11 @@ int upgrade_config(struct value_arena *arena, const struct value *stored, struct
         return -1;
     }
     put(&u, "data_version", value_new_int(arena, site->data_file_version));
+    if (site->data_file_version != UPGRADE_DATA_VERSION) {
+        note(&u, "target", "the site's Mailman has data version %lld, not 2.1.39's %d: the "
+             "list was upgraded as Mailman 2.1.39 upgrades it", site->data_file_version,
+             UPGRADE_DATA_VERSION);
+    }
     note(&u, "data-version", "data_version %lld -> %lld (Mailman %s)", u.stored_version,
          site->data_file_version, site->version != NULL ? site->version : "?");
     return checkvalues_apply(arena, config, list, site, notes, error_r);

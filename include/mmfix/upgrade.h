@@ -46,6 +46,10 @@
 struct profile;
 struct site_settings;
 
+/* The DATA_FILE_VERSION of Mailman 2.1.39, whose upgrade this is; a site
+ * with another one gets the same upgrade and a note saying so */
+#define UPGRADE_DATA_VERSION 112
+
 /* upgrade_needed - Mailman would upgrade config: its data_version is older
  * than the site's DATA_FILE_VERSION (or None). A config without
  * data_version counts as needing it (upgrade_config then refuses it). */

@@ -795,7 +795,7 @@ static void test_site_profile(void **state)
                              "DEFAULT_URL_HOST = 'www.example.org'\n"
                              "DEFAULT_URL_PATTERN = 'https://%s/mm/'\n"
                              "DEFAULT_MAX_MESSAGE_SIZE = 40\n"
-                             "DATA_FILE_VERSION = 112\n");
+                             "DATA_FILE_VERSION = 108\n");
     snprintf(path, sizeof(path), "%s/Mailman/mm_cfg.py", dir);
     harness_write_text(path, "from Defaults import *\nDEFAULT_MAX_MESSAGE_SIZE = 400\n"
                              "DEFAULT_SEND_REMINDERS = No\n"
@@ -813,6 +813,8 @@ static void test_site_profile(void **state)
     expect(config, "subject_prefix", "\"[T %d] \"");
     expect(config, "host_name", "\"example.org\"");
     expect(config, "web_page_url", "\"https://www.example.org/mm/\"");
+    expect(config, "data_version", "108");
+    assert_true(has_note(&f->notes, "upgrade-target"));
     profile_free(&p);
     site_free(&s);
     assert_int_equal(harness_rmtree(dir), 0);
