@@ -27,6 +27,7 @@ struct cv {
     struct problem_list *notes;
 };
 
+/* put - setattr(l, attr, v) */
 static void put(struct cv *c, const char *attr, struct value *v)
 {
     value_dict_set(c->arena, c->config, value_new_bytes(c->arena, attr, strlen(attr)), v);
@@ -93,6 +94,7 @@ static uint32_t *chars_of(const struct value *v, size_t *n_r)
     return out;
 }
 
+/* is_alnum - an ASCII letter or digit */
 static bool is_alnum(uint32_t c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -140,6 +142,7 @@ static bool bad_email(const uint32_t *s, size_t n)
     return parts < 2;
 }
 
+/* check_web_page_url - a URL with scheme and host, ending in '/' */
 static int check_web_page_url(struct cv *c, const char **error_r)
 {
     struct value *url = value_dict_get_str(c->arena, c->config, "web_page_url");
@@ -184,6 +187,7 @@ static int check_web_page_url(struct cv *c, const char **error_r)
     return 0;
 }
 
+/* check_reply_to - a reply_to_address in use must be valid */
 static int check_reply_to(struct cv *c, const char **error_r)
 {
     const struct value *rta = value_dict_get_str(c->arena, c->config, "reply_to_address");
@@ -226,6 +230,7 @@ static int check_reply_to(struct cv *c, const char **error_r)
     return 0;
 }
 
+/* check_topics - only 4-tuples */
 static int check_topics(struct cv *c, const char **error_r)
 {
     struct value *topics = value_dict_get_str(c->arena, c->config, "topics");

@@ -215,16 +215,19 @@ struct build {
     struct value *d;
 };
 
+/* set - attr = v in the defaults */
 static void set(struct build *b, const char *attr, struct value *v)
 {
     value_dict_set(b->arena, b->d, value_new_bytes(b->arena, attr, strlen(attr)), v);
 }
 
+/* str - a Python 2 str */
 static struct value *str(struct build *b, const char *s)
 {
     return value_new_bytes(b->arena, s, strlen(s));
 }
 
+/* stored_has - the stored dict has attr */
 static bool stored_has(const struct build *b, const char *attr)
 {
     return b->stored != NULL && value_dict_get_str(NULL, (struct value *)b->stored, attr) != NULL;

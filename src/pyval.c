@@ -53,6 +53,7 @@ bool pyval_as_int(const struct value *v, long long *i_r)
     return false;
 }
 
+/* as_number - a bool, int or float as a number */
 static bool as_number(const struct value *v, double *d_r, long long *i_r, bool *is_int_r)
 {
     if (pyval_as_int(v, i_r)) {
@@ -67,6 +68,7 @@ static bool as_number(const struct value *v, double *d_r, long long *i_r, bool *
     return false;
 }
 
+/* ascii_only - every byte of a str/unicode < 0x80 */
 static bool ascii_only(const struct value *v)
 {
     size_t i;

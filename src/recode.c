@@ -11,6 +11,7 @@
 #include "mmfix/recode.h"
 #include "mmfix/strbuf.h"
 
+/* item - doitem(v) at depth */
 static int item(struct value_arena *arena, struct value *v, const char *from, size_t depth,
                 struct value **nv_r, size_t *count_r, const char **error_r)
 {

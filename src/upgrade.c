@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mmfix/charset.h"
 #include "mmfix/checkvalues.h"
 #include "mmfix/errstr.h"
 #include "mmfix/initvars.h"
@@ -20,7 +19,6 @@
 #include "mmfix/profile.h"
 #include "mmfix/pyval.h"
 #include "mmfix/recode.h"
-#include "mmfix/repr.h"
 #include "mmfix/site.h"
 #include "mmfix/strbuf.h"
 #include "mmfix/upgrade.h"
@@ -44,21 +42,25 @@ struct up {
 /* ---------------------------------------------------------------------- */
 /* small helpers */
 
+/* get - the list attribute attr, or NULL */
 static struct value *get(struct up *u, const char *attr)
 {
     return value_dict_get_str(u->arena, u->config, attr);
 }
 
+/* key_of - attr as a Python 2 str key */
 static struct value *key_of(struct up *u, const char *attr)
 {
     return value_new_bytes(u->arena, attr, strlen(attr));
 }
 
+/* put - setattr(l, attr, v) */
 static void put(struct up *u, const char *attr, struct value *v)
 {
     value_dict_set(u->arena, u->config, key_of(u, attr), v);
 }
 
+/* del - delattr(l, attr) if it is there */
 static bool del(struct up *u, const char *attr)
 {
     struct value *k = key_of(u, attr);
@@ -66,11 +68,13 @@ static bool del(struct up *u, const char *attr)
     return value_dict_del(u->arena, u->config, k);
 }
 
+/* stored_has - stored_state.has_key(attr) */
 static bool stored_has(struct up *u, const char *attr)
 {
     return value_dict_get_str(NULL, (struct value *)u->stored, attr) != NULL;
 }
 
+/* note - one note, code "upgrade-<what>" */
 static void note(struct up *u, const char *what, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -766,6 +770,7 @@ static int update_charset(struct up *u, const char **error_r)
     return 0;
 }
 
+/* update_old_vars - versions.UpdateOldVars, in its order */
 static int update_old_vars(struct up *u, const char **error_r)
 {
     const struct value *dflt = NULL;
@@ -814,11 +819,13 @@ static int update_old_vars(struct up *u, const char **error_r)
 /* ---------------------------------------------------------------------- */
 /* versions.CanonicalizeUserOptions */
 
+/* what drop_non_member needs, and its first failure */
 struct non_member {
     struct up *u;
     const char *error;      /* the first failure */
 };
 
+/* drop_non_member - a user_options key that is not a member */
 static bool drop_non_member(const struct value *k, const struct value *v, void *ctx)
 {
     struct non_member *nm = ctx;
@@ -832,6 +839,7 @@ static bool drop_non_member(const struct value *k, const struct value *v, void *
     return !member;
 }
 
+/* canonicalize_user_options - versions.CanonicalizeUserOptions */
 static int canonicalize_user_options(struct up *u, const char **error_r)
 {
     struct non_member nm = { u, NULL };
