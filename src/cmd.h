@@ -39,6 +39,7 @@ struct cmd_opts {
     bool quiet;
     bool verbose;
     bool dry_run;
+    bool all;             /* -a/--all: every list of the installation */
     unsigned jobs;        /* -j: worker processes, 0 = one per CPU */
     const char *journal;  /* --journal FILE (default VAR/data/mmfix-journal.sqlite) */
     int lock_timeout_ms;  /* --lock-timeout SECONDS */
@@ -92,6 +93,17 @@ int cmd_apply(const struct cmd_opts *opts, const struct plan *plan, struct cmd_e
 void cmd_error(const char *list, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* cmd_write - print a report buffer to stdout; EXIT_IOERR on failure */
 int cmd_write(const struct strbuf *sb);
+struct plan;
+/* cmd_plan_fn - plan one list into plan (under its lock unless a dry run); -1 with the reason
+ * when the list cannot be planned (the batch goes on) */
+typedef int cmd_plan_fn(void *ctx, struct cmd_env *env, const char *name, struct plan *plan,
+                        const char **error_r);
+/* cmd_run_lists - a writing batch command: missing data/ and locks/ made (cmd_prepare), the
+ * lists' locks taken (not in a dry run), each list planned under them, the plan carried out
+ * (journaled) unless a dry run, the report printed. Exit: 65 a list has an error problem, 66
+ * a list could not be planned, 1 a dry run with changes, 75 locked, 128 + signal, else 0. */
+int cmd_run_lists(const struct cmd_opts *opts, struct cmd_env *env, char *const *names,
+                  size_t n, const char *command, cmd_plan_fn *plan_list, void *ctx);
 /* cmd_exit_for_load - exit code for a load_error */
 int cmd_exit_for_load(int load_error);
 
@@ -101,6 +113,7 @@ int cmd_check(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_repair(int argc, char **argv);
 int cmd_rename(int argc, char **argv);
+int cmd_update(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
 

@@ -18,6 +18,7 @@
 #include "mmfix/loaderr.h"
 #include "mmfix/plan.h"
 #include "mmfix/lockset.h"
+#include "mmfix/report.h"
 #include "mmfix/sigstop.h"
 #include "mmfix/site.h"
 #include "mmfix/xalloc.h"
@@ -43,6 +44,7 @@ static const struct option long_opts[] = {
     { "from", required_argument, NULL, OPT_FROM },
     { "to", required_argument, NULL, OPT_TO },
     { "dry-run", no_argument, NULL, 'n' },
+    { "all", no_argument, NULL, 'a' },
     { "jobs", required_argument, NULL, 'j' },
     { "journal", required_argument, NULL, OPT_JOURNAL },
     { "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
@@ -78,7 +80,7 @@ int cmd_parse(const char *command, const char *usage, int argc, char **argv,
     opts->var_prefix = getenv("MMFIX_VAR_PREFIX");
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "d:j:nqvh", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "ad:j:nqvh", long_opts, NULL)) != -1) {
         switch (c) {
         case 'd': opts->var_prefix = optarg; break;
         case OPT_INSTALL_DIR: opts->install_dir = optarg; break;
@@ -88,6 +90,7 @@ int cmd_parse(const char *command, const char *usage, int argc, char **argv,
         case OPT_FROM: opts->from = optarg; break;
         case OPT_TO: opts->to = optarg; break;
         case 'n': opts->dry_run = true; break;
+        case 'a': opts->all = true; break;
         case OPT_JOURNAL: opts->journal = optarg; break;
         case OPT_FORCE: opts->force = true; break;
         case OPT_LOCK_TIMEOUT: {
@@ -229,6 +232,10 @@ int cmd_list_names(const struct cmd_opts *opts, const struct cmd_env *env, char 
     const char *err = NULL;
     size_t i;
 
+    if (opts->argc > 0 && opts->all) {
+        cmd_error(NULL, "give list names or -a/--all, not both");
+        return -1;
+    }
     if (opts->argc > 0) {
         *n_r = (size_t)opts->argc;
         *names_r = xcalloc(*n_r, sizeof(char *));
@@ -394,4 +401,81 @@ int cmd_exit_for_load(int e)
     case LOAD_INTERNAL: return EXIT_SOFTWARE;
     }
     return EXIT_SOFTWARE;
+}
+
+/* cmd_run_lists - the shape of a writing batch command, lists read under their locks */
+int cmd_run_lists(const struct cmd_opts *opts, struct cmd_env *env, char *const *names,
+                  size_t n, const char *command, cmd_plan_fn *plan_list, void *ctx)
+{
+    struct plan plan;
+    struct lockset *locks = NULL;
+    struct strbuf out = STRBUF_INIT;
+    const char *err = NULL;
+    bool applied = false;
+    bool dirs_pending = false;
+    bool failed = false;
+    int64_t run = 0;
+    size_t i;
+    int rc;
+
+    plan_init(&plan, env->install->var_prefix);
+    rc = cmd_prepare(opts, env, &plan.notes, &dirs_pending);
+    if (rc == EXIT_OK && !opts->dry_run) {
+        /* the lists are read under their locks: what Mailman saves while
+         * mmfix waits for a lock is in the tree mmfix plans from */
+        rc = cmd_lock_lists(opts, env, names, n, &locks);
+    }
+    if (rc != EXIT_OK) {
+        goto out;
+    }
+    for (i = 0; i < n; i++) {
+        if (plan_list(ctx, env, names[i], &plan, &err) != 0) {
+            /* a batch goes on past a broken list, and says so */
+            cmd_error(names[i], "%s", err);
+            failed = true;
+        }
+        if (sigstop_pending() != 0) {
+            cmd_error(NULL, "stopped by %s before anything was changed", sigstop_name());
+            rc = sigstop_exit_code();
+            goto out;
+        }
+    }
+    if (!opts->dry_run && plan.n_ops > 0) {
+        struct apply_opts ao = { opts->lock_timeout_ms, command };
+
+        rc = cmd_apply(opts, &plan, env, &locks, &ao, &run);
+        if (rc != EXIT_OK) {
+            goto out;
+        }
+        applied = true;
+    }
+    if (opts->json) {
+        report_json(&out, &plan, applied);
+    } else {
+        report_text(&out, &plan, applied);
+        if (applied) {
+            strbuf_addf(&out, "journal: run %lld (mmfix rollback %lld undoes it)\n",
+                        (long long)run, (long long)run);
+        }
+    }
+    rc = cmd_write(&out);
+    if (rc == EXIT_OK) {
+        if (problem_count_errors(&plan.problems, 0, plan.problems.len) > 0) {
+            rc = EXIT_DATAERR;
+        } else if (failed) {
+            rc = EXIT_NOINPUT;
+        } else if (opts->dry_run && (plan.n_ops > 0 || dirs_pending)) {
+            rc = EXIT_CHANGES;
+        }
+    }
+    if (sigstop_pending() != 0) {
+        cmd_error(NULL, "%s came after the run was complete: its changes are kept",
+                  sigstop_name());
+        rc = sigstop_exit_code();
+    }
+out:
+    lockset_release(&locks);
+    strbuf_release(&out);
+    plan_free(&plan);
+    return rc;
 }

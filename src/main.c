@@ -28,6 +28,7 @@ static const struct command commands[] = {
     { "check", cmd_check, "which of a list's four files load, and which Mailman uses" },
     { "convert", cmd_convert, "convert between config.db, config.pck and typed JSON" },
     { "repair", cmd_repair, "recover a list from its fallback and fix its rosters" },
+    { "update", cmd_update, "upgrade old list configurations the way Mailman 2.1.39 does" },
     { "rename", cmd_rename, "rename a list everywhere Mailman keys it by name" },
     { "history", cmd_history, "the journal of runs that changed the installation" },
     { "rollback", cmd_rollback, "restore the files a run changed" },

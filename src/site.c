@@ -232,6 +232,7 @@ void site_free(struct site_settings **site)
     }
     free(s->files);
     free(s->install_dir);
+    value_arena_free(&s->raw_arena);
     free(s);
     *site = NULL;
 }
@@ -505,6 +506,9 @@ int site_load(const char *install_dir, struct site_settings **site_r, const char
     load_virtual_hosts(s, res);
     load_postfix_domains(s, res);
     load_languages(s, res);
+    s->raw = res;
+    s->raw_arena = arena;
+    arena = NULL;
     *site_r = s;
     s = NULL;
     ret = 0;

@@ -55,6 +55,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mmfix/value.h"
+
 /* Settings that can come from the site: bit (1 << SITE_x) of from_site. */
 enum site_field {
     SITE_PREFIX,
@@ -154,6 +156,10 @@ struct site_settings {
     size_t n_files;
     char *install_dir;                  /* NULL: stock defaults only */
     uint64_t from_site;                 /* bit (1 << enum site_field) */
+    /* every name the site's files bound, as read (the list defaults of
+     * profile.h come from here); NULL with the stock defaults */
+    struct value *raw;
+    struct value_arena *raw_arena;
 };
 
 /* site_defaults - Mailman 2.1.39's stock settings (hosts unknown); free

@@ -4,6 +4,7 @@ Test tooling only (the product is C). Reads the shared corpus in place.
 """
 import ast
 import base64
+import hashlib
 import io
 import json
 import os
@@ -41,6 +42,19 @@ def check(cond, what):
 def fail(what):
     _failures.append(what)
     print("FAIL:", what, file=sys.stderr)
+
+
+def content_digest(top):
+    """names and contents of every file under top"""
+    h = hashlib.sha256()
+    for root, dirs, files in sorted(os.walk(top)):
+        dirs.sort()
+        for name in sorted(files):
+            p = os.path.join(root, name)
+            h.update(os.path.relpath(p, top).encode())
+            if os.path.isfile(p) and not os.path.islink(p):
+                h.update(open(p, "rb").read())
+    return h.hexdigest()
 
 
 def finish():
