@@ -114,6 +114,21 @@ const struct charset_language *charset_table(int table, size_t *count_r)
     }
 }
 
+/* charset_before_recode - Romanian and Russian before Mailman 2.1.19 */
+const char *charset_before_recode(const char *lang)
+{
+    if (lang == NULL) {
+        return NULL;
+    }
+    if (strcmp(lang, "ro") == 0) {
+        return "iso-8859-2";
+    }
+    if (strcmp(lang, "ru") == 0) {
+        return "koi8-r";
+    }
+    return NULL;
+}
+
 /* charset_for_language - lookup in a built-in table */
 const char *charset_for_language(const char *lang, int table)
 {

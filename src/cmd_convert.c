@@ -218,8 +218,7 @@ static int convert_bytes(const struct convert_job *cj, struct strbuf *out)
         charset = info.charset;
     }
     if (charset == NULL && root->type == VALUE_DICT) {
-        charset = scan_language_charset(cj->site,
-                                        value_dict_get_str(arena, root, "preferred_language"));
+        charset = scan_config_charset(cj->site, root);
     }
     if (cj->to == DATAFILE_PICKLE) {
         if (pickle_write(out, root, &err) != 0) {

@@ -57,10 +57,34 @@ const char *scan_language_charset(const struct site_settings *site, const struct
     return cs;
 }
 
-/* scan_list_charset - charset of the list's language */
+/* scan_config_charset - the charset of a config's str values as stored */
+const char *scan_config_charset(const struct site_settings *site, struct value *config)
+{
+    const struct value *lang = NULL;
+    const struct value *dv = NULL;
+    const char *cs = NULL;
+
+    if (config == NULL || config->type != VALUE_DICT) {
+        return NULL;
+    }
+    lang = value_dict_get_str(NULL, config, "preferred_language");
+    dv = value_dict_get_str(NULL, config, "data_version");
+    if (value_is_str(lang) && dv != NULL && dv->type == VALUE_INT
+        && dv->u.i < CHARSET_RECODED_VERSION) {
+        char code[8];
+        if (lang->u.str.len < sizeof(code)) {
+            memcpy(code, lang->u.str.data, lang->u.str.len);
+            code[lang->u.str.len] = '\0';
+            cs = charset_before_recode(code);
+        }
+    }
+    return cs != NULL ? cs : scan_language_charset(site, lang);
+}
+
+/* scan_list_charset - charset of the list's data as stored */
 const char *scan_list_charset(const struct site_settings *site, struct mlist *ml)
 {
-    const char *cs = scan_language_charset(site, mlist_get(ml, "preferred_language"));
+    const char *cs = scan_config_charset(site, ml->config);
 
     return cs != NULL ? cs : "us-ascii";
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "mmfix/checkvalues.h"
+#include "mmfix/charset.h"
 #include "mmfix/errstr.h"
 #include "mmfix/initvars.h"
 #include "mmfix/members.h"
@@ -705,10 +706,8 @@ static int update_topics(struct up *u, const char **error_r)
  * of such lists is recoded */
 static int update_charset(struct up *u, const char **error_r)
 {
-    static const struct {
-        const char *lang;
-        const char *from;
-    } moved[] = { { "ro", "iso-8859-2" }, { "ru", "koi8-r" } };
+    /* the languages charset_before_recode() knows */
+    static const char *const moved[] = { "ro", "ru" };
     const struct value *lang = get(u, "preferred_language");
     struct strbuf attrs = STRBUF_INIT;
     size_t total = 0;
@@ -716,7 +715,7 @@ static int update_charset(struct up *u, const char **error_r)
     size_t m;
     size_t i;
 
-    if (u->stored_version >= 108 || lang == NULL) {
+    if (u->stored_version >= CHARSET_RECODED_VERSION || lang == NULL) {
         return 0;
     }
     for (m = 0; m < sizeof(moved) / sizeof(moved[0]); m++) {
@@ -724,15 +723,15 @@ static int update_charset(struct up *u, const char **error_r)
         const char *cs = NULL;
 
         code.type = VALUE_BYTES;
-        code.u.str.data = (const unsigned char *)moved[m].lang;
-        code.u.str.len = strlen(moved[m].lang);
+        code.u.str.data = (const unsigned char *)moved[m];
+        code.u.str.len = strlen(moved[m]);
         if (!pyval_eq(lang, &code)) {
             continue;
         }
-        cs = site_language_charset(u->site, moved[m].lang);
+        cs = site_language_charset(u->site, moved[m]);
         if (cs == NULL) {
             *error_r = errstr("preferred_language %s is not a language of the site "
-                              "(Mailman fails with KeyError)", moved[m].lang);
+                              "(Mailman fails with KeyError)", moved[m]);
             return -1;
         }
         if (strcmp(cs, "utf-8") != 0) {
@@ -746,7 +745,7 @@ static int update_charset(struct up *u, const char **error_r)
             if (value_is_str(k) && k->u.str.len > 0 && k->u.str.data[0] == '_') {
                 continue;
             }
-            if (recode_value(u->arena, u->config->u.dict.items[i].val, moved[m].from, &nv,
+            if (recode_value(u->arena, u->config->u.dict.items[i].val, charset_before_recode(moved[m]), &nv,
                              &count, error_r) != 0) {
                 strbuf_release(&attrs);
                 return -1;
@@ -762,8 +761,8 @@ static int update_charset(struct up *u, const char **error_r)
         }
         if (total > 0) {
             note(u, "recode", "%zu strings recoded from %s to utf-8 (the %s charset since "
-                 "Mailman 2.1.19; stored data_version %lld < 108): %s", total, moved[m].from,
-                 moved[m].lang, u->stored_version, strbuf_cstr(&attrs));
+                 "Mailman 2.1.19; stored data_version %lld < 108): %s", total, charset_before_recode(moved[m]),
+                 moved[m], u->stored_version, strbuf_cstr(&attrs));
         }
     }
     strbuf_release(&attrs);

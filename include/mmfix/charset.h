@@ -42,6 +42,12 @@ struct charset_language {
  * NULL for an unknown table number */
 const struct charset_language *charset_table(int table, size_t *count_r);
 
+/* CHARSET_RECODED_VERSION - the data_version from which Mailman stores Romanian and Russian as
+ * UTF-8 (2.1.19 changed their charsets; versions.py recodes older data) */
+#define CHARSET_RECODED_VERSION 108
+/* charset_before_recode - the charset Mailman wrote lang's text in before data_version 108
+ * ("iso-8859-2" for ro, "koi8-r" for ru), NULL for every other language */
+const char *charset_before_recode(const char *lang);
 /* charset_for_language - the charset of lang in the built-in table, NULL
  * if the table has no such language */
 const char *charset_for_language(const char *lang, int table);

@@ -42,6 +42,11 @@ void scan_file_problems(struct mlist *ml, struct problem_list *pl);
 /* scan_language_charset - the charset of a preferred_language value: the
  * site's table, else Mailman 2.1.39's, else 2.1's; NULL if none knows it */
 const char *scan_language_charset(const struct site_settings *site, const struct value *lang);
+/* scan_config_charset - the charset of a config's str values as stored: its
+ * preferred_language's, except that Romanian and Russian data older than
+ * data_version 108 is in iso-8859-2 / koi8-r (the charsets of the Mailman that
+ * wrote it, until update recodes it); NULL when unknown */
+const char *scan_config_charset(const struct site_settings *site, struct value *config);
 /* scan_list_charset - the charset of ml's preferred_language ("us-ascii"
  * when unknown) */
 const char *scan_list_charset(const struct site_settings *site, struct mlist *ml);
