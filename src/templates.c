@@ -478,8 +478,11 @@ static void place(struct lctx *c, const char *file, const char *rel, const char 
     if (g != NULL) {
         plan_add_op(c->p, PLAN_DELETE, rel, NULL, c->list, false);
         problem_add(&c->p->notes, "template-removed", c->name, PROBLEM_WARNING,
-                    "%s: same as the global template %s: removed (Mailman's bin/update "
-                    "removes it too; 2.1 uses its own global one)", rel, g);
+                    "%s: same as the global template %s: removed (%s)", rel, g,
+                    names_has(&c->t->english, f)
+                        ? "Mailman's bin/update removes it too; 2.1 uses its own global one"
+                        : "2.1 has no template of that name; Mailman's bin/update leaves "
+                          "it behind, unused");
         free(g);
         return;
     }
