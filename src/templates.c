@@ -466,14 +466,15 @@ static void ensure_dest(struct lctx *c)
 }
 
 /* place - one template of the list at file (rel: its path relative to the
- * var prefix; shown: how notes name it): removed when it is a copy of a
- * global one, else moved into lists/<name>/<lang>/ */
-static void place(struct lctx *c, const char *file, const char *rel, const char *f)
+ * var prefix): removed when it is a copy of a global one, else moved into
+ * lists/<name>/<lang>/; false when it stays where it is */
+static bool place(struct lctx *c, const char *file, const char *rel, const char *f)
 {
     char *g = global_same(c->t, file, f, c->lang, c->coll);
     char *to_abs = NULL;
     char *to_rel = NULL;
     enum kind tk;
+    bool gone = true;
 
     if (g != NULL) {
         plan_add_op(c->p, PLAN_DELETE, rel, NULL, c->list, false);
@@ -484,7 +485,7 @@ static void place(struct lctx *c, const char *file, const char *rel, const char 
                         : "2.1 has no template of that name; Mailman's bin/update leaves "
                           "it behind, unused");
         free(g);
-        return;
+        return true;
     }
     to_abs = xasprintf("%s/%s", c->dest_abs, f);
     to_rel = xasprintf("%s/%s", c->dest_rel, f);
@@ -504,9 +505,11 @@ static void place(struct lctx *c, const char *file, const char *rel, const char 
         problem_add(&c->p->notes, "template-kept", c->name, PROBLEM_WARNING,
                     "%s: customised, but %s already exists and differs: left in place "
                     "(Mailman 2.1 uses %s; merge them by hand)", rel, to_rel, to_rel);
+        gone = false;
     }
     free(to_abs);
     free(to_rel);
+    return gone;
 }
 
 /* list_dir_templates - lists/<name>/F, F.prev and lists/<name>/en/F */
@@ -574,6 +577,35 @@ static void list_dir_templates(struct lctx *c, const char *ldir, const struct na
     free(en);
 }
 
+/* blocked_preb4 - a pre-2.0b4 template outside the var prefix: a copy of
+ * a global one needs nothing; the list's own gets the command that keeps it */
+static void blocked_preb4(struct lctx *c, const char *file, const char *f)
+{
+    char *g = global_same(c->t, file, f, c->lang, NULL);
+    struct strbuf cmd = STRBUF_INIT;
+    char *dest = NULL;
+
+    if (g != NULL) {
+        problem_add(&c->p->notes, "template-kept", c->name, PROBLEM_WARNING,
+                    "%s: a pre-2.0b4 copy of the global template %s: nothing to keep; left in "
+                    "place (outside the var prefix)", file, g);
+        free(g);
+        return;
+    }
+    dest = xasprintf("%s/", c->dest_abs);
+    strbuf_adds(&cmd, "mkdir -p ");
+    shell_quote(&cmd, c->dest_abs);
+    strbuf_adds(&cmd, " && cp -n -p -- ");
+    shell_quote(&cmd, file);
+    strbuf_addc(&cmd, ' ');
+    shell_quote(&cmd, dest);
+    problem_add(&c->p->problems, "template-blocked", c->name, PROBLEM_WARNING,
+                "%s: the list's own pre-2.0b4 template, outside the var prefix, which mmfix "
+                "does not write: keep it for Mailman 2.1 with: %s", file, strbuf_cstr(&cmd));
+    strbuf_release(&cmd);
+    free(dest);
+}
+
 /* preb4_templates - a pre-2.0b4 templates/<name>/ of the list's own */
 static void preb4_templates(struct lctx *c, const struct names *entries)
 {
@@ -601,12 +633,8 @@ static void preb4_templates(struct lctx *c, const struct names *entries)
                         "place) exists too: left in place, as Mailman's bin/update leaves it",
                         c->name, f, c->name, f);
         } else if (rel == NULL) {
-            problem_add(&c->p->problems, "template-blocked", c->name, PROBLEM_WARNING,
-                        "%s: a pre-2.0b4 template of this list outside the var prefix, which "
-                        "mmfix does not write: copy it with: mkdir -p %s && cp -p %s %s/",
-                        file, c->dest_abs, file, c->dest_abs);
-        } else {
-            place(c, file, rel, f);
+            blocked_preb4(c, file, f);
+        } else if (place(c, file, rel, f)) {
             gone++;
         }
         free(file);

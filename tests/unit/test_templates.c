@@ -871,6 +871,73 @@ static void test_templates_conflicts(void **state_)
     fx_free(f);
 }
 
+/* test_templates_preb4 - veterans' pre-2.0b4 templates/veterans/: every
+ * file its own (lists/veterans/listinfo.html gone), so all move and the
+ * emptied directory goes; with templates/ elsewhere, the command */
+static void test_templates_preb4(void **state_)
+{
+    struct fx *f = fx_source();
+    struct fx *g = fx_split();
+    struct plan p;
+    const struct problem *pr = NULL;
+    const char *err = NULL;
+    char *before = NULL;
+    char *after = NULL;
+    char *x = NULL;
+    size_t rm;
+    int64_t run;
+
+    (void)state_;
+    copy_fixture(f);
+    x = path_of(f->var, "lists/veterans/listinfo.html");
+    assert_int_equal(unlink(x), 0);
+    free(x);
+    fx_open(f);
+    plan_init(&p, f->ins->var_prefix);
+    if (templates_plan_list(f->ins, NULL, "veterans", NULL, PLAN_NO_LIST, &p, &err) != 0) {
+        fail_msg("%s", err);
+    }
+    assert_true(has_op(&p, PLAN_MOVE, "templates/veterans/listinfo.html",
+                       "lists/veterans/en/listinfo.html"));
+    assert_true(has_op(&p, PLAN_MOVE, "templates/veterans/subscribeack.txt",
+                       "lists/veterans/en/subscribeack.txt"));
+    rm = find_op(&p, PLAN_RMDIR, "templates/veterans", NULL);
+    assert_int_equal(rm, p.n_ops - 1);
+    before = state(f);
+    run = apply_all(f, &p);
+    x = path_of(f->lib, "templates/veterans");
+    assert_false(harness_exists(x));
+    free(x);
+    x = path_of(f->var, "lists/veterans/en/listinfo.html");
+    assert_true(harness_same_bytes(x, MMFIX_FIXTURES_DIR "/mm20/templates/veterans/listinfo.html"));
+    free(x);
+    rollback(f, run);
+    after = state(f);
+    assert_string_equal(before, after);
+    plan_free(&p);
+
+    copy_fixture(g);
+    fx_open(g);
+    plan_init(&p, g->ins->var_prefix);
+    if (templates_plan_list(g->ins, NULL, "veterans", NULL, PLAN_NO_LIST, &p, &err) != 0) {
+        fail_msg("%s", err);
+    }
+    assert_false(has_op(&p, PLAN_RMDIR, "templates/veterans", NULL));
+    assert_non_null(find_problem(&p.notes, "template-kept", "templates/veterans/listinfo.html"));
+    pr = find_problem(&p.problems, "template-blocked", "subscribeack.txt");
+    assert_non_null(pr);
+    assert_int_equal(system(strstr(pr->message, "with: ") + 6), 0);
+    x = path_of(g->var, "lists/veterans/en/subscribeack.txt");
+    assert_true(harness_same_bytes(x,
+                                   MMFIX_FIXTURES_DIR "/mm20/templates/veterans/subscribeack.txt"));
+    free(x);
+    free(before);
+    free(after);
+    plan_free(&p);
+    fx_free(f);
+    fx_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -880,6 +947,7 @@ int main(void)
         cmocka_unit_test(test_templates_damaged_elsewhere),
         cmocka_unit_test(test_templates_site_remove),
         cmocka_unit_test(test_templates_conflicts),
+        cmocka_unit_test(test_templates_preb4),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
