@@ -494,7 +494,9 @@ static bool place(struct lctx *c, const char *file, const char *rel, const char 
         ensure_dest(c);
         plan_add_op(c->p, PLAN_MOVE, rel, to_rel, c->list, false);
         problem_add(&c->p->notes, "template-moved", c->name, PROBLEM_WARNING,
-                    "%s: customised, moved to %s/ so Mailman 2.1 keeps using it%s", rel,
+                    "%s: %s, moved to %s/ so Mailman 2.1 keeps using it%s", rel,
+                    c->t->tdir != NULL ? "customised"
+                                       : "no global templates to compare with (no install dir)",
                     c->dest_rel, names_has(&c->t->english, f) ? ""
                     : " (2.1 has no global template of that name, so it does not read it)");
     } else if (tk == K_FILE && same_bytes(file, to_abs)) {

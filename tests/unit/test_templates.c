@@ -346,6 +346,17 @@ static void plan_lists(const struct fx *f, struct plan *p, const char *lang_of_c
     install_names_free(names, n);
 }
 
+/* plan_one - a fresh plan with the template step of one list */
+static void plan_one(const struct fx *f, struct plan *p, const char *name, const char *lang)
+{
+    const char *err = NULL;
+
+    plan_init(p, f->ins->var_prefix);
+    if (templates_plan_list(f->ins, NULL, name, lang, PLAN_NO_LIST, p, &err) != 0) {
+        fail_msg("templates_plan_list %s: %s", name, err);
+    }
+}
+
 /* test_templates_corpus - the real 2.0 lists: what is customised moves,
  * what equals the flat 2.0 template is removed; against what real 2.1.39
  * did to the same lists */
@@ -657,7 +668,6 @@ static void test_templates_damaged_source(void **state_)
     struct plan p;
     struct problem_list pl;
     const char *names[] = { "cs" };
-    const char *err = NULL;
     size_t i;
     int64_t run;
 
@@ -667,10 +677,7 @@ static void test_templates_damaged_source(void **state_)
     assert_non_null(find_problem(&pl, "templates-damaged", "holds 6 global templates"));
     problem_list_free(&pl);
 
-    plan_init(&p, f->ins->var_prefix);
-    if (templates_plan_list(f->ins, NULL, "cs", "cs", PLAN_NO_LIST, &p, &err) != 0) {
-        fail_msg("%s", err);
-    }
+    plan_one(f, &p, "cs", "cs");
     for (i = 0; i < sizeof(strays) / sizeof(strays[0]); i++) {
         char *from = xasprintf("lists/cs/%s", strays[i]);
         char *to = xasprintf("templates/cs/%s", strays[i]);
@@ -726,14 +733,10 @@ static void test_templates_damaged_elsewhere(void **state_)
     struct plan p;
     const struct problem *pr = NULL;
     const char *cmd = NULL;
-    const char *err = NULL;
     size_t i;
 
     (void)state_;
-    plan_init(&p, f->ins->var_prefix);
-    if (templates_plan_list(f->ins, NULL, "cs", "cs", PLAN_NO_LIST, &p, &err) != 0) {
-        fail_msg("%s", err);
-    }
+    plan_one(f, &p, "cs", "cs");
     for (i = 0; i < p.n_ops; i++) {
         assert_true(strncmp(p.ops[i].path, "templates/", 10) != 0);
         assert_true(p.ops[i].to == NULL || strncmp(p.ops[i].to, "templates/", 10) != 0);
@@ -815,7 +818,6 @@ static void test_templates_conflicts(void **state_)
 {
     struct fx *f = fx_source();
     struct plan p;
-    const char *err = NULL;
     char *flat = NULL;
     size_t len = 0;
 
@@ -850,10 +852,7 @@ static void test_templates_conflicts(void **state_)
         free(l);
     }
     fx_open(f);
-    plan_init(&p, f->ins->var_prefix);
-    if (templates_plan_list(f->ins, NULL, "mailman", NULL, PLAN_NO_LIST, &p, &err) != 0) {
-        fail_msg("%s", err);
-    }
+    plan_one(f, &p, "mailman", NULL);
     assert_false(has_op(&p, PLAN_MOVE, "lists/mailman/options.html", NULL));
     assert_false(has_op(&p, PLAN_DELETE, "lists/mailman/options.html", NULL));
     assert_non_null(find_problem(&p.notes, "template-kept", "lists/mailman/options.html"));
@@ -880,7 +879,6 @@ static void test_templates_preb4(void **state_)
     struct fx *g = fx_split();
     struct plan p;
     const struct problem *pr = NULL;
-    const char *err = NULL;
     char *before = NULL;
     char *after = NULL;
     char *x = NULL;
@@ -893,10 +891,7 @@ static void test_templates_preb4(void **state_)
     assert_int_equal(unlink(x), 0);
     free(x);
     fx_open(f);
-    plan_init(&p, f->ins->var_prefix);
-    if (templates_plan_list(f->ins, NULL, "veterans", NULL, PLAN_NO_LIST, &p, &err) != 0) {
-        fail_msg("%s", err);
-    }
+    plan_one(f, &p, "veterans", NULL);
     assert_true(has_op(&p, PLAN_MOVE, "templates/veterans/listinfo.html",
                        "lists/veterans/en/listinfo.html"));
     assert_true(has_op(&p, PLAN_MOVE, "templates/veterans/subscribeack.txt",
@@ -918,10 +913,7 @@ static void test_templates_preb4(void **state_)
 
     copy_fixture(g);
     fx_open(g);
-    plan_init(&p, g->ins->var_prefix);
-    if (templates_plan_list(g->ins, NULL, "veterans", NULL, PLAN_NO_LIST, &p, &err) != 0) {
-        fail_msg("%s", err);
-    }
+    plan_one(g, &p, "veterans", NULL);
     assert_false(has_op(&p, PLAN_RMDIR, "templates/veterans", NULL));
     assert_non_null(find_problem(&p.notes, "template-kept", "templates/veterans/listinfo.html"));
     pr = find_problem(&p.problems, "template-blocked", "subscribeack.txt");
