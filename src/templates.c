@@ -679,7 +679,10 @@ int templates_plan_list(const struct install *install, const struct site_setting
     }
     ldir = xasprintf("%s/%s", install->lists_dir, name);
     if (kind_of(ldir) != K_DIR) {
-        *error_r = errstr("lists/%s: not a directory (a symbolic link is not followed)", name);
+        problem_add(&p->problems, "template-blocked", name, PROBLEM_WARNING,
+                    "lists/%s is not a plain directory (a symbolic link is not followed): "
+                    "its templates are left where they are", name);
+        rc = 0;
         goto out;
     }
     if (dir_names(ldir, &entries) != 0) {

@@ -28,6 +28,7 @@
 #include "mmfix/plan.h"
 #include "mmfix/scan.h"
 #include "mmfix/templates.h"
+#include "mmfix/value.h"
 #include "mmfix/xalloc.h"
 #include "harness.h"
 #include "test_config.h"
@@ -930,6 +931,75 @@ static void test_templates_preb4(void **state_)
     fx_free(g);
 }
 
+/* test_templates_global_names - lists named en or site never take
+ * templates/en/ or templates/site/ for pre-2.0b4 templates of their own;
+ * a linked list directory is left alone */
+static void test_templates_global_names(void **state_)
+{
+    struct fx *f = fx_source();
+    const char *names[] = { "en", "site" };
+    size_t i;
+    size_t k;
+
+    (void)state_;
+    copy_fixture(f);
+    ensure_dir(f->lib, "templates/site");
+    ensure_dir(f->lib, "templates/site/en");
+    append(f->lib, "templates/site/en/listinfo.html", "<!-- the site's own -->\n");
+    for (i = 0; i < 2; i++) {
+        char *from = xasprintf("%s/lists/mailman", f->var);
+        char *to = xasprintf("%s/lists/%s", f->var, names[i]);
+        harness_copy_tree(from, to);
+        free(from);
+        free(to);
+    }
+    {
+        /* a list directory that is a link (inside the tree) is not followed */
+        char *l = xasprintf("%s/lists/linked", f->var);
+        assert_int_equal(symlink("mailman", l), 0);
+        free(l);
+    }
+    fx_open(f);
+    {
+        struct plan p;
+        plan_one(f, &p, "linked", NULL);
+        assert_int_equal(p.n_ops, 0);
+        assert_non_null(find_problem(&p.problems, "template-blocked", "lists/linked"));
+        plan_free(&p);
+    }
+    for (i = 0; i < 2; i++) {
+        struct plan p;
+        plan_one(f, &p, names[i], NULL);
+        assert_true(p.n_ops > 0);
+        for (k = 0; k < p.n_ops; k++) {
+            assert_true(strncmp(p.ops[k].path, "templates/", 10) != 0);
+            assert_true(p.ops[k].to == NULL || strncmp(p.ops[k].to, "templates/", 10) != 0);
+        }
+        plan_free(&p);
+    }
+    fx_free(f);
+}
+
+/* test_templates_list_language - preferred_language as a directory name */
+static void test_templates_list_language(void **state_)
+{
+    struct value_arena *a = value_arena_new();
+    struct value *config = value_new_dict(a, 4);
+    struct value *key = value_new_bytes(a, "preferred_language", 18);
+
+    (void)state_;
+    assert_null(templates_list_language(config));
+    value_dict_set(a, config, key, value_new_bytes(a, "pt_BR", 5));
+    assert_string_equal(templates_list_language(config), "pt_BR");
+    value_dict_set(a, config, key, value_new_bytes(a, "..", 2));
+    assert_null(templates_list_language(config));
+    value_dict_set(a, config, key, value_new_bytes(a, "cs/../..", 8));
+    assert_null(templates_list_language(config));
+    value_dict_set(a, config, key, value_new_bytes(a, "c\0s", 3));
+    assert_null(templates_list_language(config));
+    value_arena_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -940,6 +1010,8 @@ int main(void)
         cmocka_unit_test(test_templates_site_remove),
         cmocka_unit_test(test_templates_conflicts),
         cmocka_unit_test(test_templates_preb4),
+        cmocka_unit_test(test_templates_global_names),
+        cmocka_unit_test(test_templates_list_language),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
