@@ -465,6 +465,25 @@ static void ensure_dest(struct lctx *c)
     }
 }
 
+/* why_customised - what the note says of a template no global one equals:
+ * without the 2.0 templates/F a stock 2.0 copy cannot be told from an
+ * edited one, and the admin should know */
+static const char *why_customised(const struct tctx *t, const char *f)
+{
+    char *flat = NULL;
+    enum kind k;
+
+    if (t->tdir == NULL) {
+        return "no global templates to compare with (no install dir)";
+    }
+    flat = xasprintf("%s/%s", t->tdir, f);
+    k = kind_of(flat);
+    free(flat);
+    return k == K_FILE ? "customised"
+                       : "unlike every global template (there is no 2.0 templates/ copy of it "
+                         "to tell a stock 2.0 copy by)";
+}
+
 /* place - one template of the list at file (rel: its path relative to the
  * var prefix): removed when it is a copy of a global one, else moved into
  * lists/<name>/<lang>/; false when it stays where it is */
@@ -495,9 +514,7 @@ static bool place(struct lctx *c, const char *file, const char *rel, const char 
         plan_add_op(c->p, PLAN_MOVE, rel, to_rel, c->list, false);
         problem_add(&c->p->notes, "template-moved", c->name, PROBLEM_WARNING,
                     "%s: %s, moved to %s/ so Mailman 2.1 keeps using it%s", rel,
-                    c->t->tdir != NULL ? "customised"
-                                       : "no global templates to compare with (no install dir)",
-                    c->dest_rel, names_has(&c->t->english, f) ? ""
+                    why_customised(c->t, f), c->dest_rel, names_has(&c->t->english, f) ? ""
                     : " (2.1 has no global template of that name, so it does not read it)");
     } else if (tk == K_FILE && same_bytes(file, to_abs)) {
         plan_add_op(c->p, PLAN_DELETE, rel, NULL, c->list, false);

@@ -830,6 +830,7 @@ static void test_templates_conflicts(void **state_)
     append(f->var, "lists/mailman/options.html", "<!-- ours -->\n");
     append(f->var, "lists/mailman/en/options.html", "<!-- ours, and newer -->\n");
     append(f->var, "lists/mailman/subscribe.html", "<!-- ours -->\n");
+    append(f->var, "lists/mailman/admindbpreamble.html", "<!-- no 2.0 global of it here -->\n");
     {
         char *a = path_of(f->var, "lists/mailman/subscribe.html");
         char *b = path_of(f->var, "lists/mailman/en/subscribe.html");
@@ -866,6 +867,12 @@ static void test_templates_conflicts(void **state_)
     assert_false(has_op(&p, PLAN_DELETE, "lists/mailman/evil.html", NULL));
     assert_false(has_op(&p, PLAN_MOVE, "lists/mailman/evil.html", NULL));
     assert_false(has_op(&p, PLAN_MKDIR, "lists/mailman/en", NULL));
+    /* no flat templates/admindbpreamble.html: the note says it could not tell */
+    assert_true(has_op(&p, PLAN_MOVE, "lists/mailman/admindbpreamble.html",
+                       "lists/mailman/en/admindbpreamble.html"));
+    assert_non_null(find_problem(&p.notes, "template-moved",
+                                 "admindbpreamble.html: unlike every global template (there is "
+                                 "no 2.0 templates/ copy"));
     free(flat);
     plan_free(&p);
     fx_free(f);
