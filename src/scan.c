@@ -25,6 +25,7 @@
 #include "mmfix/scan.h"
 #include "mmfix/site.h"
 #include "mmfix/strbuf.h"
+#include "mmfix/templates.h"
 #include "mmfix/xalloc.h"
 
 /* Free-text attributes held as str in the list's charset. */
@@ -593,29 +594,6 @@ void scan_entry_write_json(struct jsonw *w, const struct scan_entry *e,
     jsonw_object_end(w);
 }
 
-/* dir_template_files - number of *.html / *.txt files directly in dir;
- * txt_only counts only *.txt (2.0 per-list templates were all HTML, the
- * global language sets are mostly .txt) */
-static size_t dir_template_files(const char *dir, bool txt_only)
-{
-    DIR *d = opendir(dir);
-    struct dirent *de = NULL;
-    size_t n = 0;
-
-    if (d == NULL) {
-        return 0;
-    }
-    while ((de = readdir(d)) != NULL) {
-        size_t len = strlen(de->d_name);
-        if ((!txt_only && len > 5 && strcmp(de->d_name + len - 5, ".html") == 0)
-            || (len > 4 && strcmp(de->d_name + len - 4, ".txt") == 0)) {
-            n++;
-        }
-    }
-    closedir(d);
-    return n;
-}
-
 /* scan_site_problems - collisions with global template directories */
 void scan_site_problems(const struct install *install, const struct site_settings *site,
                         const char *const *names, size_t n, struct problem_list *pl)
@@ -625,10 +603,8 @@ void scan_site_problems(const struct install *install, const struct site_setting
     for (i = 0; i < n; i++) {
         const char *what = NULL;
         enum install_collision c = install_list_collisions(install, site, names[i], &what);
-        char *tdir = NULL;
-        char *ldir = NULL;
-        size_t in_templates;
-        size_t in_list;
+        struct templates_damage d;
+        const char *err = NULL;
 
         if (c == INSTALL_COLLISION_NONE) {
             continue;
@@ -637,21 +613,21 @@ void scan_site_problems(const struct install *install, const struct site_setting
                     "%s: Mailman's bin/update before 2.1.11 takes the global templates/%s/ "
                     "for this list's own and empties it; mmfix leaves it alone",
                     what != NULL ? what : install_collision_name(c), names[i]);
-        if (install == NULL || install->templates_dir == NULL) {
+        if (install == NULL || templates_damage_find(install, site, names[i], &d, &err) != 0) {
             continue;
         }
-        tdir = xasprintf("%s/%s", install->templates_dir, names[i]);
-        ldir = xasprintf("%s/%s", install->lists_dir, names[i]);
-        in_templates = dir_template_files(tdir, false);
-        in_list = dir_template_files(ldir, true);
-        if (in_templates == 0 && in_list >= 3) {
+        if (d.damaged) {
             problem_add(pl, "templates-damaged", names[i], PROBLEM_ERROR,
-                        "templates/%s/ is empty while lists/%s/ holds %zu global .txt templates: "
-                        "an earlier bin/update moved the global templates into the list",
-                        names[i], names[i], in_list);
+                        "lists/%s/ holds %zu global templates of templates/%s/ (%zu .txt, "
+                        "none of them a list's own): an earlier bin/update moved them there, "
+                        "and Mailman 2.1 no longer finds them; %s%s",
+                        names[i], d.n_stray, names[i], d.n_txt,
+                        d.dest_rel != NULL ? "mmfix update moves them back into "
+                        : d.command != NULL ? "put them back with: "
+                        : "name the install dir with --install-dir to see where they belong",
+                        d.dest_rel != NULL ? d.dest_rel : d.command != NULL ? d.command : "");
         }
-        free(tdir);
-        free(ldir);
+        templates_damage_free(&d);
     }
 }
 

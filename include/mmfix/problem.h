@@ -17,7 +17,7 @@
  * unknown-language, roster-key-case, roster-both, roster-orphans,
  * roster-bybounce-no-info, roster-invalid-address, host-mismatch,
  * not-upgraded, not-a-dict, templates-damaged, list-outside-tree,
- * internal-error.
+ * internal-error; in plans also template-blocked (templates.h).
  */
 
 enum problem_severity {

@@ -92,3 +92,162 @@ int harness_count_entries(const char *dir)
     closedir(d);
     return n;
 }
+
+/* harness_read_file - a whole file */
+char *harness_read_file(const char *path, size_t *len_r)
+{
+    FILE *fp = fopen(path, "rb");
+    char *buf = NULL;
+    size_t len = 0;
+    size_t cap = 0;
+    size_t n;
+
+    if (fp == NULL) {
+        return NULL;
+    }
+    do {
+        if (cap - len < 4096) {
+            cap = cap * 2 + 8192;
+            buf = xrealloc(buf, cap);
+        }
+        n = fread(buf + len, 1, cap - len - 1, fp);
+        len += n;
+    } while (n > 0);
+    fclose(fp);
+    buf[len] = '\0';
+    *len_r = len;
+    return buf;
+}
+
+/* harness_same_bytes - byte comparison of two files */
+bool harness_same_bytes(const char *a, const char *b)
+{
+    size_t la = 0;
+    size_t lb = 0;
+    char *da = harness_read_file(a, &la);
+    char *db = harness_read_file(b, &lb);
+    bool same = da != NULL && db != NULL && la == lb && memcmp(da, db, la) == 0;
+
+    free(da);
+    free(db);
+    return same;
+}
+
+/* harness_copy_tree - recursive copy, links kept as links */
+void harness_copy_tree(const char *from, const char *to)
+{
+    DIR *d = opendir(from);
+    struct dirent *de = NULL;
+
+    assert_non_null(d);
+    assert_int_equal(mkdir(to, 0755), 0);
+    while ((de = readdir(d)) != NULL) {
+        char *src = NULL;
+        char *dst = NULL;
+        struct stat st;
+
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) {
+            continue;
+        }
+        src = xasprintf("%s/%s", from, de->d_name);
+        dst = xasprintf("%s/%s", to, de->d_name);
+        assert_int_equal(lstat(src, &st), 0);
+        if (S_ISDIR(st.st_mode)) {
+            harness_copy_tree(src, dst);
+        } else if (S_ISLNK(st.st_mode)) {
+            char target[4096];
+            ssize_t n = readlink(src, target, sizeof(target) - 1);
+            assert_true(n >= 0);
+            target[n] = '\0';
+            assert_int_equal(symlink(target, dst), 0);
+        } else {
+            size_t len = 0;
+            char *data = harness_read_file(src, &len);
+            FILE *fp = fopen(dst, "wb");
+            assert_non_null(data);
+            assert_non_null(fp);
+            assert_int_equal(fwrite(data, 1, len, fp), len);
+            assert_int_equal(fclose(fp), 0);
+            free(data);
+        }
+        free(src);
+        free(dst);
+    }
+    closedir(d);
+}
+
+struct state_lines {
+    char **v;
+    size_t n;
+    size_t skip;    /* length of the top directory's path + 1 */
+};
+
+static struct state_lines *state_acc;
+
+/* state_one - nftw callback: one line per entry */
+static int state_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    struct state_lines *s = state_acc;
+    const char *rel = strlen(path) > s->skip ? path + s->skip : ".";
+    char *line = NULL;
+
+    (void)ftw;
+    if (flag == FTW_SL) {
+        char target[4096];
+        ssize_t n = readlink(path, target, sizeof(target) - 1);
+        target[n > 0 ? n : 0] = '\0';
+        line = xasprintf("%s link %s", rel, target);
+    } else if (S_ISDIR(st->st_mode)) {
+        line = xasprintf("%s dir %o", rel, (unsigned)(st->st_mode & 07777));
+    } else {
+        size_t len = 0;
+        char *data = harness_read_file(path, &len);
+        uint64_t h = 1469598103934665603ULL;
+        size_t i;
+        for (i = 0; data != NULL && i < len; i++) {
+            h = (h ^ (unsigned char)data[i]) * 1099511628211ULL;
+        }
+        free(data);
+        line = xasprintf("%s file %o %zu %016llx", rel, (unsigned)(st->st_mode & 07777), len,
+                         (unsigned long long)h);
+    }
+    s->v = xreallocarray(s->v, s->n + 1, sizeof(*s->v));
+    s->v[s->n++] = line;
+    return 0;
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* harness_tree_state - sorted description of a tree */
+char *harness_tree_state(const char *dir)
+{
+    struct state_lines s = { NULL, 0, strlen(dir) + 1 };
+    size_t total = 1;
+    size_t i;
+    char *out = NULL;
+    char *p = NULL;
+
+    state_acc = &s;
+    assert_int_equal(nftw(dir, state_one, 16, FTW_PHYS), 0);
+    state_acc = NULL;
+    if (s.n > 0) {
+        qsort(s.v, s.n, sizeof(*s.v), cmp_line);
+    }
+    for (i = 0; i < s.n; i++) {
+        total += strlen(s.v[i]) + 1;
+    }
+    out = p = xmalloc(total);
+    for (i = 0; i < s.n; i++) {
+        size_t l = strlen(s.v[i]);
+        memcpy(p, s.v[i], l);
+        p[l] = '\n';
+        p += l + 1;
+        free(s.v[i]);
+    }
+    *p = '\0';
+    free(s.v);
+    return out;
+}

@@ -22,4 +22,18 @@ bool harness_exists(const char *path);
 /* harness_count_entries - entries of dir other than . and .. */
 int harness_count_entries(const char *dir);
 
+/* harness_copy_tree - copy the tree `from` (read-only corpus or fixture) to
+ * `to` (created): directories 0755 and files 0644 so the copy can be changed,
+ * symbolic links copied as links (never followed) */
+void harness_copy_tree(const char *from, const char *to);
+/* harness_tree_state - every entry under dir as sorted lines "path kind mode
+ * size checksum" (links: their target), malloc'd: two states are equal when
+ * the trees hold the same names, kinds, modes and bytes */
+char *harness_tree_state(const char *dir);
+/* harness_same_bytes - a and b are regular files with the same bytes */
+bool harness_same_bytes(const char *a, const char *b);
+/* harness_read_file - the whole regular file, malloc'd (NUL after *len_r
+ * bytes), NULL if it cannot be read */
+char *harness_read_file(const char *path, size_t *len_r);
+
 #endif

@@ -15,6 +15,7 @@
 
 #include "mmfix/pickleops.h"
 #include "mmfix/xalloc.h"
+#include "harness.h"
 #include "test_config.h"
 
 #define PT(s) (s), sizeof(s) - 1
@@ -154,31 +155,6 @@ static void test_errors(void **state)
     assert_int_equal(pickleops_scan(PT("cos\nsystem"), &info, &err), -1);
 }
 
-/* read_all - whole file into a malloc'd buffer */
-static char *read_all(const char *path, size_t *len_r)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t cap = 0;
-    size_t len = 0;
-    size_t n;
-
-    if (f == NULL) {
-        return NULL;
-    }
-    do {
-        if (cap - len < 65536) {
-            cap = cap * 2 + 65536;
-            buf = xrealloc(buf, cap);
-        }
-        n = fread(buf + len, 1, cap - len, f);
-        len += n;
-    } while (n > 0);
-    fclose(f);
-    *len_r = len;
-    return buf;
-}
-
 /* test_corpus - pickletools' highest protocol for every corpus pickle */
 static void test_corpus(void **state)
 {
@@ -226,7 +202,7 @@ static void test_corpus(void **state)
         assert_non_null(path);
         path++;
         path[strcspn(path, "\n")] = '\0';
-        data = read_all(path, &len);
+        data = harness_read_file(path, &len);
         assert_non_null(data);
         if (pickleops_scan(data, len, &info, &err) < 0) {
             fail_msg("%s: %s", path, err);

@@ -10,12 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "mmfix/install.h"
 #include "mmfix/pyload.h"
 #include "mmfix/scan.h"
 #include "mmfix/site.h"
+#include "mmfix/xalloc.h"
 #include "harness.h"
 #include "test_config.h"
 
@@ -98,20 +100,44 @@ static void test_scan_fixture_problems(void **state)
     problem_list_free(&pl);
 }
 
-static void write_file(const char *path)
+static void write_at(const char *top, const char *rel, const char *text)
 {
-    FILE *fp = fopen(path, "w");
-    assert_non_null(fp);
-    fputs("x\n", fp);
-    fclose(fp);
+    char path[512];
+
+    snprintf(path, sizeof(path), "%s/%s", top, rel);
+    harness_write_text(path, text);
 }
 
+static void mkdir_at(const char *top, const char *rel)
+{
+    char path[512];
+
+    snprintf(path, sizeof(path), "%s/%s", top, rel);
+    assert_int_equal(mkdir(path, 0755), 0);
+}
+
+static const struct problem *find_code(const struct problem_list *pl, const char *code)
+{
+    size_t i;
+
+    for (i = 0; i < pl->len; i++) {
+        if (strcmp(pl->items[i].code, code) == 0) {
+            return &pl->items[i];
+        }
+    }
+    return NULL;
+}
+
+/* test_scan_templates_damaged - what an older bin/update leaves: the Czech
+ * templates the list did not have in lists/cs/ renamed into it, the ones it
+ * had (listinfo.html) still in templates/cs/ */
 static void test_scan_templates_damaged(void **state)
 {
     char top[] = "/tmp/mmfix-test-scan-XXXXXX";
     char path[512];
     struct install *ins = NULL;
     struct problem_list pl;
+    const struct problem *pr = NULL;
     const char *names[] = { "cs" };
     const char *err = NULL;
     const char *txt[] = { "subscribeack.txt", "verify.txt", "bounce.txt", "help.txt" };
@@ -120,37 +146,108 @@ static void test_scan_templates_damaged(void **state)
     (void)state;
     problem_list_init(&pl);
     assert_non_null(mkdtemp(top));
-    snprintf(path, sizeof(path), "%s/lists", top);
-    mkdir(path, 0755);
-    snprintf(path, sizeof(path), "%s/lists/cs", top);
-    mkdir(path, 0755);
-    snprintf(path, sizeof(path), "%s/templates", top);
-    mkdir(path, 0755);
-    snprintf(path, sizeof(path), "%s/templates/cs", top);
-    mkdir(path, 0755);
-    snprintf(path, sizeof(path), "%s/Mailman", top);
-    mkdir(path, 0755);
-    snprintf(path, sizeof(path), "%s/Mailman/Defaults.py", top);
-    write_file(path);
+    mkdir_at(top, "lists");
+    mkdir_at(top, "lists/cs");
+    mkdir_at(top, "templates");
+    mkdir_at(top, "templates/cs");
+    mkdir_at(top, "Mailman");
+    write_at(top, "Mailman/Defaults.py", "x\n");
+    write_at(top, "templates/cs/listinfo.html", "Czech listinfo\n");
+    write_at(top, "lists/cs/listinfo.html", "the list's own listinfo\n");
     for (i = 0; i < 4; i++) {
-        snprintf(path, sizeof(path), "%s/lists/cs/%s", top, txt[i]);
-        write_file(path);
+        snprintf(path, sizeof(path), "lists/cs/%s", txt[i]);
+        write_at(top, path, "Czech text\n");
     }
     assert_int_equal(install_open(top, top, &ins, &err), 0);
     scan_site_problems(ins, NULL, names, 1, &pl);
     assert_true(has_code(&pl, 0, pl.len, "language-collision"));
-    assert_true(has_code(&pl, 0, pl.len, "templates-damaged"));
+    pr = find_code(&pl, "templates-damaged");
+    assert_non_null(pr);
+    assert_string_equal(pr->list, "cs");
+    /* four strays, not the list's own listinfo.html; a source install: mmfix can move them */
+    assert_non_null(strstr(pr->message, "holds 4 global templates"));
+    assert_non_null(strstr(pr->message, "moves them back into templates/cs"));
     problem_list_free(&pl);
 
-    /* the global templates still in place: a collision, no damage */
-    snprintf(path, sizeof(path), "%s/templates/cs/listinfo.html", top);
-    write_file(path);
+    /* a .txt that is the 2.0 flat template is the 2.0 list's stock copy, not
+     * a stray: three strays are still enough */
+    write_at(top, "templates/help.txt", "Czech text\n");
+    scan_site_problems(ins, NULL, names, 1, &pl);
+    pr = find_code(&pl, "templates-damaged");
+    assert_non_null(pr);
+    assert_non_null(strstr(pr->message, "holds 3 global templates"));
+    problem_list_free(&pl);
+
+    /* the global templates reinstalled in templates/cs/: a collision, no damage */
+    for (i = 0; i < 4; i++) {
+        snprintf(path, sizeof(path), "templates/cs/%s", txt[i]);
+        write_at(top, path, "Czech text\n");
+    }
     scan_site_problems(ins, NULL, names, 1, &pl);
     assert_true(has_code(&pl, 0, pl.len, "language-collision"));
     assert_false(has_code(&pl, 0, pl.len, "templates-damaged"));
     problem_list_free(&pl);
     install_free(&ins);
     assert_int_equal(harness_rmtree(top), 0);
+}
+
+/* test_scan_templates_damaged_elsewhere - templates/ outside the var prefix
+ * (Debian): the problem gives the command that puts them back */
+static void test_scan_templates_damaged_elsewhere(void **state)
+{
+    char *top = harness_tmpdir("scan");
+    char var[600];
+    char lib[600];
+    char path[700];
+    struct install *ins = NULL;
+    struct problem_list pl;
+    const struct problem *pr = NULL;
+    const char *names[] = { "de" };
+    const char *err = NULL;
+    const char *txt[] = { "approve.txt", "bounce.txt", "postheld.txt" };
+    char *want = NULL;
+    size_t i;
+
+    (void)state;
+    problem_list_init(&pl);
+    snprintf(var, sizeof(var), "%s/var", top);
+    snprintf(lib, sizeof(lib), "%s/lib", top);
+    mkdir_at(top, "var");
+    mkdir_at(top, "lib");
+    mkdir_at(var, "lists");
+    mkdir_at(var, "lists/de");
+    mkdir_at(lib, "Mailman");
+    mkdir_at(lib, "templates");
+    mkdir_at(lib, "templates/de");
+    write_at(lib, "Mailman/Defaults.py", "x\n");
+    for (i = 0; i < 3; i++) {
+        snprintf(path, sizeof(path), "lists/de/%s", txt[i]);
+        write_at(var, path, "deutsch\n");
+    }
+    /* not a global template name: the list's own, never moved */
+    write_at(var, "lists/de/notes.txt", "ours\n");
+    assert_int_equal(install_open(var, lib, &ins, &err), 0);
+    scan_site_problems(ins, NULL, names, 1, &pl);
+    pr = find_code(&pl, "templates-damaged");
+    assert_non_null(pr);
+    want = xasprintf("put them back with: cd '%s/lists/de' && mv -n -- 'approve.txt' "
+                     "'bounce.txt' 'postheld.txt' '%s/templates/de/'", var, lib);
+    if (strstr(pr->message, want) == NULL) {
+        fprintf(stderr, "%s\n does not say\n%s\n", pr->message, want);
+        fail();
+    }
+    free(want);
+    problem_list_free(&pl);
+
+    /* two stray .txt only: not enough to call it damage */
+    snprintf(path, sizeof(path), "%s/lists/de/postheld.txt", var);
+    assert_int_equal(unlink(path), 0);
+    scan_site_problems(ins, NULL, names, 1, &pl);
+    assert_false(has_code(&pl, 0, pl.len, "templates-damaged"));
+    problem_list_free(&pl);
+    install_free(&ins);
+    assert_int_equal(harness_rmtree(top), 0);
+    free(top);
 }
 
 static int teardown(void **state)
@@ -166,6 +263,7 @@ int main(void)
         cmocka_unit_test(test_scan_corpus),
         cmocka_unit_test(test_scan_fixture_problems),
         cmocka_unit_test(test_scan_templates_damaged),
+        cmocka_unit_test(test_scan_templates_damaged_elsewhere),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }
