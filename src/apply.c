@@ -259,11 +259,14 @@ enum apply_status apply_plan(const struct plan *p, const struct install *install
     if (journal_run_begin(j, opts->command, install->var_prefix, summary, &run, error_r) != 0) {
         return APPLY_FAILED;
     }
-    if (record_paths(p, install, j, run, error_r) != 0
+    if (journal_batch_begin(j, error_r) != 0
+        || record_paths(p, install, j, run, error_r) != 0
+        || journal_batch_end(j, true, error_r) != 0
         || journal_run_start(j, run, error_r) != 0) {
         /* nothing changed yet: the run is marked abandoned (a run left 'planned'
          * is never rolled back, so a failure here harms nothing either) */
         const char *why = *error_r;
+        journal_batch_end(j, false, &err2);
         journal_rollback(j, run, install->var_prefix, true, NULL, NULL, &err2);
         *error_r = errstr("%s; nothing was changed", why);
         return APPLY_FAILED;

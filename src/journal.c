@@ -191,6 +191,7 @@ struct journal {
     sqlite3 *db;
     char *path;
     bool readonly;
+    bool batch;                  /* inside journal_batch_begin/end: one transaction */
     sqlite3_stmt *stmts[STMT_LAST];
     int64_t *mine;               /* runs begun through this handle */
     size_t n_mine;
@@ -343,6 +344,9 @@ static int db_step_maybe(struct journal *j, sqlite3_stmt *st, bool *row_r, const
 /* txn_begin - BEGIN IMMEDIATE (waits up to the busy timeout for other writers) */
 static int txn_begin(struct journal *j, const char **error_r)
 {
+    if (j->batch) {
+        return 0;                /* part of the batch's transaction */
+    }
     if (db_step_done(j, j->stmts[STMT_BEGIN], error_r) != 0) {
         *error_r = errstr("journal %s: cannot start a write transaction: %s", j->path, *error_r);
         return -1;
@@ -353,6 +357,9 @@ static int txn_begin(struct journal *j, const char **error_r)
 /* txn_commit - COMMIT; on failure the transaction is rolled back */
 static int txn_commit(struct journal *j, const char **error_r)
 {
+    if (j->batch) {
+        return 0;                /* committed by journal_batch_end */
+    }
     if (db_step_done(j, j->stmts[STMT_COMMIT], error_r) != 0) {
         const char *why = *error_r;
         if (!sqlite3_get_autocommit(j->db)) {
@@ -369,6 +376,7 @@ static int txn_commit(struct journal *j, const char **error_r)
  * caller is already reporting one) */
 static void txn_rollback(struct journal *j)
 {
+    j->batch = false;            /* a failure ends a batch: nothing of it is kept */
     if (!sqlite3_get_autocommit(j->db)) {
         sqlite3_step(j->stmts[STMT_ROLLBACK]);
         db_reset(j->stmts[STMT_ROLLBACK]);
@@ -960,6 +968,38 @@ out:
     }
     jrun_free(&r);
     return ret;
+}
+
+/* journal_batch_begin - one transaction for many records */
+int journal_batch_begin(struct journal *j, const char **error_r)
+{
+    if (j->batch) {
+        *error_r = errstr("journal: a batch is already open");
+        return -1;
+    }
+    if (txn_begin(j, error_r) != 0) {
+        return -1;
+    }
+    j->batch = true;
+    return 0;
+}
+
+/* journal_batch_end - commit (or drop) the batch */
+int journal_batch_end(struct journal *j, bool commit, const char **error_r)
+{
+    if (!j->batch) {
+        if (commit) {
+            *error_r = errstr("journal: the batch failed and was not kept");
+            return -1;
+        }
+        return 0;
+    }
+    j->batch = false;
+    if (!commit) {
+        txn_rollback(j);
+        return 0;
+    }
+    return txn_commit(j, error_r);
 }
 
 /* journal_run_start - planned -> applying */

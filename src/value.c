@@ -435,6 +435,48 @@ static void dict_index_insert(struct value *d, size_t item, uint64_t hash)
     d->u.dict.index[2 * pos + 1] = (uint32_t)(hash >> 32);
 }
 
+/* dict_index_slot - the index slot that holds item (hash is its key's) */
+static size_t dict_index_slot(const struct value *d, size_t item, uint64_t hash)
+{
+    size_t mask = d->u.dict.index_cap - 1;
+    size_t pos = (size_t)hash & mask;
+
+    while (d->u.dict.index[2 * pos] != (uint32_t)(item + 1)) {
+        pos = (pos + 1) & mask;
+    }
+    return pos;
+}
+
+/* dict_index_remove - take item out of the index, shifting back the
+ * entries after it in their probe run (linear probing needs no tombstones) */
+static void dict_index_remove(struct value *d, size_t item, uint64_t hash)
+{
+    size_t mask = d->u.dict.index_cap - 1;
+    size_t hole = dict_index_slot(d, item, hash);
+    size_t k = (hole + 1) & mask;
+
+    while (d->u.dict.index[2 * k] != 0) {
+        size_t at = d->u.dict.index[2 * k] - 1;
+        size_t home = (size_t)value_hash(d->u.dict.items[at].key) & mask;
+        /* k's entry may move into the hole unless its home lies in (hole, k] */
+        bool stays = hole <= k ? (home > hole && home <= k) : (home > hole || home <= k);
+        if (!stays) {
+            d->u.dict.index[2 * hole] = d->u.dict.index[2 * k];
+            d->u.dict.index[2 * hole + 1] = d->u.dict.index[2 * k + 1];
+            hole = k;
+        }
+        k = (k + 1) & mask;
+    }
+    d->u.dict.index[2 * hole] = 0;
+    d->u.dict.index[2 * hole + 1] = 0;
+}
+
+/* dict_index_move - the item at position from now sits at position to */
+static void dict_index_move(struct value *d, size_t from, size_t to, uint64_t hash)
+{
+    d->u.dict.index[2 * dict_index_slot(d, from, hash)] = (uint32_t)(to + 1);
+}
+
 static void dict_index_build(struct value_arena *arena, struct value *d, size_t want)
 {
     size_t cap = 16;
@@ -624,6 +666,7 @@ bool value_dict_del(struct value_arena *arena, struct value *d, const struct val
     uint64_t hash = 0;
     long pos = dict_find(arena, d, key, &hash);
     size_t i = (size_t)pos;
+    size_t last;
 
     if (pos < 0) {
         return false;
@@ -634,13 +677,25 @@ bool value_dict_del(struct value_arena *arena, struct value *d, const struct val
     if (d->u.dict.items[i].val->refs > 0) {
         d->u.dict.items[i].val->refs--;
     }
-    memmove(&d->u.dict.items[i], &d->u.dict.items[i + 1],
-            (d->u.dict.len - i - 1) * sizeof(struct value_pair));
-    d->u.dict.len--;
-    if (d->u.dict.index != NULL) {
-        /* positions moved: rebuild (the old index dies with the arena) */
-        dict_index_build(arena, d, d->u.dict.len);
+    if (d->u.dict.index == NULL) {
+        /* small dict: keep the order, it is cheap */
+        memmove(&d->u.dict.items[i], &d->u.dict.items[i + 1],
+                (d->u.dict.len - i - 1) * sizeof(struct value_pair));
+        d->u.dict.len--;
+        return true;
     }
+    /* indexed (large) dict: O(1). Python 2 dicts have no order of their own
+     * (a pickle's order is the hash table's), so the last item takes the
+     * hole: a roster of 100,000 members loses members one by one in linear
+     * time instead of rebuilding the index after each */
+    dict_index_remove(d, i, hash);
+    last = d->u.dict.len - 1;
+    if (i != last) {
+        uint64_t lh = value_hash(d->u.dict.items[last].key);
+        d->u.dict.items[i] = d->u.dict.items[last];
+        dict_index_move(d, last, i, lh);
+    }
+    d->u.dict.len--;
     return true;
 }
 

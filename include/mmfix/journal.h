@@ -65,6 +65,14 @@ int journal_record_before(struct journal *j, int64_t run, const char *path, cons
  * 'planned'; from must not be recorded otherwise in the run. */
 int journal_record_move(struct journal *j, int64_t run, const char *from, const char *to,
                         const char **error_r);
+/* journal_batch_begin - the journal_record_before/journal_record_move calls until
+ * journal_batch_end are one transaction (one commit, one fsync, instead of one per path: a
+ * run over thousands of lists records tens of thousands of paths). A failing call inside
+ * drops the whole batch. */
+int journal_batch_begin(struct journal *j, const char **error_r);
+/* journal_batch_end - commit the batch (commit) or drop it; committing a batch that a failure
+ * already dropped is an error */
+int journal_batch_end(struct journal *j, bool commit, const char **error_r);
 /* journal_run_start - all before-images recorded: status 'applying' (committed, fsynced) */
 int journal_run_start(struct journal *j, int64_t run, const char **error_r);
 /* journal_record_after - after-images (full bytes + exists, mode, uid, gid) of every path

@@ -26,6 +26,7 @@ TOOLS = os.path.join(os.path.dirname(HERE), 'tools')
 sys.path.insert(0, TOOLS)
 
 import mkfixtures   # noqa: E402
+import py2marshal   # noqa: E402
 import py2pickle    # noqa: E402
 from py2pickle import Inst  # noqa: E402
 
@@ -80,9 +81,50 @@ def list_sizes(nlists, nmembers, rng):
     return sizes
 
 
+def build_list20(out, idx, name, size, seed, last):
+    """A Mailman 2.0 list (data_version 21, marshal format 0 as 2.0's
+    Python 1.5/2.0 wrote it): the same members, passwords and options as the
+    2.1 generator would give, no languages (2.0 had none), 2.0's bounce
+    records ([time, first_post_id, last_post_id])."""
+    rng = random.Random(seed * 1000003 + idx)
+    lang, charset, _, desc, info, names = LANGS[
+        weighted_index(rng, [l[2] for l in LANGS])]
+    if charset in ('utf-8', 'euc-jp'):      # 2.0 lists held Latin-1 text
+        charset, desc, info = 'iso-8859-1', 'Discussion list', 'General discussion.'
+    host = 'example.org' if idx % 7 else 'example.net'
+    url_host = 'www.' + host if idx % 7 else 'lists.' + host
+    cfg = mkfixtures.py2(mkfixtures.config20(name, host=host, url_host=url_host,
+                                             description=desc, info=info + '\n'),
+                         charset)
+    members = cfg[b'members']
+    digest = cfg[b'digest_members']
+    passwords = cfg[b'passwords']
+    user_options = cfg[b'user_options']
+    bounce = cfg[b'bounce_info']
+    choice = rng.choice
+    for i in range(size):
+        local = '%s.%s%d' % (choice(FIRST), choice(LAST), i)
+        addr = ('%s@%s' % (local, choice(DOMAINS))).encode()
+        r = rng.random()
+        (digest if r > 0.9 else members)[addr] = 0
+        passwords[addr] = ('%x' % rng.getrandbits(28)).encode()
+        user_options[addr] = 8 if r < 0.5 else 0
+        if rng.random() > 0.99:
+            bounce[addr] = [float(T0 - rng.randint(0, 10**6)), 1, rng.randint(2, 30)]
+    data = py2marshal.dumps(cfg, 0)
+    d = os.path.join(out, 'lists', name)
+    os.makedirs(d, exist_ok=True)
+    for f in ('config.db',) + (('config.db.last',) if last else ()):
+        with open(os.path.join(d, f), 'wb') as fp:
+            fp.write(data)
+    return name, size
+
+
 def build_list(args):
     """Write one list; returns (name, members)."""
-    out, idx, name, size, seed, last = args
+    out, idx, name, size, seed, last, fmt = args
+    if fmt == '20':
+        return build_list20(out, idx, name, size, seed, last)
     rng = random.Random(seed * 1000003 + idx)
     lang, charset, _, desc, info, names = LANGS[
         weighted_index(rng, [l[2] for l in LANGS])]
@@ -164,7 +206,9 @@ def main(argv=None):
     ap.add_argument('--seed', type=int, default=20240115)
     ap.add_argument('--jobs', type=int, default=os.cpu_count() or 1)
     ap.add_argument('--last', action='store_true',
-                    help='also write config.pck.last')
+                    help='also write config.pck.last (config.db.last)')
+    ap.add_argument('--format', choices=('21', '20'), default='21',
+                    help='20: Mailman 2.0 lists (config.db, data_version 21)')
     ap.add_argument('out')
     a = ap.parse_args(argv)
     if a.lists < 1:
@@ -186,7 +230,7 @@ def main(argv=None):
     for sub in ('locks', 'logs', 'archives/private', 'archives/public'):
         os.makedirs(os.path.join(a.out, sub), exist_ok=True)
     # biggest lists first so that the pool's tail is short
-    work = sorted(((a.out, i, names[i], sizes[i], a.seed, a.last)
+    work = sorted(((a.out, i, names[i], sizes[i], a.seed, a.last, a.format)
                    for i in range(a.lists)), key=lambda t: -t[3])
     total = 0
     if a.jobs > 1:

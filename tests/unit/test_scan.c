@@ -102,7 +102,7 @@ static void test_scan_fixture_problems(void **state)
 
 static void write_at(const char *top, const char *rel, const char *text)
 {
-    char path[512];
+    char path[2048];
 
     snprintf(path, sizeof(path), "%s/%s", top, rel);
     harness_write_text(path, text);
@@ -110,7 +110,7 @@ static void write_at(const char *top, const char *rel, const char *text)
 
 static void mkdir_at(const char *top, const char *rel)
 {
-    char path[512];
+    char path[2048];
 
     snprintf(path, sizeof(path), "%s/%s", top, rel);
     assert_int_equal(mkdir(path, 0755), 0);

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# bench_update.sh - time `mmfix update` of a Mailman 2.0 installation against
+# a Python 3 loop that loads every list file and dumps it again.
+#
+# Usage: tests/bench/bench_update.sh BUILD_DIR [OUT]
+#
+#   BUILD_DIR  the cmake build directory holding the mmfix executable
+#   OUT        the synthetic 2.0 installation (gen_install.py --format 20);
+#              generated there when missing (default: a temporary directory)
+#
+# Environment: BENCH_LISTS (2000), BENCH_MEMBERS (1000000), BENCH_RUNS (3),
+#              PYTHON (/usr/bin/python3, else python3).
+#
+# Each run works on a fresh copy of OUT (the copy is not timed):
+#   (a) tests/bench/pyredump_all.py COPY  (marshal.load + pickle.dump(d, f, 1)
+#       of every lists/*/config.db, nothing upgraded)
+#   (b) BUILD_DIR/mmfix update -d COPY --install-dir COPY > /dev/null
+#       (every list upgraded to 2.1.39 and saved, journaled)
+# prints the best of BENCH_RUNS of each and the ratio b/a.
+
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+if [ -x /usr/bin/python3 ]; then py=${PYTHON:-/usr/bin/python3}; else py=${PYTHON:-python3}; fi
+lists=${BENCH_LISTS:-2000}
+members=${BENCH_MEMBERS:-1000000}
+runs=${BENCH_RUNS:-3}
+
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then
+    echo "usage: $0 BUILD_DIR [OUT]" >&2
+    exit 2
+fi
+build=$(cd "$1" && pwd)
+mmfix="$build/mmfix"
+[ -x "$mmfix" ] || { echo "$0: $mmfix: not found" >&2; exit 2; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mmfix-bench-update.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+out=${2:-$tmp/install}
+if [ ! -d "$out/lists" ]; then
+    "$py" "$here/gen_install.py" --format 20 --lists "$lists" --members "$members" "$out" >&2
+fi
+
+now() { date +%s.%N; }
+best() { printf '%s\n' "$@" | sort -g | head -1; }
+
+ta=(); tb=()
+for i in $(seq "$runs"); do
+    rm -rf "$tmp/work"; cp -a "$out" "$tmp/work"; sync
+    t0=$(now); "$py" "$here/pyredump_all.py" "$tmp/work" 2>/dev/null; t1=$(now)
+    ta+=("$(echo "$t1 - $t0" | bc -l)")
+    rm -rf "$tmp/work"; cp -a "$out" "$tmp/work"; sync
+    t0=$(now)
+    rc=0; "$mmfix" update -q -d "$tmp/work" --install-dir "$tmp/work" > /dev/null || rc=$?
+    t1=$(now)
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]; then
+        echo "$0: mmfix update exited $rc" >&2
+        exit 1
+    fi
+    tb+=("$(echo "$t1 - $t0" | bc -l)")
+done
+a=$(best "${ta[@]}"); b=$(best "${tb[@]}")
+printf 'python load+dump loop: %.3f s\nmmfix update:          %.3f s\nratio:                 %.2f\n' \
+    "$a" "$b" "$(echo "$b / $a" | bc -l)"
