@@ -234,23 +234,13 @@ static struct value *other_type(struct value_arena *arena, const struct value *k
 struct value *pyval_dict_key(struct value_arena *arena, struct value *dict,
                              const struct value *key)
 {
+    struct value *k = value_dict_key(arena, dict, key);
     struct value *alt = NULL;
-    size_t i;
 
-    if (value_dict_get(arena, dict, key) != NULL) {
-        alt = (struct value *)key;
-    } else {
-        alt = other_type(arena, key);
-        if (alt == NULL || value_dict_get(arena, dict, alt) == NULL) {
-            return NULL;
-        }
+    if (k == NULL && (alt = other_type(arena, key)) != NULL) {
+        k = value_dict_key(arena, dict, alt);
     }
-    for (i = 0; i < dict->u.dict.len; i++) {
-        if (value_equal(dict->u.dict.items[i].key, alt)) {
-            return dict->u.dict.items[i].key;
-        }
-    }
-    return NULL;
+    return k;
 }
 
 /* pyval_dict_get - d.get(key) */

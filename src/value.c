@@ -547,6 +547,15 @@ struct value *value_dict_get(struct value_arena *arena, struct value *dict,
     return pos < 0 ? NULL : dict->u.dict.items[pos].val;
 }
 
+/* value_dict_key - the key object stored for key */
+struct value *value_dict_key(struct value_arena *arena, struct value *dict,
+                             const struct value *key)
+{
+    uint64_t hash = 0;
+    long pos = dict_find(arena, dict, key, &hash);
+    return pos < 0 ? NULL : dict->u.dict.items[pos].key;
+}
+
 /* value_dict_get_str - lookup by str name (unicode key accepted too) */
 struct value *value_dict_get_str(struct value_arena *arena, struct value *dict,
                                  const char *name)

@@ -118,6 +118,9 @@ void value_dict_set(struct value_arena *arena, struct value *dict,
 /* value_dict_get - the value for key, or NULL */
 struct value *value_dict_get(struct value_arena *arena, struct value *dict,
                              const struct value *key);
+/* value_dict_key - the key object the dict holds for key (equal to it), or NULL */
+struct value *value_dict_key(struct value_arena *arena, struct value *dict,
+                             const struct value *key);
 /* value_dict_get_str - the value for the str (or unicode) key name, or NULL.
  * arena may be NULL: then no index is built and the search is linear. */
 struct value *value_dict_get_str(struct value_arena *arena, struct value *dict,
