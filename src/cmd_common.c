@@ -429,10 +429,23 @@ int cmd_run_lists(const struct cmd_opts *opts, struct cmd_env *env, char *const 
         goto out;
     }
     for (i = 0; i < n; i++) {
+        size_t first = plan.n_lists;
+        size_t k;
+
         if (plan_list(ctx, env, names[i], &plan, &err) != 0) {
             /* a batch goes on past a broken list, and says so */
             cmd_error(names[i], "%s", err);
             failed = true;
+        }
+        /* its report rendered and what will be written pickled, the list's
+         * trees go: one list's trees in memory at a time */
+        for (k = first; k < plan.n_lists; k++) {
+            report_seal_list(&plan, k, opts->json);
+            if (plan_freeze_list(&plan, k, &err) != 0) {
+                cmd_error(names[i], "%s", err);
+                rc = EXIT_SOFTWARE;
+                goto out;
+            }
         }
         if (sigstop_pending() != 0) {
             cmd_error(NULL, "stopped by %s before anything was changed", sigstop_name());

@@ -23,6 +23,27 @@ void jsonw_init(struct jsonw *w, struct strbuf *out, bool compact)
     w->first[0] = true;
 }
 
+/* jsonw_init_at - a writer for a fragment at depth */
+void jsonw_init_at(struct jsonw *w, struct strbuf *out, bool compact, unsigned depth)
+{
+    jsonw_init(w, out, compact);
+    w->depth = depth < JSONW_MAX_DEPTH ? depth : JSONW_MAX_DEPTH - 1;
+    w->first[w->depth] = true;
+}
+
+/* jsonw_splice - a fragment's elements after those already written here */
+void jsonw_splice(struct jsonw *w, const char *fragment, size_t len)
+{
+    if (len == 0) {
+        return;
+    }
+    if (!w->first[w->depth]) {
+        strbuf_addc(w->out, ',');
+    }
+    strbuf_add(w->out, fragment, len);
+    w->first[w->depth] = false;
+}
+
 static void jsonw_newline(struct jsonw *w)
 {
     unsigned i;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mmfix/pickle.h"
 #include "mmfix/plan.h"
 #include "mmfix/xalloc.h"
 
@@ -26,6 +27,7 @@ void plan_free(struct plan *p)
         free(p->lists[i].charset);
         diff_free(&p->lists[i].diff);
         mlist_free(&p->lists[i].ml);
+        strbuf_release(&p->lists[i].sealed);
     }
     for (i = 0; i < p->n_ops; i++) {
         free(p->ops[i].path);
@@ -58,6 +60,7 @@ size_t plan_add_list(struct plan *p, struct mlist *ml, const char *charset)
     l->before = ml->config;
     l->after = ml->config != NULL ? value_copy(ml->arena, ml->config) : NULL;
     diff_init(&l->diff);
+    strbuf_init(&l->sealed);
     return p->n_lists++;
 }
 
@@ -142,6 +145,37 @@ void plan_diff_list(struct plan *p, size_t list)
     }
 }
 
+/* plan_freeze_list - pickle what will be written, free the trees */
+int plan_freeze_list(struct plan *p, size_t list, const char **error_r)
+{
+    struct plan_list *l = &p->lists[list];
+    size_t i;
+
+    if (l->frozen) {
+        return 0;
+    }
+    for (i = 0; i < p->n_ops; i++) {
+        struct plan_op *op = &p->ops[i];
+        if (op->list == list && op->action == PLAN_WRITE) {
+            struct strbuf sb = STRBUF_INIT;
+            if (pickle_write(&sb, l->after, error_r) != 0) {
+                strbuf_release(&sb);
+                return -1;
+            }
+            op->len = sb.len;
+            op->data = strbuf_detach(&sb, NULL);
+            op->action = PLAN_PUT;
+        }
+    }
+    l->n_changes = l->diff.len;
+    diff_free(&l->diff);
+    l->before = NULL;
+    l->after = NULL;
+    mlist_free(&l->ml);
+    l->frozen = true;
+    return 0;
+}
+
 /* plan_changes - total changes */
 size_t plan_changes(const struct plan *p)
 {
@@ -149,7 +183,7 @@ size_t plan_changes(const struct plan *p)
     size_t n = 0;
 
     for (i = 0; i < p->n_lists; i++) {
-        n += p->lists[i].diff.len;
+        n += p->lists[i].frozen ? p->lists[i].n_changes : p->lists[i].diff.len;
     }
     return n;
 }

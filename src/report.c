@@ -124,6 +124,40 @@ static const char *loaded_name(const struct plan_list *l)
     return f != NULL ? f->name : "config.pck";
 }
 
+/* list_text - the list's block of the text report */
+static void list_text(struct strbuf *out, const struct plan_list *l)
+{
+    size_t k;
+
+    if (l->diff.len == 0) {
+    return;
+    }
+    strbuf_addf(out, "--- lists/%s/%s\n+++ lists/%s/config.pck (after)\n", l->name,
+                loaded_name(l), l->name);
+    for (k = 0; k < l->diff.len; k++) {
+        const struct diff_change *c = &l->diff.items[k];
+        if (c->key == NULL && c->index < 0 && multiline(c->before) && multiline(c->after)) {
+            text_diff(out, c);
+            continue;
+        }
+        if (c->before != NULL) {
+            strbuf_addc(out, '-');
+            name_of(out, c);
+            strbuf_adds(out, " = ");
+            repr_value(out, c->before);
+            strbuf_addc(out, '\n');
+        }
+        if (c->after != NULL) {
+            strbuf_addc(out, '+');
+            name_of(out, c);
+            strbuf_adds(out, " = ");
+            repr_value(out, c->after);
+            strbuf_addc(out, '\n');
+        }
+    }
+    strbuf_addc(out, '\n');
+}
+
 /* report_text - the diff report */
 void report_text(struct strbuf *out, const struct plan *p, bool applied)
 {
@@ -132,33 +166,11 @@ void report_text(struct strbuf *out, const struct plan *p, bool applied)
 
     for (i = 0; i < p->n_lists; i++) {
         const struct plan_list *l = &p->lists[i];
-        if (l->diff.len == 0) {
-            continue;
+        if (l->frozen) {
+            strbuf_add(out, l->sealed.buf != NULL ? l->sealed.buf : "", l->sealed.len);
+        } else {
+            list_text(out, l);
         }
-        strbuf_addf(out, "--- lists/%s/%s\n+++ lists/%s/config.pck (after)\n", l->name,
-                    loaded_name(l), l->name);
-        for (k = 0; k < l->diff.len; k++) {
-            const struct diff_change *c = &l->diff.items[k];
-            if (c->key == NULL && c->index < 0 && multiline(c->before) && multiline(c->after)) {
-                text_diff(out, c);
-                continue;
-            }
-            if (c->before != NULL) {
-                strbuf_addc(out, '-');
-                name_of(out, c);
-                strbuf_adds(out, " = ");
-                repr_value(out, c->before);
-                strbuf_addc(out, '\n');
-            }
-            if (c->after != NULL) {
-                strbuf_addc(out, '+');
-                name_of(out, c);
-                strbuf_adds(out, " = ");
-                repr_value(out, c->after);
-                strbuf_addc(out, '\n');
-            }
-        }
-        strbuf_addc(out, '\n');
     }
     if (p->n_ops > 0) {
         strbuf_adds(out, "files:\n");
@@ -189,6 +201,68 @@ void report_text(struct strbuf *out, const struct plan *p, bool applied)
                 applied ? ": done" : p->n_ops > 0 ? " (dry run: nothing was changed)" : "");
 }
 
+/* list_json - the list's change objects of the JSON report */
+static void list_json(struct jsonw *w, const struct plan_list *l)
+{
+    struct tjson_writer_opts wo;
+    size_t k;
+
+    memset(&wo, 0, sizeof(wo));
+    wo.charset = l->charset;
+    for (k = 0; k < l->diff.len; k++) {
+        const struct diff_change *c = &l->diff.items[k];
+        jsonw_object_begin(w);
+        jsonw_key(w, "list");
+        jsonw_string(w, l->name);
+        jsonw_key(w, "attribute");
+        if (value_is_str(c->attribute)) {
+            jsonw_stringn(w, (const char *)c->attribute->u.str.data, c->attribute->u.str.len);
+        } else {
+            tjson_write_value(w, c->attribute, &wo);
+        }
+        if (c->key != NULL) {
+            jsonw_key(w, "key");
+            tjson_write_value(w, c->key, &wo);
+        } else if (c->index >= 0) {
+            jsonw_key(w, "index");
+            jsonw_int(w, c->index);
+        }
+        jsonw_key(w, "before");
+        if (c->before != NULL) {
+            tjson_write_value(w, c->before, &wo);
+        } else {
+            jsonw_null(w);
+        }
+        jsonw_key(w, "after");
+        if (c->after != NULL) {
+            tjson_write_value(w, c->after, &wo);
+        } else {
+            jsonw_null(w);
+        }
+        jsonw_key(w, "present");
+        jsonw_string(w, c->before == NULL ? "added" : c->after == NULL ? "removed"
+                                                                         : "changed");
+        jsonw_object_end(w);
+    }
+}
+
+/* report_seal_list - render the list's part now */
+void report_seal_list(struct plan *p, size_t list, bool json)
+{
+    struct plan_list *l = &p->lists[list];
+
+    strbuf_reset(&l->sealed);
+    l->sealed_json = json;
+    if (json) {
+        struct jsonw w;
+        /* as deep as the "changes" array of report_json */
+        jsonw_init_at(&w, &l->sealed, false, 2);
+        list_json(&w, l);
+    } else {
+        list_text(&l->sealed, l);
+    }
+}
+
 /* report_json - the JSON plan */
 void report_json(struct strbuf *out, const struct plan *p, bool applied)
 {
@@ -202,44 +276,10 @@ void report_json(struct strbuf *out, const struct plan *p, bool applied)
     jsonw_array_begin(&w);
     for (i = 0; i < p->n_lists; i++) {
         const struct plan_list *l = &p->lists[i];
-        struct tjson_writer_opts wo;
-
-        memset(&wo, 0, sizeof(wo));
-        wo.charset = l->charset;
-        for (k = 0; k < l->diff.len; k++) {
-            const struct diff_change *c = &l->diff.items[k];
-            jsonw_object_begin(&w);
-            jsonw_key(&w, "list");
-            jsonw_string(&w, l->name);
-            jsonw_key(&w, "attribute");
-            if (value_is_str(c->attribute)) {
-                jsonw_stringn(&w, (const char *)c->attribute->u.str.data, c->attribute->u.str.len);
-            } else {
-                tjson_write_value(&w, c->attribute, &wo);
-            }
-            if (c->key != NULL) {
-                jsonw_key(&w, "key");
-                tjson_write_value(&w, c->key, &wo);
-            } else if (c->index >= 0) {
-                jsonw_key(&w, "index");
-                jsonw_int(&w, c->index);
-            }
-            jsonw_key(&w, "before");
-            if (c->before != NULL) {
-                tjson_write_value(&w, c->before, &wo);
-            } else {
-                jsonw_null(&w);
-            }
-            jsonw_key(&w, "after");
-            if (c->after != NULL) {
-                tjson_write_value(&w, c->after, &wo);
-            } else {
-                jsonw_null(&w);
-            }
-            jsonw_key(&w, "present");
-            jsonw_string(&w, c->before == NULL ? "added" : c->after == NULL ? "removed"
-                                                                             : "changed");
-            jsonw_object_end(&w);
+        if (l->frozen) {
+            jsonw_splice(&w, l->sealed.buf != NULL ? l->sealed.buf : "", l->sealed.len);
+        } else {
+            list_json(&w, l);
         }
     }
     jsonw_array_end(&w);

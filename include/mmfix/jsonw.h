@@ -27,6 +27,11 @@ struct jsonw {
 };
 
 void jsonw_init(struct jsonw *w, struct strbuf *out, bool compact);
+/* jsonw_init_at - a writer for a fragment that will stand at depth (inside that many open
+ * objects/arrays) of another writer's output, as its first element: jsonw_splice puts it there */
+void jsonw_init_at(struct jsonw *w, struct strbuf *out, bool compact, unsigned depth);
+/* jsonw_splice - the elements of a fragment written by jsonw_init_at at w's depth */
+void jsonw_splice(struct jsonw *w, const char *fragment, size_t len);
 void jsonw_object_begin(struct jsonw *w);
 void jsonw_object_end(struct jsonw *w);
 void jsonw_array_begin(struct jsonw *w);

@@ -7,6 +7,7 @@
 #include "mmfix/diff.h"
 #include "mmfix/mlist.h"
 #include "mmfix/problem.h"
+#include "mmfix/strbuf.h"
 
 /*
  * The plan: for every list the configuration before and after the steps,
@@ -49,6 +50,12 @@ struct plan_list {
     struct value *before;   /* the config Mailman would load */
     struct value *after;    /* what will be written (== before if unchanged) */
     struct diff diff;
+    /* once frozen (plan_freeze_list), the trees are gone: what the report
+     * says of the list was rendered before (report_seal_list) */
+    bool frozen;
+    size_t n_changes;       /* diff.len when it was frozen */
+    struct strbuf sealed;   /* the list's part of the report */
+    bool sealed_json;       /* ... is JSON change objects (else the text block) */
 };
 
 struct plan {
@@ -85,6 +92,10 @@ char *plan_path_list(const char *path);
 /* plan_diff_list - compute the list's diff once its steps are done; if the
  * config did not change, `after` becomes `before` again */
 void plan_diff_list(struct plan *p, size_t list);
+/* plan_freeze_list - the list's trees are done with: every PLAN_WRITE of it becomes a PLAN_PUT
+ * of the pickled `after` (what apply would write), and the trees and diff are freed, so a run
+ * over thousands of lists holds one list's trees at a time. Seal its report first. */
+int plan_freeze_list(struct plan *p, size_t list, const char **error_r);
 /* plan_changes - number of attribute changes over all lists */
 size_t plan_changes(const struct plan *p);
 /* plan_action_name - "write" (PLAN_WRITE and PLAN_PUT), "move", "copy", "delete", "mkdir",

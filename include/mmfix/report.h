@@ -17,6 +17,10 @@
 
 /* report_text - the text report; applied says whether it was carried out */
 void report_text(struct strbuf *out, const struct plan *p, bool applied);
+/* report_seal_list - render list's part of the report (text, or JSON when json) into the
+ * list, so that plan_freeze_list can free its trees; the report then prints what was
+ * rendered (a run renders one kind of report) */
+void report_seal_list(struct plan *p, size_t list, bool json);
 /* report_json - the JSON plan */
 void report_json(struct strbuf *out, const struct plan *p, bool applied);
 
