@@ -92,3 +92,81 @@ int harness_count_entries(const char *dir)
     closedir(d);
     return n;
 }
+
+/* snapshot state: nftw has no context argument */
+static char **snap_lines;
+static size_t snap_len;
+static size_t snap_top;
+
+static int snap_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    const char *rel = path + snap_top;
+    char extra[1100] = "";
+    (void)ftw;
+
+    if (flag == FTW_SL) {
+        char buf[1024];
+        ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+        buf[n < 0 ? 0 : n] = '\0';
+        snprintf(extra, sizeof(extra), "-> %s", buf);
+    } else if (S_ISREG(st->st_mode)) {
+        FILE *fp = fopen(path, "rb");
+        uint64_t h = 1469598103934665603ull;
+        int c;
+        if (fp != NULL) {
+            while ((c = getc(fp)) != EOF) {
+                h = (h ^ (uint64_t)(unsigned char)c) * 1099511628211ull;
+            }
+            fclose(fp);
+        }
+        snprintf(extra, sizeof(extra), "%lld %016llx", (long long)st->st_size,
+                 (unsigned long long)h);
+    }
+    snap_lines = xreallocarray(snap_lines, snap_len + 1, sizeof(*snap_lines));
+    snap_lines[snap_len++] = xasprintf("%s %s %04o %s", *rel ? rel : ".",
+                                       S_ISDIR(st->st_mode) ? "dir" : flag == FTW_SL ? "link"
+                                       : S_ISREG(st->st_mode) ? "file" : "other",
+                                       (unsigned)(st->st_mode & 07777), extra);
+    return 0;
+}
+
+static int snap_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* harness_snapshot - every entry as a line, sorted */
+char *harness_snapshot(const char *top)
+{
+    size_t total = 1;
+    char *out;
+    size_t i;
+
+    snap_lines = NULL;
+    snap_len = 0;
+    snap_top = strlen(top);
+    assert_int_equal(nftw(top, snap_one, 16, FTW_PHYS), 0);
+    qsort(snap_lines, snap_len, sizeof(*snap_lines), snap_cmp);
+    for (i = 0; i < snap_len; i++) {
+        total += strlen(snap_lines[i]) + 1;
+    }
+    out = xmalloc(total);
+    out[0] = '\0';
+    for (i = 0; i < snap_len; i++) {
+        strcat(out, snap_lines[i]);
+        strcat(out, "\n");
+        free(snap_lines[i]);
+    }
+    free(snap_lines);
+    snap_lines = NULL;
+    return out;
+}
+
+/* harness_copy_tree - through cp -a, which keeps modes and links */
+void harness_copy_tree(const char *from, const char *to)
+{
+    char *cmd = xasprintf("cp -a '%s' '%s'", from, to);
+
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+}

@@ -22,4 +22,12 @@ bool harness_exists(const char *path);
 /* harness_count_entries - entries of dir other than . and .. */
 int harness_count_entries(const char *dir);
 
+/* harness_snapshot - a text picture of the tree under top (not followed through
+ * symbolic links): one sorted line per entry with its relative path, type,
+ * permission bits and, for a file, its size and a hash of its bytes, for a
+ * link its target; malloc'd. Two equal snapshots mean the same tree. */
+char *harness_snapshot(const char *top);
+/* harness_copy_tree - cp -a from to (to must not exist) */
+void harness_copy_tree(const char *from, const char *to);
+
 #endif
