@@ -87,44 +87,26 @@ static void set_kind(struct actx *c, const char *rel, enum atomic_kind kind)
     e->target = NULL;
 }
 
+/* say - a note (pl = the plan's notes: what the step does and why) or a
+ * problem (the plan's problems: what it leaves for a person), a warning */
 static void say(struct actx *c, struct problem_list *pl, const char *code, const char *fmt,
-                va_list ap) __attribute__((format(printf, 4, 0)));
+                ...) __attribute__((format(printf, 4, 5)));
 
 static void say(struct actx *c, struct problem_list *pl, const char *code, const char *fmt,
-                va_list ap)
+                ...)
 {
     struct strbuf sb = STRBUF_INIT;
+    va_list ap;
 
+    va_start(ap, fmt);
     strbuf_vaddf(&sb, fmt, ap);
+    va_end(ap);
     problem_add(pl, code, c->name, PROBLEM_WARNING, "%s", strbuf_cstr(&sb));
     strbuf_release(&sb);
 }
 
-/* note - what the step does and why */
-static void note(struct actx *c, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void note(struct actx *c, const char *code, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    say(c, &c->p->notes, code, fmt, ap);
-    va_end(ap);
-}
-
-/* trouble - what the step leaves for a person */
-static void trouble(struct actx *c, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void trouble(struct actx *c, const char *code, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    say(c, &c->p->problems, code, fmt, ap);
-    va_end(ap);
-}
+#define NOTES(c) (&(c)->p->notes)
+#define TROUBLE(c) (&(c)->p->problems)
 
 /* next_run - what takes the place of a path this run moves away waits for
  * the next run: the journal undoes a move by moving back, so the place
@@ -134,7 +116,7 @@ static bool next_run(struct actx *c, const char *rel, const char *what)
     if (!ent(c, rel)->vacated) {
         return false;
     }
-    trouble(c, "archive-next-run", "%s: %s waits for the next `update` run (this run moves "
+    say(c, TROUBLE(c), "archive-next-run", "%s: %s waits for the next `update` run (this run moves "
             "what was there away)", rel, what);
     return true;
 }
@@ -146,13 +128,13 @@ static bool move_whole(struct actx *c, const char *from, const char *to, const c
         return false;
     }
     if (ent(c, to)->kind != ATOMIC_ABSENT) {
-        trouble(c, "archive-move-blocked",
+        say(c, TROUBLE(c), "archive-move-blocked",
                 "%s not moved: %s is in the way (Mailman would replace it); move one of them "
                 "by hand", from, to);
         return false;
     }
     plan_add_op(c->p, PLAN_MOVE_WHOLE, from, to, c->list, false);
-    note(c, "archive-moved", "%s moved to %s: %s", from, to, why);
+    say(c, NOTES(c), "archive-moved", "%s moved to %s: %s", from, to, why);
     set_kind(c, to, ent(c, from)->kind);
     set_kind(c, from, ATOMIC_ABSENT);
     ent(c, from)->vacated = true;
@@ -165,7 +147,7 @@ static void make_dir(struct actx *c, const char *rel, const char *why)
         return;
     }
     plan_add_mkdir(c->p, rel, 02775, NULL, c->list);
-    note(c, "archive-mkdir", "%s made (02775): %s", rel, why);
+    say(c, NOTES(c), "archive-mkdir", "%s made (02775): %s", rel, why);
     set_kind(c, rel, ATOMIC_DIR);
 }
 
@@ -181,7 +163,7 @@ static bool in_the_way(struct actx *c, const char *rel)
         return true;
     }
     e->reported = true;
-    trouble(c, "archive-in-the-way",
+    say(c, TROUBLE(c), "archive-in-the-way",
             "%s is no file, directory or link (Mailman would rename it %s): left as it is",
             rel, ARCHIVES_DUNNO_SUFFIX);
     return true;
@@ -298,7 +280,7 @@ static void public_link(struct actx *c, const struct archives_opts *o, const cha
         if (o->save_links && !o->archive_private && want && here
             && !next_run(c, pub, "the public link")) {
             plan_add_op(c->p, PLAN_SYMLINK, pub, target, c->list, false);
-            note(c, "archive-link-made", "%s made a link to %s, as Mailman's save does for a "
+            say(c, NOTES(c), "archive-link-made", "%s made a link to %s, as Mailman's save does for a "
                  "public archive", pub, target);
             set_kind(c, pub, ATOMIC_SYMLINK);
         }
@@ -306,11 +288,11 @@ static void public_link(struct actx *c, const struct archives_opts *o, const cha
         char *text = xstrdup(link_text(c, pub));
         enum link_class k = classify(c, pub, text, priv, here);
         if (k == LINK_OUTSIDE) {
-            trouble(c, "archive-link-outside", "%s points out of the installation, to %s, "
+            say(c, TROUBLE(c), "archive-link-outside", "%s points out of the installation, to %s, "
                     "which exists: not followed, left as it is", pub, text);
         } else if (o->save_links && o->archive_private) {
             plan_add_op(c->p, PLAN_DELETE, pub, NULL, c->list, false);
-            note(c, "archive-link-removed", "%s (a link to %s) removed, as Mailman's save "
+            say(c, NOTES(c), "archive-link-removed", "%s (a link to %s) removed, as Mailman's save "
                  "does for a private archive", pub, text);
             set_kind(c, pub, ATOMIC_ABSENT);
         } else if (k == LINK_FOREIGN) {
@@ -319,12 +301,12 @@ static void public_link(struct actx *c, const struct archives_opts *o, const cha
                         "%s points into another host's prefix (%s, missing here): re-pointed "
                         "to %s", pub, text, target);
         } else if (k == LINK_DANGLING) {
-            trouble(c, "archive-link-dangling", "%s points to %s, which does not exist: left "
+            say(c, TROUBLE(c), "archive-link-dangling", "%s points to %s, which does not exist: left "
                     "as it is", pub, text);
         }
         free(text);
     } else if (o->save_links && o->archive_private) {
-        trouble(c, "archive-public-not-link", "%s is a %s, not a link: Mailman's save would "
+        say(c, TROUBLE(c), "archive-public-not-link", "%s is a %s, not a link: Mailman's save would "
                 "try to remove it; left as it is", pub,
                 kind == ATOMIC_DIR ? "directory" : "file");
     }
@@ -355,14 +337,14 @@ static void old_html(struct actx *c, const struct site_settings *site, const cha
 
     if (rel == NULL) {
         if (lstat(abs, &st) == 0 && S_ISDIR(st.st_mode)) {
-            trouble(c, "archive-html-outside", "the pre-2.0b6 HTML archive %s is outside the "
+            say(c, TROUBLE(c), "archive-html-outside", "the pre-2.0b6 HTML archive %s is outside the "
                     "var prefix: not moved to %s", abs, pri);
         }
     } else if (ent(c, rel)->kind == ATOMIC_DIR) {
         move_whole(c, rel, pri, "the pre-2.0b6 HTML archive, as bin/update moves it (its "
                    "mode is not changed to 02775)");
     } else if (ent(c, rel)->kind == ATOMIC_SYMLINK) {
-        trouble(c, "archive-html-link", "%s is a link (to %s): not followed, not moved", rel,
+        say(c, TROUBLE(c), "archive-html-link", "%s is a link (to %s): not followed, not moved", rel,
                 link_text(c, rel));
     }
     free(rel);
@@ -378,12 +360,12 @@ static void old_mbox(struct actx *c, const char *old, const char *mbox_dir,
     }
     if (ent(c, old)->kind == ATOMIC_FILE) {
         if (ent(c, mbox_dir)->vacated) {
-            trouble(c, "archive-next-run", "%s: moving it into %s waits for the next `update` "
+            say(c, TROUBLE(c), "archive-next-run", "%s: moving it into %s waits for the next `update` "
                     "run (this run moves the file there away)", old, mbox_dir);
             return;
         }
         if (ent(c, mbox_dir)->kind != ATOMIC_DIR) {
-            trouble(c, "archive-move-blocked", "%s not moved: %s is not a directory", old,
+            say(c, TROUBLE(c), "archive-move-blocked", "%s not moved: %s is not a directory", old,
                     mbox_dir);
             return;
         }
@@ -439,7 +421,7 @@ int archives_plan(const struct install *install, const struct site_settings *sit
         goto out;
     }
     if (ent(&c, "archives/private")->kind != ATOMIC_DIR) {
-        trouble(&c, "archive-dir-missing", "archives/private is not a directory: the "
+        say(&c, TROUBLE(&c), "archive-dir-missing", "archives/private is not a directory: the "
                 "archive step is skipped");
         rc = 0;
         goto out;
@@ -453,7 +435,7 @@ int archives_plan(const struct install *install, const struct site_settings *sit
     } else if (ent(&c, mbox_dir)->kind == ATOMIC_ABSENT) {
         make_dir(&c, mbox_dir, "the list's mbox directory (bin/update)");
     } else if (ent(&c, mbox_dir)->kind == ATOMIC_SYMLINK) {
-        trouble(&c, "archive-link-mbox-dir", "%s is a link (to %s): not followed; old mboxes "
+        say(&c, TROUBLE(&c), "archive-link-mbox-dir", "%s is a link (to %s): not followed; old mboxes "
                 "are not moved into it", mbox_dir, link_text(&c, mbox_dir));
     } else {
         in_the_way(&c, mbox_dir);
@@ -474,7 +456,7 @@ int archives_plan(const struct install *install, const struct site_settings *sit
     if (ent(&c, pri)->kind == ATOMIC_SYMLINK) {
         enum link_class k = classify(&c, pri, link_text(&c, pri), pri, false);
         if (k != LINK_INSIDE) {
-            trouble(&c, "archive-link-private", "%s is a link to %s, out of the installation "
+            say(&c, TROUBLE(&c), "archive-link-private", "%s is a link to %s, out of the installation "
                     "or to nothing: not followed, left as it is", pri, link_text(&c, pri));
         }
     }

@@ -17,6 +17,9 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "mmfix/install.h"
+#include "mmfix/journal.h"
+#include "mmfix/problem.h"
 #include "mmfix/xalloc.h"
 
 /* harness_tmpdir - a fresh temporary directory */
@@ -169,4 +172,46 @@ void harness_copy_tree(const char *from, const char *to)
 
     assert_int_equal(system(cmd), 0);
     free(cmd);
+}
+
+/* harness_readlink - readlink into a new string */
+char *harness_readlink(const char *path)
+{
+    char buf[4096];
+    ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+
+    if (n < 0) {
+        return NULL;
+    }
+    buf[n] = '\0';
+    return xstrdup(buf);
+}
+
+/* harness_count_problems - by code and text */
+size_t harness_count_problems(const struct problem_list *pl, const char *code,
+                              const char *text)
+{
+    size_t n = 0;
+    size_t i;
+
+    for (i = 0; i < pl->len; i++) {
+        if (strcmp(pl->items[i].code, code) == 0
+            && (text == NULL || strstr(pl->items[i].message, text) != NULL)) {
+            n++;
+        }
+    }
+    return n;
+}
+
+/* harness_site_teardown - everything of a test installation */
+int harness_site_teardown(void **state)
+{
+    struct harness_site *f = *state;
+
+    journal_close(&f->j);
+    install_free(&f->ins);
+    assert_int_equal(harness_rmtree(f->top), 0);
+    free(f->top);
+    free(f);
+    return 0;
 }

@@ -27,6 +27,23 @@ int harness_count_entries(const char *dir);
  * permission bits and, for a file, its size and a hash of its bytes, for a
  * link its target; malloc'd. Two equal snapshots mean the same tree. */
 char *harness_snapshot(const char *top);
+/* harness_readlink - a symbolic link's target (malloc'd), NULL if path is none */
+char *harness_readlink(const char *path);
+struct problem_list;
+/* harness_count_problems - items of pl with code whose message holds text
+ * (any message when text is NULL) */
+size_t harness_count_problems(const struct problem_list *pl, const char *code,
+                              const char *text);
+/* A test installation: its top directory, what install_open made of it
+ * and its journal (either may be NULL) */
+struct harness_site {
+    char *top;
+    struct install *ins;
+    struct journal *j;
+};
+/* harness_site_teardown - cmocka teardown of a struct harness_site *state:
+ * journal closed, install freed, the tree removed */
+int harness_site_teardown(void **state);
 /* harness_copy_tree - cp -a from to (to must not exist) */
 void harness_copy_tree(const char *from, const char *to);
 

@@ -36,11 +36,7 @@
 
 #define OLD_PREFIX "/usr/lib/mailman"
 
-struct fx {
-    char *top;
-    struct install *ins;
-    struct journal *j;
-};
+#define fx harness_site
 
 static char *at(const struct fx *f, const char *rel)
 {
@@ -56,17 +52,7 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-
-    journal_close(&f->j);
-    install_free(&f->ins);
-    assert_int_equal(harness_rmtree(f->top), 0);
-    free(f->top);
-    free(f);
-    return 0;
-}
+#define teardown harness_site_teardown
 
 static void open_all(struct fx *f)
 {
@@ -89,32 +75,15 @@ static void open_all(struct fx *f)
     free(p);
 }
 
-static size_t count(const struct problem_list *pl, const char *code, const char *text)
-{
-    size_t n = 0;
-    size_t i;
-
-    for (i = 0; i < pl->len; i++) {
-        if (strcmp(pl->items[i].code, code) == 0
-            && (text == NULL || strstr(pl->items[i].message, text) != NULL)) {
-            n++;
-        }
-    }
-    return n;
-}
+#define count harness_count_problems
 
 static char *link_of(const struct fx *f, const char *rel)
 {
-    char buf[1024];
     char *p = at(f, rel);
-    ssize_t n = readlink(p, buf, sizeof(buf) - 1);
+    char *t = harness_readlink(p);
 
     free(p);
-    if (n < 0) {
-        return NULL;
-    }
-    buf[n] = '\0';
-    return xstrdup(buf);
+    return t;
 }
 
 static mode_t kind_of(const struct fx *f, const char *rel)

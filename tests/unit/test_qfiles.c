@@ -30,10 +30,7 @@
 
 #define NOW 1764460800.25
 
-struct fx {
-    char *top;
-    struct install *ins;
-};
+#define fx harness_site
 
 static char *at(const struct fx *f, const char *rel)
 {
@@ -53,16 +50,7 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-
-    install_free(&f->ins);
-    assert_int_equal(harness_rmtree(f->top), 0);
-    free(f->top);
-    free(f);
-    return 0;
-}
+#define teardown harness_site_teardown
 
 static void open_install(struct fx *f)
 {
@@ -73,20 +61,7 @@ static void open_install(struct fx *f)
     }
 }
 
-/* notes_with - how many notes (or problems) have code and mention text */
-static size_t notes_with(const struct problem_list *pl, const char *code, const char *text)
-{
-    size_t n = 0;
-    size_t i;
-
-    for (i = 0; i < pl->len; i++) {
-        if (strcmp(pl->items[i].code, code) == 0
-            && (text == NULL || strstr(pl->items[i].message, text) != NULL)) {
-            n++;
-        }
-    }
-    return n;
-}
+#define notes_with harness_count_problems
 
 static void test_qfiles_convert(void **state)
 {
@@ -103,7 +78,6 @@ static void test_qfiles_convert(void **state)
     char buf[256];
     bool busy = false;
     int64_t run = 0;
-    ssize_t n;
     const char *bad[] = { "a0garbage.db", "a0garbage.msg", "a1code.db", "a1code.msg",
                           "a2list.db", "a2list.msg", "a3orphan.msg", "a4orphan.db",
                           "a5link.db", "a5link.msg" };
@@ -165,10 +139,9 @@ static void test_qfiles_convert(void **state)
         free(to);
     }
     p = at(f, "qfiles/bad/a5link.msg");
-    n = readlink(p, buf, sizeof(buf) - 1);
-    assert_true(n > 0);
-    buf[n] = '\0';
-    assert_string_equal(buf, "/etc/passwd");
+    after = harness_readlink(p);
+    assert_string_equal(after, "/etc/passwd");
+    free(after);
     free(p);
     p = at(f, "qfiles/bad/a1code.db");
     assert_true(harness_read_text(p, buf, sizeof(buf)));
