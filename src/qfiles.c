@@ -23,6 +23,8 @@
 #include "mmfix/jsonw.h"
 #include "mmfix/marshal.h"
 #include "mmfix/pickle.h"
+#include "mmfix/pickleops.h"
+#include "mmfix/pyload.h"
 #include "mmfix/qfiles.h"
 #include "mmfix/sha1.h"
 #include "mmfix/site.h"
@@ -47,8 +49,7 @@ struct qctx {
     char *rel;                 /* the queue directory, relative to the var prefix */
     mode_t dir_mode;           /* what Switchboard's mkdir(0770) gives under rel */
     bool in_ok, in_made, bad_ok, bad_made;
-    struct qdir in, bad;       /* what in/ and bad/ hold now */
-    char **taken;              /* names planned into in/ and bad/ ("in/x.pck") */
+    char **taken;              /* paths planned (relative to the var prefix) */
     size_t n_taken;
     size_t converted;
 };
@@ -126,25 +127,27 @@ static bool has_suffix(const char *s, const char *suf)
     return n >= m && strcmp(s + n - m, suf) == 0;
 }
 
-/* taken - sub/name is planned already or there on disk */
-static bool taken(const struct qctx *c, const char *sub, const char *name)
+/* taken - dir/name is planned already or there on disk */
+static bool taken(const struct qctx *c, const char *dir, const char *name)
 {
-    const struct qdir *d = strcmp(sub, "in") == 0 ? &c->in : &c->bad;
-    char *key = xasprintf("%s/%s", sub, name);
-    bool hit = qdir_find(d, name) != NULL;
+    char *key = xasprintf("%s/%s", dir, name);
+    char *abs = xasprintf("%s/%s", c->install->var_prefix, key);
+    struct stat st;
+    bool hit = lstat(abs, &st) == 0 || errno != ENOENT;
     size_t i;
 
     for (i = 0; !hit && i < c->n_taken; i++) {
         hit = strcmp(c->taken[i], key) == 0;
     }
     free(key);
+    free(abs);
     return hit;
 }
 
-static void take(struct qctx *c, const char *sub, const char *name)
+static void take(struct qctx *c, const char *dir, const char *name)
 {
     c->taken = xreallocarray(c->taken, c->n_taken + 1, sizeof(*c->taken));
-    c->taken[c->n_taken++] = xasprintf("%s/%s", sub, name);
+    c->taken[c->n_taken++] = xasprintf("%s/%s", dir, name);
 }
 
 /* queue_dir - sub ("in", "bad") made when missing, as Switchboard does;
@@ -202,27 +205,32 @@ static bool relink(struct qctx *c, const char *from, const char *to)
     return true;
 }
 
-/* to_bad - move the parts of an entry to bad/ unchanged (a link as a link) */
-static void to_bad(struct qctx *c, const struct qent **parts, size_t n, const char *why)
+/* to_bad - move the parts of an entry from dir to bad/ unchanged (a link as a link) */
+static void to_bad(struct qctx *c, const char *dir, const struct qent **parts, size_t n,
+                   const char *why)
 {
     struct strbuf names = STRBUF_INIT;
+    char *bad = xasprintf("%s/bad", c->rel);
     size_t i;
 
     if (!queue_dir(c, "bad")) {
+        free(bad);
         return;
     }
     for (i = 0; i < n; i++) {
+        char *from;
+        char *to;
         if (parts[i] == NULL) {
             continue;
         }
-        if (taken(c, "bad", parts[i]->name)) {
+        if (taken(c, bad, parts[i]->name)) {
             problem_add(&c->p->problems, "qfile-bad", NULL, PROBLEM_ERROR,
-                        "%s/%s cannot be converted (%s) and %s/bad/%s exists: left where it "
-                        "is", c->rel, parts[i]->name, why, c->rel, parts[i]->name);
+                        "%s/%s cannot be converted (%s) and %s/%s exists: left where it is",
+                        dir, parts[i]->name, why, bad, parts[i]->name);
             continue;
         }
-        char *from = xasprintf("%s/%s", c->rel, parts[i]->name);
-        char *to = xasprintf("%s/bad/%s", c->rel, parts[i]->name);
+        from = xasprintf("%s/%s", dir, parts[i]->name);
+        to = xasprintf("%s/%s", bad, parts[i]->name);
         if (S_ISLNK(parts[i]->mode)) {
             /* apply moves no link: the same link made in bad/, the old one removed */
             if (!relink(c, from, to)) {
@@ -233,17 +241,18 @@ static void to_bad(struct qctx *c, const struct qent **parts, size_t n, const ch
         } else {
             plan_add_op(c->p, PLAN_MOVE_WHOLE, from, to, PLAN_NO_LIST, false);
         }
-        take(c, "bad", parts[i]->name);
-        strbuf_addf(&names, "%s%s", names.len ? ", " : "", parts[i]->name);
+        take(c, bad, parts[i]->name);
+        strbuf_addf(&names, "%s%s", names.len ? ", " : "", from);
         free(from);
         free(to);
     }
     if (names.len > 0) {
         problem_add(&c->p->notes, "qfile-bad", NULL, PROBLEM_WARNING,
-                    "queued 2.0 message %s moved to %s/bad/ unchanged: %s",
-                    strbuf_cstr(&names), c->rel, why);
+                    "queued message %s moved to %s/ unchanged: %s", strbuf_cstr(&names), bad,
+                    why);
     }
     strbuf_release(&names);
+    free(bad);
 }
 
 static bool drop_volatile(const struct value *key, const struct value *val, void *ctx)
@@ -253,10 +262,10 @@ static bool drop_volatile(const struct value *key, const struct value *val, void
     return key->u.str.len > 0 && key->u.str.data[0] == '_';
 }
 
-/* metadata - 2.1.39's dequeue() and enqueue() on the 2.0 dict: NULL with
+/* metadata - 2.1.39's dequeue() and enqueue() on the old dict: NULL with
  * *why_r when Mailman could not use it */
 static struct value *metadata(struct value_arena *a, struct value *d, double now,
-                              double *rcvtime_r, const char **why_r)
+                              bool parsemsg, double *rcvtime_r, const char **why_r)
 {
     struct value *v = NULL;
     size_t i;
@@ -273,15 +282,13 @@ static struct value *metadata(struct value_arena *a, struct value *d, double now
     }
     v = value_dict_get_str(a, d, "version");
     if (v != NULL && v->type == VALUE_INT && v->u.i == 2) {
-        struct value *k = value_new_bytes(a, "filebase", 8);
-        value_dict_del(a, d, k);
+        value_dict_del(a, d, value_new_bytes(a, "filebase", 8));
     }
     v = value_dict_get_str(a, d, "received_time");
     if (v == NULL) {
-        value_dict_set(a, d, value_new_bytes(a, "received_time", 13), value_new_float(a, now));
         *rcvtime_r = now;
     } else if (v->type == VALUE_BYTES) {
-        /* pre-2.1.5 stored repr(float); Mailman eval()s it */
+        /* stored as repr(float); Mailman eval()s it */
         char *end = NULL;
         double t = strtod((const char *)v->u.str.data, &end);
         if (v->u.str.len == 0 || end != (const char *)v->u.str.data + v->u.str.len
@@ -289,20 +296,23 @@ static struct value *metadata(struct value_arena *a, struct value *d, double now
             *why_r = "its received_time is not a number";
             return NULL;
         }
-        value_dict_set(a, d, value_new_bytes(a, "received_time", 13), value_new_float(a, t));
         *rcvtime_r = t;
+    } else if (v->type == VALUE_FLOAT && isfinite(v->u.f)) {
+        *rcvtime_r = v->u.f;
     } else {
-        *why_r = "its received_time is not a repr() string";
+        *why_r = "its received_time is not a time";
         return NULL;
     }
+    value_dict_set(a, d, value_new_bytes(a, "received_time", 13), value_new_float(a, *rcvtime_r));
     v = value_dict_get_str(a, d, "rejection-notice");
     if (v != NULL) {
         value_dict_set(a, d, value_new_bytes(a, "rejection_notice", 16), v);
         value_dict_del(a, d, value_new_bytes(a, "rejection-notice", 16));
     }
-    value_dict_set(a, d, value_new_bytes(a, "version", 7), value_new_int(a, QFILES_SCHEMA_VERSION));
+    value_dict_set(a, d, value_new_bytes(a, "version", 7),
+                   value_new_int(a, QFILES_SCHEMA_VERSION));
     value_dict_remove_if(a, d, drop_volatile, NULL);
-    value_dict_set(a, d, value_new_bytes(a, "_parsemsg", 9), value_new_bool(a, true));
+    value_dict_set(a, d, value_new_bytes(a, "_parsemsg", 9), value_new_bool(a, parsemsg));
     v = value_dict_get_str(a, d, "listname");
     if (v != NULL && v->type != VALUE_BYTES) {
         *why_r = "its listname is not a string";
@@ -335,20 +345,65 @@ static char *entry_name(const struct strbuf *msgsave, const struct value *meta, 
     return xasprintf("%s+%s.pck", r, hex);
 }
 
-/* convert - one .db/.msg pair into in/; false with *why_r when it cannot be */
-static bool convert(struct qctx *c, const char *base, double now, const char **why_r)
+/* message - the first pickle of the new entry into out, from the old
+ * message file: text (.msg) pickled as a str, to be parsed when dequeued;
+ * a pickle (.pck) kept byte for byte when it is one pickle the restricted
+ * unpickler loads as a Mailman message or a str. *parsemsg_r says which. */
+static bool message(struct value_arena *a, const char *path, bool pickled, struct strbuf *out,
+                    bool *parsemsg_r, const char **why_r)
+{
+    struct pickleops_info info;
+    struct value *root = NULL;
+    enum load_error kind = LOAD_OK;
+    const char *err = NULL;
+    char *data = NULL;
+    size_t len = 0;
+    bool ok = false;
+
+    if (fileread_alloc(path, QFILES_MAX_MSG, &data, &len, NULL, &err) != 0) {
+        *why_r = errstr("its message cannot be read (%s)", err);
+    } else if (!pickled) {
+        *parsemsg_r = true;
+        ok = pickle_write(out, value_new_bytes(a, data, len), &err) == 0;
+        if (!ok) {
+            *why_r = errstr("its text cannot be pickled (%s)", err);
+        }
+    } else if (pickleops_scan(data, len, &info, &err) != 0 || info.stop_offset + 1 != len) {
+        *why_r = errstr("its .pck is not one pickle (%s)", err != NULL ? err : "bytes after it");
+    } else if (pyload_unpickle(data, len, NULL, a, &root, NULL, &kind, &err) != 0) {
+        *why_r = errstr("its .pck was %s by the restricted unpickler (%s)",
+                        kind == LOAD_REFUSED ? "refused" : "not loaded", err);
+    } else if (root->type == VALUE_BYTES
+               || (root->type == VALUE_INSTANCE
+                   && strcmp(root->u.inst.cls, "Mailman.Message.Message") == 0)) {
+        *parsemsg_r = root->type == VALUE_BYTES;
+        strbuf_add(out, data, len);
+        ok = true;
+    } else {
+        *why_r = errstr("its .pck holds a %s, not a message", root->type == VALUE_INSTANCE
+                        ? root->u.inst.cls : value_type_name(root->type));
+    }
+    free(data);
+    return ok;
+}
+
+/* convert - dir/base.db with dir/base<ext> into one entry of queue dst;
+ * false with *why_r when it cannot be */
+static bool convert(struct qctx *c, const char *dir, const char *base, const char *ext,
+                    const char *dst, double now, const char **why_r)
 {
     struct value_arena *a = value_arena_new();
     struct value *root = NULL;
     struct value *meta = NULL;
     struct strbuf out = STRBUF_INIT;
-    char *db = xasprintf("%s/%s/%s.db", c->install->var_prefix, c->rel, base);
-    char *msg = xasprintf("%s/%s/%s.msg", c->install->var_prefix, c->rel, base);
+    char *db = xasprintf("%s/%s/%s.db", c->install->var_prefix, dir, base);
+    char *msg = xasprintf("%s/%s/%s%s", c->install->var_prefix, dir, base, ext);
     char *data = NULL;
     char *name = NULL;
+    char *path = NULL;
     size_t len = 0;
-    size_t msglen = 0;
     double rcvtime = now;
+    bool parsemsg = true;
     enum load_error kind = LOAD_OK;
     const char *err = NULL;
     bool ok = false;
@@ -359,36 +414,29 @@ static bool convert(struct qctx *c, const char *base, double now, const char **w
     } else if (marshal_read(data, len, NULL, a, &root, NULL, &kind, &err) != 0) {
         *why_r = errstr("its .db is not marshal data Mailman can load (%s: %s)",
                         load_error_name(kind), err);
-    } else if ((meta = metadata(a, root, now, &rcvtime, why_r)) != NULL) {
-        free(data);
-        data = NULL;
-        if (fileread_alloc(msg, QFILES_MAX_MSG, &data, &msglen, NULL, &err) != 0) {
-            *why_r = errstr("its .msg cannot be read (%s)", err);
-        } else if (pickle_write(&out, value_new_bytes(a, data, msglen), &err) != 0) {
-            *why_r = errstr("its text cannot be pickled (%s)", err);
+    } else if (message(a, msg, strcmp(ext, ".pck") == 0, &out, &parsemsg, why_r)
+               && (meta = metadata(a, root, now, parsemsg, &rcvtime, why_r)) != NULL) {
+        for (k = 0;; k++) {
+            free(name);
+            name = entry_name(&out, meta, rcvtime, now + k * 1e-6);
+            if (!taken(c, dst, name)) {
+                break;
+            }
+        }
+        if (pickle_write(&out, meta, &err) != 0) {
+            *why_r = errstr("its metadata cannot be pickled (%s)", err);
         } else {
-            for (k = 0;; k++) {
-                free(name);
-                name = entry_name(&out, meta, rcvtime, now + k * 1e-6);
-                if (!taken(c, "in", name)) {
-                    break;
-                }
-            }
-            if (pickle_write(&out, meta, &err) != 0) {
-                *why_r = errstr("its metadata cannot be pickled (%s)", err);
-            } else {
-                char *path = xasprintf("%s/in/%s", c->rel, name);
-                plan_add_put(c->p, path, out.buf, out.len, PLAN_NO_LIST, false);
-                take(c, "in", name);
-                free(path);
-                path = xasprintf("%s/%s.db", c->rel, base);
-                plan_add_op(c->p, PLAN_DELETE, path, NULL, PLAN_NO_LIST, false);
-                free(path);
-                path = xasprintf("%s/%s.msg", c->rel, base);
-                plan_add_op(c->p, PLAN_DELETE, path, NULL, PLAN_NO_LIST, false);
-                free(path);
-                ok = true;
-            }
+            path = xasprintf("%s/%s", dst, name);
+            plan_add_put(c->p, path, out.buf, out.len, PLAN_NO_LIST, false);
+            take(c, dst, name);
+            free(path);
+            path = xasprintf("%s/%s.db", dir, base);
+            plan_add_op(c->p, PLAN_DELETE, path, NULL, PLAN_NO_LIST, false);
+            free(path);
+            path = xasprintf("%s/%s%s", dir, base, ext);
+            plan_add_op(c->p, PLAN_DELETE, path, NULL, PLAN_NO_LIST, false);
+            free(path);
+            ok = true;
         }
     }
     free(name);
@@ -400,51 +448,107 @@ static bool convert(struct qctx *c, const char *base, double now, const char **w
     return ok;
 }
 
-/* one_entry - the 2.0 entry base: converted, or its parts to bad/ */
-static void one_entry(struct qctx *c, const struct qdir *top, const char *base, double now)
+/* one_entry - the old entry base of dir (listed in d): converted into dst,
+ * or its parts to bad/. top: 2.0's queue (.db + .msg); else a 2.1 queue
+ * older than 2.1.5 (.db + .pck or .msg; a .pck alone is current) */
+static void one_entry(struct qctx *c, const char *dir, const struct qdir *d, const char *base,
+                      bool top, double now)
 {
-    char *dbn = xasprintf("%s.db", base);
-    char *msgn = xasprintf("%s.msg", base);
-    const struct qent *parts[2] = { qdir_find(top, dbn), qdir_find(top, msgn) };
+    static const char *const exts[3] = { ".db", ".msg", ".pck" };
+    const struct qent *parts[3];
+    const char *dst = NULL;
     const char *why = NULL;
     int i;
 
-    for (i = 0; i < 2 && why == NULL; i++) {
+    for (i = 0; i < 3; i++) {
+        char *n = xasprintf("%s%s", base, exts[i]);
+        parts[i] = top && i == 2 ? NULL : qdir_find(d, n);
+        free(n);
+    }
+    if (!top && parts[0] == NULL && parts[1] == NULL) {
+        return;   /* a current entry */
+    }
+    for (i = 0; i < 3 && why == NULL; i++) {
         if (parts[i] != NULL && S_ISLNK(parts[i]->mode)) {
             why = errstr("%s is a symbolic link (never followed)", parts[i]->name);
         } else if (parts[i] != NULL && !S_ISREG(parts[i]->mode)) {
             why = errstr("%s is a %s", parts[i]->name, fileread_type_name(parts[i]->mode));
         }
     }
-    if (why == NULL && parts[1] == NULL) {
-        why = "a .db without its .msg: there is no message (Mailman 2.1.39 would leave the "
-              ".db in qfiles/in/ forever)";
+    if (why == NULL && parts[1] == NULL && parts[2] == NULL) {
+        why = "a .db without its message: there is nothing to deliver (Mailman 2.1.39 would "
+              "leave the .db where no queue runner reads it)";
     } else if (why == NULL && parts[0] == NULL) {
-        why = "a .msg without its .db: no metadata says which list it is for";
+        why = "a message without its .db: no metadata says which list it is for";
+    } else if (why == NULL && parts[1] != NULL && parts[2] != NULL) {
+        why = "both a .msg and a .pck for one .db";
     }
-    /* when in/ is unusable (reported once) the entry stays where it is */
-    if (why == NULL && queue_dir(c, "in")
-        && convert(c, base, now + (double)c->converted * 1e-3, &why)) {
-        c->converted++;
-    } else if (why != NULL) {
-        to_bad(c, parts, 2, why);
+    if (why == NULL) {
+        /* when in/ is unusable (reported once) the entry stays where it is */
+        if (top && !queue_dir(c, "in")) {
+            return;
+        }
+        dst = top ? xasprintf("%s/in", c->rel) : xstrdup(dir);
+        if (convert(c, dir, base, parts[1] != NULL ? ".msg" : ".pck", dst,
+                    now + (double)c->converted * 1e-3, &why)) {
+            c->converted++;
+        }
+        free((char *)dst);
     }
-    free(dbn);
-    free(msgn);
+    if (why != NULL) {
+        to_bad(c, dir, parts, 3, why);
+    }
 }
 
-/* old_queues - 2.1 queue directories: pre-2.1.5 entries and .bak files are reported */
-static void old_queues(struct qctx *c, const struct qdir *top)
+/* entries - every old entry of dir (listed in d), in the order of their names */
+static void entries(struct qctx *c, const char *dir, const struct qdir *d, bool top,
+                    double now)
+{
+    char **bases = NULL;
+    size_t n = 0;
+    size_t baks = 0;
+    size_t i;
+
+    for (i = 0; i < d->len; i++) {
+        const char *name = d->items[i].name;
+        size_t cut = has_suffix(name, ".db") ? 3 : has_suffix(name, ".msg") ? 4
+                     : !top && has_suffix(name, ".pck") ? 4 : 0;
+        baks += has_suffix(name, ".bak");
+        if (cut > 0 && strlen(name) > cut) {
+            bases = xreallocarray(bases, n + 1, sizeof(*bases));
+            bases[n++] = xstrndup(name, strlen(name) - cut);
+        }
+    }
+    if (n > 0) {
+        qsort(bases, n, sizeof(*bases), str_cmp);
+    }
+    for (i = 0; i < n; i++) {
+        if (i == 0 || strcmp(bases[i - 1], bases[i]) != 0) {
+            one_entry(c, dir, d, bases[i], top, now);
+        }
+    }
+    for (i = 0; i < n; i++) {
+        free(bases[i]);
+    }
+    free(bases);
+    if (!top && baks > 0) {
+        problem_add(&c->p->notes, "qfile-bak", NULL, PROBLEM_WARNING,
+                    "%s holds %zu .bak file%s (messages a queue runner was handling): kept; "
+                    "Mailman's bin/update deletes them, its queue runners recover them", dir,
+                    baks, baks == 1 ? "" : "s");
+    }
+}
+
+/* queues - the 2.1 queue directories: entries older than 2.1.5 converted in place */
+static void queues(struct qctx *c, const struct qdir *top, double now)
 {
     size_t i;
-    size_t j;
 
     for (i = 0; i < top->len; i++) {
         const struct qent *e = &top->items[i];
         struct qdir d = { NULL, 0, 0 };
-        size_t dbs = 0;
-        size_t baks = 0;
         const char *err = NULL;
+        char *dir;
         char *abs;
         if (S_ISLNK(e->mode)) {
             problem_add(&c->p->notes, "qfile-link", NULL, PROBLEM_WARNING,
@@ -453,29 +557,17 @@ static void old_queues(struct qctx *c, const struct qdir *top)
             continue;
         }
         if (!S_ISDIR(e->mode) || strcmp(e->name, "bad") == 0) {
-            continue;
+            continue;   /* bin/update: files in qfiles/bad can't possibly be pickles */
         }
-        abs = xasprintf("%s/%s/%s", c->install->var_prefix, c->rel, e->name);
+        dir = xasprintf("%s/%s", c->rel, e->name);
+        abs = xasprintf("%s/%s", c->install->var_prefix, dir);
         if (qdir_read(abs, &d, &err) != 0) {
             problem_add(&c->p->problems, "qfile-queue-dir", NULL, PROBLEM_ERROR, "%s", err);
-        }
-        for (j = 0; j < d.len; j++) {
-            dbs += has_suffix(d.items[j].name, ".db");
-            baks += has_suffix(d.items[j].name, ".bak");
-        }
-        if (dbs > 0) {
-            problem_add(&c->p->notes, "qfile-old-format", NULL, PROBLEM_WARNING,
-                        "%s/%s holds %zu queue entries older than Mailman 2.1.5 (.db "
-                        "metadata): not converted; let a 2.1.4 qrunner drain them first",
-                        c->rel, e->name, dbs);
-        }
-        if (baks > 0) {
-            problem_add(&c->p->notes, "qfile-bak", NULL, PROBLEM_WARNING,
-                        "%s/%s holds %zu .bak files (messages a qrunner was handling): kept; "
-                        "Mailman's bin/update deletes them, its qrunners recover them",
-                        c->rel, e->name, baks);
+        } else {
+            entries(c, dir, &d, false, now);
         }
         qdir_free(&d);
+        free(dir);
         free(abs);
     }
 }
@@ -501,8 +593,6 @@ int qfiles_plan(const struct install *install, const struct site_settings *site,
     struct qdir top = { NULL, 0, 0 };
     struct stat st;
     char *abs = NULL;
-    char **bases = NULL;
-    size_t n_bases = 0;
     size_t i;
     int rc = -1;
 
@@ -529,54 +619,23 @@ int qfiles_plan(const struct install *install, const struct site_settings *site,
     if (qdir_read(abs, &top, error_r) != 0) {
         goto out;
     }
-    free(abs);
-    abs = xasprintf("%s/%s/in", install->var_prefix, c.rel);
-    if (qdir_find(&top, "in") != NULL && S_ISDIR(qdir_find(&top, "in")->mode)
-        && qdir_read(abs, &c.in, error_r) != 0) {
-        goto out;
-    }
-    free(abs);
-    abs = xasprintf("%s/%s/bad", install->var_prefix, c.rel);
-    if (qdir_find(&top, "bad") != NULL && S_ISDIR(qdir_find(&top, "bad")->mode)
-        && qdir_read(abs, &c.bad, error_r) != 0) {
-        goto out;
-    }
-    for (i = 0; i < top.len; i++) {
-        const char *n = top.items[i].name;
-        size_t cut = has_suffix(n, ".db") ? 3 : has_suffix(n, ".msg") ? 4 : 0;
-        if (cut > 0 && strlen(n) > cut) {
-            bases = xreallocarray(bases, n_bases + 1, sizeof(*bases));
-            bases[n_bases++] = xstrndup(n, strlen(n) - cut);
-        }
-    }
-    if (n_bases > 0) {
-        qsort(bases, n_bases, sizeof(*bases), str_cmp);
-    }
-    for (i = 0; i < n_bases; i++) {
-        if (i == 0 || strcmp(bases[i - 1], bases[i]) != 0) {
-            one_entry(&c, &top, bases[i], now);
-        }
-    }
+    /* 2.0's queue first (bin/update moves it into in/, then converts every queue) */
+    entries(&c, c.rel, &top, true, now);
+    queues(&c, &top, now);
     if (c.converted > 0) {
         problem_add(&p->notes, "qfile-converted", NULL, PROBLEM_WARNING,
-                    "%zu queued 2.0 message%s converted into %s/in/ as Mailman 2.1.39's "
-                    "bin/update converts them (message text kept exactly, to be parsed "
-                    "when dequeued)", c.converted, c.converted == 1 ? "" : "s", c.rel);
+                    "%zu queued message%s converted to Mailman 2.1.5's queue format as 2.1.39's "
+                    "bin/update converts them (2.0's queue into %s/in/; a message kept as "
+                    "text is parsed when dequeued)", c.converted,
+                    c.converted == 1 ? "" : "s", c.rel);
     }
-    old_queues(&c, &top);
     rc = 0;
 out:
     for (i = 0; i < c.n_taken; i++) {
         free(c.taken[i]);
     }
     free(c.taken);
-    for (i = 0; i < n_bases; i++) {
-        free(bases[i]);
-    }
-    free(bases);
     qdir_free(&top);
-    qdir_free(&c.in);
-    qdir_free(&c.bad);
     free(c.rel);
     free(abs);
     return rc;

@@ -21,8 +21,14 @@ Python 2.0 wrote marshal format 0 (no interned strings); py2marshal writes it.
 Besides good entries it writes the broken ones an old queue may hold, each
 of which mmfix must move to qfiles/bad/ unchanged: a .db that is garbage, a
 .db holding a code object (marshal 'c'), a .db that is a list, a .msg
-without its .db and a .db without its .msg.  It also writes a 2.1.4-style
-queue directory (qfiles/out/ with a <time>+<sha>.db/.msg pair and a .bak).
+without its .db and a .db without its .msg.  It also writes a queue directory of Mailman 2.1 before 2.1.5
+(qfiles/out/), as 2.1's Switchboard.enqueue and MarshalSwitchboard wrote it
+(terencehonles/mailman 5822ef92): <repr(time)>+<sha>.db, the marshal of the
+metadata with 'version' 3 and 'received_time' as repr() text, beside
+<same>.msg (str(msg), when saved as text) or <same>.pck (cPickle.dumps(msg,
+1) of a Mailman.Message.Message, via py2pickle); one .pck that is hostile
+(GLOBAL os.system); a current (2.1.5+) entry, one .pck holding both
+pickles; and a .bak.
 
 Usage: mkqfiles20.py DIR    (DIR/qfiles is created; DIR must exist)
 Also importable: entries() gives the good entries as (filebase, text, metadata).
@@ -34,6 +40,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import py2marshal  # noqa: E402
+import py2pickle  # noqa: E402
 
 # Fixed clock: each entry was queued at this time (what 2.0 hashed).
 T0 = 975000000.25
@@ -79,6 +86,27 @@ def entries():
     return out
 
 
+def old21_entries():
+    """The good pre-2.1.5 entries of qfiles/out: (base, ext, message bytes, metadata)."""
+    text = _msg(b'From eva@example.org  Wed Jan  1 10:00:00 2003\n',
+                [b'From: eva@example.org', b'To: es@example.net', b'Subject: texto'],
+                b'Hola.\n')
+    state = {b'_headers': [(b'From', b'eva@example.org'), (b'To', b'cs@example.net'),
+                           (b'Subject', b'objekt')],
+             b'_unixfrom': b'From eva@example.org  Wed Jan  1 10:01:00 2003',
+             b'_payload': b'Ahoj.\n', b'_charset': None, b'preamble': None,
+             b'epilogue': None, b'_default_type': b'text/plain'}
+    pck = py2pickle.dumps(py2pickle.Inst('Mailman.Message.Message', state), protocol=1)
+    return [
+        ('975000100.5+0123456789abcdef0123456789abcdef01234567', '.msg', text,
+         {b'listname': b'es', b'version': 3, b'received_time': b'975000100.5',
+          b'tolist': 1}),
+        ('975000150.25+1111111111111111111111111111111111111111', '.pck', pck,
+         {b'listname': b'cs', b'version': 3, b'received_time': b'975000150.25',
+          b'recips': [b'jan@example.cz'], b'rejection-notice': b'no'}),
+    ]
+
+
 def _write(path, data):
     with open(path, 'wb') as f:
         f.write(data)
@@ -105,17 +133,24 @@ def main(top):
     _write(os.path.join(q, 'a4orphan.db'),
            py2marshal.dumps({b'listname': b'es', b'version': 2, b'filebase': b'a4orphan'},
                             version=0, intern_keys=False))
-    # a 2.1.4 queue directory: a .db/.msg pair and a .bak
+    # a queue directory of 2.1 before 2.1.5
     out = os.path.join(q, 'out')
     os.mkdir(out)
-    _write(os.path.join(out, '975000100.5+0123456789abcdef0123456789abcdef01234567.db'),
-           py2marshal.dumps({b'listname': b'es', b'version': 2,
-                             b'received_time': b'975000100.5'}, version=1))
-    _write(os.path.join(out, '975000100.5+0123456789abcdef0123456789abcdef01234567.msg'),
-           bad_text)
+    for base, ext, msg, md in old21_entries():
+        _write(os.path.join(out, base + ext), msg)
+        _write(os.path.join(out, base + '.db'), py2marshal.dumps(md, version=1))
+    hostile = '975000160.5+2222222222222222222222222222222222222222'
+    _write(os.path.join(out, hostile + '.pck'), b"cos\nsystem\n(S'true'\ntR.")
+    _write(os.path.join(out, hostile + '.db'),
+           py2marshal.dumps({b'listname': b'es', b'version': 3,
+                             b'received_time': b'975000160.5'}, version=1))
+    current = py2pickle.dumps(b'From x\n\nbody\n') + py2pickle.dumps(
+        {b'listname': b'es', b'version': 3, b'received_time': 975000170.5,
+         b'_parsemsg': True})
+    _write(os.path.join(out, '975000170.5+3333333333333333333333333333333333333333.pck'),
+           current)
     _write(os.path.join(out, '975000200.5+89abcdef0123456789abcdef0123456789abcdef.bak'),
            b'not read')
-
 
 if __name__ == '__main__':
     main(sys.argv[1])

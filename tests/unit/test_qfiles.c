@@ -80,7 +80,9 @@ static void test_qfiles_convert(void **state)
     int64_t run = 0;
     const char *bad[] = { "a0garbage.db", "a0garbage.msg", "a1code.db", "a1code.msg",
                           "a2list.db", "a2list.msg", "a3orphan.msg", "a4orphan.db",
-                          "a5link.db", "a5link.msg" };
+                          "a5link.db", "a5link.msg",
+                          "out/975000160.5+2222222222222222222222222222222222222222.db",
+                          "out/975000160.5+2222222222222222222222222222222222222222.pck" };
     size_t i;
 
     harness_copy_tree(MMFIX_FIXTURES_DIR "/qfiles20/qfiles", q);
@@ -99,14 +101,15 @@ static void test_qfiles_convert(void **state)
         fail_msg("qfiles_plan: %s", err);
     }
     assert_int_equal(plan.problems.len, 0);
-    assert_int_equal(notes_with(&plan.notes, "qfile-converted", "3 queued"), 1);
+    assert_int_equal(notes_with(&plan.notes, "qfile-converted", "5 queued"), 1);
     assert_int_equal(notes_with(&plan.notes, "qfile-bad", "a0garbage"), 1);
     assert_int_equal(notes_with(&plan.notes, "qfile-bad", "a1code"), 1);
     assert_int_equal(notes_with(&plan.notes, "qfile-bad", "not a dict"), 1);
     assert_int_equal(notes_with(&plan.notes, "qfile-bad", "without its .db"), 1);
-    assert_int_equal(notes_with(&plan.notes, "qfile-bad", "without its .msg"), 1);
+    assert_int_equal(notes_with(&plan.notes, "qfile-bad", "without its message"), 1);
     assert_int_equal(notes_with(&plan.notes, "qfile-bad", "symbolic link"), 1);
-    assert_int_equal(notes_with(&plan.notes, "qfile-old-format", "qfiles/out holds 1"), 1);
+    assert_int_equal(notes_with(&plan.notes, "qfile-bad", "refused by the restricted "
+                                "unpickler"), 1);
     assert_int_equal(notes_with(&plan.notes, "qfile-bak", "qfiles/out holds 1"), 1);
     /* a step: nothing changed yet */
     after = harness_snapshot(f->top);
@@ -132,7 +135,8 @@ static void test_qfiles_convert(void **state)
     /* no 2.0 entry is left at the top; the bad ones are in bad/, unchanged */
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char *from = xasprintf("%s/qfiles/%s", f->top, bad[i]);
-        char *to = xasprintf("%s/qfiles/bad/%s", f->top, bad[i]);
+        const char *slash = strrchr(bad[i], '/');
+        char *to = xasprintf("%s/qfiles/bad/%s", f->top, slash != NULL ? slash + 1 : bad[i]);
         assert_false(harness_exists(from));
         assert_true(harness_exists(to));
         free(from);
@@ -151,10 +155,10 @@ static void test_qfiles_convert(void **state)
     assert_int_equal(harness_count_entries(p), 3);   /* in, bad, out */
     free(p);
     p = at(f, "qfiles/out");
-    assert_int_equal(harness_count_entries(p), 3);   /* untouched */
+    assert_int_equal(harness_count_entries(p), 4);   /* 2 converted, current, .bak */
     free(p);
     /* what 2.1.39's Switchboard reads */
-    p = xasprintf("/usr/bin/python3 '%s/tests/tools/check_qpck.py' '%s/qfiles/in' %.17g",
+    p = xasprintf("/usr/bin/python3 '%s/tests/tools/check_qpck.py' '%s/qfiles' %.17g",
                   MMFIX_SOURCE_DIR, f->top, NOW);
     assert_int_equal(system(p), 0);
     free(p);
@@ -206,13 +210,18 @@ static void test_qfiles_in_not_dir(void **state)
     assert_int_equal(qfiles_plan(f->ins, NULL, NOW, &plan, &err), 0);
     assert_int_equal(notes_with(&plan.problems, "qfile-queue-dir", "qfiles/in is a regular"),
                      1);
-    assert_int_equal(notes_with(&plan.notes, "qfile-converted", NULL), 0);
+    /* the 2.1 queue out/ is converted in place all the same */
+    assert_int_equal(notes_with(&plan.notes, "qfile-converted", "2 queued"), 1);
     for (i = 0; i < plan.n_ops; i++) {
-        assert_int_not_equal(plan.ops[i].action, PLAN_PUT);
-        assert_int_not_equal(plan.ops[i].action, PLAN_DELETE);
-        /* bad/ made, then only the a* entries moved there */
-        assert_true(plan.ops[i].action == PLAN_MKDIR
-                    || strncmp(plan.ops[i].path, "qfiles/a", 8) == 0);
+        /* bad/ made, the a* entries moved there, out/ converted; 2.0's
+         * good entries stay */
+        if (plan.ops[i].action == PLAN_PUT || plan.ops[i].action == PLAN_DELETE) {
+            assert_int_equal(strncmp(plan.ops[i].path, "qfiles/out/", 11), 0);
+        } else {
+            assert_true(plan.ops[i].action == PLAN_MKDIR
+                        || strncmp(plan.ops[i].path, "qfiles/a", 8) == 0
+                        || strncmp(plan.ops[i].path, "qfiles/out/", 11) == 0);
+        }
     }
     plan_free(&plan);
     free(q);
