@@ -278,7 +278,11 @@ static void public_link(struct actx *c, const struct archives_opts *o, const cha
     }
     if (kind == ATOMIC_ABSENT) {
         if (o->save_links && !o->archive_private && want && here
-            && !next_run(c, pub, "the public link")) {
+            && ent(c, "archives/public")->kind != ATOMIC_DIR) {
+            say(c, TROUBLE(c), "archive-dir-missing", "archives/public is not a directory: "
+                "%s is not made", pub);
+        } else if (o->save_links && !o->archive_private && want && here
+                   && !next_run(c, pub, "the public link")) {
             plan_add_op(c->p, PLAN_SYMLINK, pub, target, c->list, false);
             say(c, NOTES(c), "archive-link-made", "%s made a link to %s, as Mailman's save does for a "
                  "public archive", pub, target);

@@ -548,6 +548,41 @@ static void test_archives_branches(void **state)
     site_free(&site);
 }
 
+/* test_archives_no_public - without archives/public no link is planned
+ * into it; without archives/private the step is skipped */
+static void test_archives_no_public(void **state)
+{
+    struct fx *f = *state;
+    struct plan plan;
+    struct archives_opts o = { false, true, true, true };
+    const char *err = NULL;
+
+    dir(f, "lists");
+    dir(f, "lists/pub");
+    dir(f, "archives");
+    dir(f, "archives/private");
+    open_all(f);
+    plan_init(&plan, f->ins->var_prefix);
+    assert_int_equal(archives_plan(f->ins, NULL, "pub", &o, &plan, PLAN_NO_LIST, &err), 0);
+    assert_int_equal(count(&plan.problems, "archive-dir-missing", "public/pub is not made"), 1);
+    assert_int_equal(count(&plan.problems, "archive-dir-missing", "public/pub.mbox is not"), 1);
+    assert_int_equal(plan.n_ops, 2);    /* the two directories */
+    assert_int_equal(plan.ops[0].action, PLAN_MKDIR);
+    assert_int_equal(plan.ops[1].action, PLAN_MKDIR);
+    plan_free(&plan);
+    plan_init(&plan, f->ins->var_prefix);
+    assert_int_equal(rmdir(f->ins->archives_dir), -1);   /* not empty */
+    {
+        char *p = at(f, "archives/private");
+        assert_int_equal(rmdir(p), 0);
+        free(p);
+    }
+    assert_int_equal(archives_plan(f->ins, NULL, "pub", &o, &plan, PLAN_NO_LIST, &err), 0);
+    assert_int_equal(count(&plan.problems, "archive-dir-missing", "archives/private"), 1);
+    assert_int_equal(plan.n_ops, 0);
+    plan_free(&plan);
+}
+
 /* test_archives_private_of - Python's truth of archive_private */
 static void test_archives_private_of(void **state)
 {
@@ -569,6 +604,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_archives_corpus, setup, teardown),
         cmocka_unit_test_setup_teardown(test_archives_branches, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_archives_no_public, setup, teardown),
         cmocka_unit_test(test_archives_private_of),
     };
 
