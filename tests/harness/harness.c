@@ -18,6 +18,9 @@
 
 #include "harness.h"
 #include "mmfix/xalloc.h"
+#include "mmfix/install.h"
+#include "mmfix/journal.h"
+#include "mmfix/problem.h"
 
 /* harness_tmpdir - a fresh temporary directory */
 char *harness_tmpdir(const char *tag)
@@ -250,4 +253,116 @@ char *harness_tree_state(const char *dir)
     *p = '\0';
     free(s.v);
     return out;
+}
+
+/* snapshot state: nftw has no context argument */
+static char **snap_lines;
+static size_t snap_len;
+static size_t snap_top;
+
+static int snap_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    const char *rel = path + snap_top;
+    char extra[1100] = "";
+    (void)ftw;
+
+    if (flag == FTW_SL) {
+        char buf[1024];
+        ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+        buf[n < 0 ? 0 : n] = '\0';
+        snprintf(extra, sizeof(extra), "-> %s", buf);
+    } else if (S_ISREG(st->st_mode)) {
+        FILE *fp = fopen(path, "rb");
+        uint64_t h = 1469598103934665603ull;
+        int c;
+        if (fp != NULL) {
+            while ((c = getc(fp)) != EOF) {
+                h = (h ^ (uint64_t)(unsigned char)c) * 1099511628211ull;
+            }
+            fclose(fp);
+        }
+        snprintf(extra, sizeof(extra), "%lld %016llx", (long long)st->st_size,
+                 (unsigned long long)h);
+    }
+    snap_lines = xreallocarray(snap_lines, snap_len + 1, sizeof(*snap_lines));
+    snap_lines[snap_len++] = xasprintf("%s %s %04o %s", *rel ? rel : ".",
+                                       S_ISDIR(st->st_mode) ? "dir" : flag == FTW_SL ? "link"
+                                       : S_ISREG(st->st_mode) ? "file" : "other",
+                                       (unsigned)(st->st_mode & 07777), extra);
+    return 0;
+}
+
+static int snap_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* harness_snapshot - every entry as a line, sorted */
+char *harness_snapshot(const char *top)
+{
+    size_t total = 1;
+    char *out;
+    size_t i;
+
+    snap_lines = NULL;
+    snap_len = 0;
+    snap_top = strlen(top);
+    assert_int_equal(nftw(top, snap_one, 16, FTW_PHYS), 0);
+    qsort(snap_lines, snap_len, sizeof(*snap_lines), snap_cmp);
+    for (i = 0; i < snap_len; i++) {
+        total += strlen(snap_lines[i]) + 1;
+    }
+    out = xmalloc(total);
+    out[0] = '\0';
+    for (i = 0; i < snap_len; i++) {
+        strcat(out, snap_lines[i]);
+        strcat(out, "\n");
+        free(snap_lines[i]);
+    }
+    free(snap_lines);
+    snap_lines = NULL;
+    return out;
+}
+
+
+/* harness_readlink - readlink into a new string */
+char *harness_readlink(const char *path)
+{
+    char buf[4096];
+    ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+
+    if (n < 0) {
+        return NULL;
+    }
+    buf[n] = '\0';
+    return xstrdup(buf);
+}
+
+/* harness_count_problems - by code and text */
+size_t harness_count_problems(const struct problem_list *pl, const char *code,
+                              const char *text)
+{
+    size_t n = 0;
+    size_t i;
+
+    for (i = 0; i < pl->len; i++) {
+        if (strcmp(pl->items[i].code, code) == 0
+            && (text == NULL || strstr(pl->items[i].message, text) != NULL)) {
+            n++;
+        }
+    }
+    return n;
+}
+
+/* harness_site_teardown - everything of a test installation */
+int harness_site_teardown(void **state)
+{
+    struct harness_site *f = *state;
+
+    journal_close(&f->j);
+    install_free(&f->ins);
+    assert_int_equal(harness_rmtree(f->top), 0);
+    free(f->top);
+    free(f);
+    return 0;
 }

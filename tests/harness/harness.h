@@ -35,5 +35,27 @@ bool harness_same_bytes(const char *a, const char *b);
 /* harness_read_file - the whole regular file, malloc'd (NUL after *len_r
  * bytes), NULL if it cannot be read */
 char *harness_read_file(const char *path, size_t *len_r);
+/* harness_snapshot - a text picture of the tree under top (not followed through
+ * symbolic links): one sorted line per entry with its relative path, type,
+ * permission bits and, for a file, its size and a hash of its bytes, for a
+ * link its target; malloc'd. Two equal snapshots mean the same tree. */
+char *harness_snapshot(const char *top);
+/* harness_readlink - a symbolic link's target (malloc'd), NULL if path is none */
+char *harness_readlink(const char *path);
+struct problem_list;
+/* harness_count_problems - items of pl with code whose message holds text
+ * (any message when text is NULL) */
+size_t harness_count_problems(const struct problem_list *pl, const char *code,
+                              const char *text);
+/* A test installation: its top directory, what install_open made of it
+ * and its journal (either may be NULL) */
+struct harness_site {
+    char *top;
+    struct install *ins;
+    struct journal *j;
+};
+/* harness_site_teardown - cmocka teardown of a struct harness_site *state:
+ * journal closed, install freed, the tree removed */
+int harness_site_teardown(void **state);
 
 #endif

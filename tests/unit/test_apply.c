@@ -25,11 +25,7 @@
 #include "mmfix/xalloc.h"
 #include "harness.h"
 
-struct fx {
-    char *top;
-    struct install *ins;
-    struct journal *j;
-};
+#define fx harness_site
 
 static void mk(const char *top, const char *rel, mode_t mode)
 {
@@ -81,30 +77,15 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-
-    journal_close(&f->j);
-    install_free(&f->ins);
-    assert_int_equal(harness_rmtree(f->top), 0);
-    free(f->top);
-    free(f);
-    return 0;
-}
+#define teardown harness_site_teardown
 
 static char *link_of(const char *top, const char *rel)
 {
-    char buf[1024];
     char *p = xasprintf("%s/%s", top, rel);
-    ssize_t n = readlink(p, buf, sizeof(buf) - 1);
+    char *t = harness_readlink(p);
 
     free(p);
-    if (n < 0) {
-        return NULL;
-    }
-    buf[n] = '\0';
-    return xstrdup(buf);
+    return t;
 }
 
 static bool there(const char *top, const char *rel, mode_t *mode_r)

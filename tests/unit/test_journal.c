@@ -30,6 +30,7 @@
 #include "mmfix/journal.h"
 #include "mmfix/strbuf.h"
 #include "mmfix/xalloc.h"
+#include "harness.h"
 
 struct fixture {
     char *dir;                   /* the temp dir */
@@ -796,18 +797,7 @@ static void test_journal_big_file(void **state)
 }
 
 /* main - run the journal tests */
-/* link_target - a symlink's target (free it), NULL if path is no symlink */
-static char *link_target(const char *path)
-{
-    char buf[4096];
-    ssize_t n = readlink(path, buf, sizeof(buf) - 1);
-
-    if (n < 0) {
-        return NULL;
-    }
-    buf[n] = '\0';
-    return xstrdup(buf);
-}
+#define link_target harness_readlink
 
 /* test_journal_dirs_links_moves - a run that creates a directory (with a
  * file in it), re-points a symbolic link, removes a directory and moves a

@@ -1,0 +1,26 @@
+#ifndef MMFIX_SHA1_H
+#define MMFIX_SHA1_H
+
+/*
+ * SHA-1 (FIPS 180-4), for the names Mailman gives its queue files
+ * (Switchboard: <time>+<sha1 hexdigest>.pck). Not for security.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sha1 {
+    uint32_t h[5];
+    uint64_t total;            /* bytes fed */
+    unsigned char block[64];
+    size_t used;               /* bytes in block */
+};
+
+/* sha1_init - start a digest */
+void sha1_init(struct sha1 *s);
+/* sha1_update - feed len bytes */
+void sha1_update(struct sha1 *s, const void *data, size_t len);
+/* sha1_hex - finish: 40 lower-case hex digits and a NUL into out */
+void sha1_hex(struct sha1 *s, char out[41]);
+
+#endif
