@@ -104,6 +104,14 @@ typedef int cmd_plan_fn(void *ctx, struct cmd_env *env, const char *name, struct
  * a list could not be planned, 1 a dry run with changes, 75 locked, 128 + signal, else 0. */
 int cmd_run_lists(const struct cmd_opts *opts, struct cmd_env *env, char *const *names,
                   size_t n, const char *command, cmd_plan_fn *plan_list, void *ctx);
+/* cmd_global_fn - the steps of a run that belong to no list (queues, global templates),
+ * planned after every list; -1 with the reason */
+typedef int cmd_global_fn(void *ctx, struct cmd_env *env, struct plan *plan,
+                          const char **error_r);
+/* cmd_run_steps - cmd_run_lists with a global step (may be NULL) after the lists */
+int cmd_run_steps(const struct cmd_opts *opts, struct cmd_env *env, char *const *names,
+                  size_t n, const char *command, cmd_plan_fn *plan_list,
+                  cmd_global_fn *global, void *ctx);
 /* cmd_exit_for_load - exit code for a load_error */
 int cmd_exit_for_load(int load_error);
 

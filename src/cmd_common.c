@@ -403,9 +403,17 @@ int cmd_exit_for_load(int e)
     return EXIT_SOFTWARE;
 }
 
-/* cmd_run_lists - the shape of a writing batch command, lists read under their locks */
+/* cmd_run_lists - cmd_run_steps without a global step */
 int cmd_run_lists(const struct cmd_opts *opts, struct cmd_env *env, char *const *names,
                   size_t n, const char *command, cmd_plan_fn *plan_list, void *ctx)
+{
+    return cmd_run_steps(opts, env, names, n, command, plan_list, NULL, ctx);
+}
+
+/* cmd_run_steps - the shape of a writing batch command, lists read under their locks */
+int cmd_run_steps(const struct cmd_opts *opts, struct cmd_env *env, char *const *names,
+                  size_t n, const char *command, cmd_plan_fn *plan_list,
+                  cmd_global_fn *global, void *ctx)
 {
     struct plan plan;
     struct lockset *locks = NULL;
@@ -452,6 +460,10 @@ int cmd_run_lists(const struct cmd_opts *opts, struct cmd_env *env, char *const 
             rc = sigstop_exit_code();
             goto out;
         }
+    }
+    if (global != NULL && global(ctx, env, &plan, &err) != 0) {
+        cmd_error(NULL, "%s", err);
+        failed = true;
     }
     if (!opts->dry_run && plan.n_ops > 0) {
         struct apply_opts ao = { opts->lock_timeout_ms, command };

@@ -8,10 +8,14 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "mmfix/archives.h"
 #include "mmfix/install.h"
+#include "mmfix/mlist.h"
 #include "mmfix/plan.h"
 #include "mmfix/profile.h"
+#include "mmfix/qfiles.h"
 #include "mmfix/site.h"
+#include "mmfix/templates.h"
 #include "mmfix/update.h"
 
 static const char update_usage[] =
@@ -30,15 +34,78 @@ static double now(void)
 struct update_ctx {
     struct profile *profile;
     double now;
+    bool public_mbox;
 };
 
-/* plan_one - update_plan as a batch step */
+/* list_refused - a step refused the list (an error problem): nothing else
+ * is done to it */
+static bool list_refused(const struct plan *p, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < p->problems.len; i++) {
+        const struct problem *pr = &p->problems.items[i];
+        if (pr->severity == PROBLEM_ERROR && pr->list != NULL && strcmp(pr->list, name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* plan_one - a list's part of bin/update: its config (update_plan), then,
+ * for a list that is upgraded, its templates (2.0 layout, the language-code
+ * collision) and its archives (dolist) */
 static int plan_one(void *ctx, struct cmd_env *env, const char *name, struct plan *plan,
                     const char **error_r)
 {
     struct update_ctx *uc = ctx;
+    size_t first = plan->n_lists;
+    struct plan_list *l = NULL;
+    struct archives_opts ao;
+    bool from_20;
 
-    return update_plan(env->install, env->site, uc->profile, name, uc->now, plan, error_r);
+    if (update_plan(env->install, env->site, uc->profile, name, uc->now, plan, error_r) != 0) {
+        return -1;
+    }
+    if (plan->n_lists == first || list_refused(plan, name)) {
+        return 0;               /* nothing to upgrade, or left alone */
+    }
+    l = &plan->lists[first];
+    from_20 = l->ml != NULL && l->ml->loaded >= 2;
+    if ((from_20 ? templates_plan_list(env->install, env->site, name,
+                                       templates_list_language(l->after), first, plan,
+                                       error_r)
+                 : templates_plan_restore(env->install, env->site, name, first, plan,
+                                          error_r)) != 0) {
+        return -1;
+    }
+    memset(&ao, 0, sizeof(ao));
+    ao.archive_private = archives_private_of(l->after);
+    ao.init_vars = true;
+    ao.save_links = true;
+    ao.public_mbox = uc->public_mbox;
+    return archives_plan(env->install, env->site, name, &ao, plan, first, error_r);
+}
+
+/* plan_global - what bin/update does once: the queue, the flat 2.0 templates */
+static int plan_global(void *ctx, struct cmd_env *env, struct plan *plan, const char **error_r)
+{
+    struct update_ctx *uc = ctx;
+
+    if (qfiles_plan(env->install, env->site, uc->now, plan, error_r) != 0) {
+        return -1;
+    }
+    return templates_plan_site(env->install, env->site, false, plan, error_r);
+}
+
+/* public_mbox - the site's PUBLIC_MBOX (stock: No) */
+static bool public_mbox(const struct site_settings *site)
+{
+    struct value *v = site != NULL && site->raw != NULL
+                          ? value_dict_get_str(NULL, site->raw, "PUBLIC_MBOX") : NULL;
+
+    return v != NULL && ((v->type == VALUE_INT && v->u.i != 0)
+                         || (v->type == VALUE_BOOL && v->u.b));
 }
 
 /* cmd_update - the update command */
@@ -46,7 +113,7 @@ int cmd_update(int argc, char **argv)
 {
     struct cmd_opts opts;
     struct cmd_env env;
-    struct update_ctx uc = { NULL, now() };
+    struct update_ctx uc = { NULL, now(), false };
     char **names = NULL;
     size_t n = 0;
     const char *err = NULL;
@@ -67,7 +134,8 @@ int cmd_update(int argc, char **argv)
     } else if (cmd_list_names(&opts, &env, &names, &n) != 0) {
         rc = EXIT_NOINPUT;
     } else {
-        rc = cmd_run_lists(&opts, &env, names, n, "update", plan_one, &uc);
+        uc.public_mbox = public_mbox(env.site);
+        rc = cmd_run_steps(&opts, &env, names, n, "update", plan_one, plan_global, &uc);
     }
     for (i = 0; i < n; i++) {
         free(names[i]);
