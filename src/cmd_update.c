@@ -29,16 +29,27 @@ static double now(void)
 
 struct update_ctx {
     struct profile *profile;
-    double now;
+    struct update_global *global;
+    size_t n;       /* lists in the run */
+    size_t done;    /* lists planned so far */
 };
 
-/* plan_one - update_plan as a batch step */
+/* plan_one - update_plan as a batch step; after the last list, the
+ * site-wide steps (so the report shows them after every list's) */
 static int plan_one(void *ctx, struct cmd_env *env, const char *name, struct plan *plan,
                     const char **error_r)
 {
     struct update_ctx *uc = ctx;
+    int rc = update_plan(env->install, env->site, uc->profile, name, uc->global, plan,
+                         error_r);
 
-    return update_plan(env->install, env->site, uc->profile, name, uc->now, plan, error_r);
+    if (++uc->done == uc->n) {
+        const char *err = NULL;
+        if (update_global_plan(env->install, env->site, uc->global, plan, &err) != 0) {
+            cmd_error(NULL, "%s", err);
+        }
+    }
+    return rc;
 }
 
 /* cmd_update - the update command */
@@ -46,7 +57,7 @@ int cmd_update(int argc, char **argv)
 {
     struct cmd_opts opts;
     struct cmd_env env;
-    struct update_ctx uc = { NULL, now() };
+    struct update_ctx uc = { NULL, NULL, 0, 0 };
     char **names = NULL;
     size_t n = 0;
     const char *err = NULL;
@@ -66,13 +77,19 @@ int cmd_update(int argc, char **argv)
         rc = EXIT_SOFTWARE;
     } else if (cmd_list_names(&opts, &env, &names, &n) != 0) {
         rc = EXIT_NOINPUT;
+    } else if (update_global_load(env.install, env.site, opts.argc == 0, now(), &uc.global,
+                                  &err) != 0) {
+        cmd_error(NULL, "%s", err);
+        rc = EXIT_SOFTWARE;
     } else {
+        uc.n = n;
         rc = cmd_run_lists(&opts, &env, names, n, "update", plan_one, &uc);
     }
     for (i = 0; i < n; i++) {
         free(names[i]);
     }
     free(names);
+    update_global_free(&uc.global);
     profile_free(&uc.profile);
     cmd_close(&env);
     return rc;

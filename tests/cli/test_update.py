@@ -1,16 +1,30 @@
 """update over copies of the corpus's Mailman 2.0 and 2.1.10 lists: the dry
-run changes nothing and says what it would write; the run writes config.pck
-files that load to what real Mailman 2.1.39 made of the same lists (all but
-the clock: created_at of 2.0 lists, the time of new delivery_status
-entries); 2.0's config.db stays; a second run has nothing to do."""
+run changes nothing and shows exactly the file operations the run then
+does; the run writes config.pck, request.pck and pending.pck files that load
+to what real Mailman 2.1.39's bin/update made of the same lists (all but the
+clock: created_at of 2.0 lists, the time of new delivery_status entries,
+the eviction times of re-pended confirmations); 2.0's config.db,
+config.db.last, request.db and data/pending_subscriptions.db are kept under
+names Mailman never reads; data/last_mailman_version is what bin/update
+wrote; a second run has nothing to do; rollback restores the exact tree; a
+SIGKILL after any operation leaves the tree all-before once the next
+command has run."""
+import hashlib
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
 from corpus_util import CORPUS, check, content_digest, finish, run
+from py2pickle import loads_stub
+
+# Defaults.py: PENDING_REQUEST_LIFE = days(3) (the site does not change it)
+PENDING_LIFE = 3 * 24 * 3600
 
 SITE = os.path.join(CORPUS, "site")
 SAMPLES = [
@@ -63,48 +77,194 @@ def same_but_clock(name, got, want, before):
             check(norm(g) == norm(w), "%s: %s: got %.80r, want %.80r" % (name, attr, g, w))
 
 
+def digest(top):
+    """bytes, mode, owner and mtime of every file, mode and owner of every
+    directory, except mmfix's own journal"""
+    h = hashlib.sha256()
+    for root, dirs, files in sorted(os.walk(top)):
+        dirs.sort()
+        for name in sorted(files) + sorted(dirs):
+            if name.startswith("mmfix-journal"):
+                continue
+            p = os.path.join(root, name)
+            st = os.lstat(p)
+            # a directory's mtime is the time of its last entry change
+            h.update(b"%s %o %d %d %d\n" % (os.path.relpath(p, top).encode(), st.st_mode,
+                                            st.st_uid, st.st_gid,
+                                            0 if name in dirs else st.st_mtime_ns))
+            if os.path.isfile(p) and not os.path.islink(p):
+                h.update(open(p, "rb").read())
+    return h.hexdigest()
+
+
+def files_of(top):
+    """relative path -> bytes of every regular file but the journal"""
+    out = {}
+    for root, dirs, files in os.walk(top):
+        for name in files:
+            p = os.path.join(root, name)
+            if not name.startswith("mmfix-journal") and os.path.isfile(p) \
+                    and not os.path.islink(p):
+                out[os.path.relpath(p, top)] = open(p, "rb").read()
+    return out
+
+
+def pickle_at(top, rel):
+    p = os.path.join(top, rel)
+    return loads_stub(open(p, "rb").read()) if os.path.exists(p) else None
+
+
+def same_pending(what, got, want, t0, t1):
+    """pending.pck as Mailman wrote it, but for the eviction times, which
+    bin/update sets to time.time() + PENDING_REQUEST_LIFE"""
+    check(isinstance(got, dict) and isinstance(want, dict),
+          "%s: got %r, want %r" % (what, got, want))
+    if not isinstance(got, dict) or not isinstance(want, dict):
+        return
+    g, w = dict(got), dict(want)
+    gev, wev = g.pop(b"evictions", None), w.pop(b"evictions", None)
+    check(g == w, "%s: records %r, want %r" % (what, g, w))
+    check(isinstance(gev, dict) and set(gev) == set(wev),
+          "%s: evictions %r, want keys of %r" % (what, gev, wev))
+    for k, v in (gev or {}).items():
+        check(isinstance(v, float) and t0 + PENDING_LIFE <= v <= t1 + PENDING_LIFE,
+              "%s: eviction of %r is %r, not the run's time + 3 days" % (what, k, v))
+
+
+def prepare(src, var):
+    shutil.copytree(src, var, symlinks=True)
+    for root, dirs, files in os.walk(var):
+        for d in dirs:
+            os.chmod(os.path.join(root, d), 0o755)
+        for f in files:
+            if not os.path.islink(os.path.join(root, f)):
+                os.chmod(os.path.join(root, f), 0o644)
+    os.makedirs(os.path.join(var, "locks"), exist_ok=True)
+    os.makedirs(os.path.join(var, "data"), exist_ok=True)
+
+
+# what real bin/update 2.1.39 recorded (the site's HEX_VERSION)
+LMV = open(os.path.join(CORPUS, "mm20-sample/after-update-2.1.39/data/last_mailman_version"),
+           "rb").read()
+
 with tempfile.TemporaryDirectory() as tmp:
     for n, (before_dir, after_dir, lists) in enumerate(SAMPLES):
         var = os.path.join(tmp, str(n))
-        shutil.copytree(os.path.join(CORPUS, before_dir), var, symlinks=True)
-        for root, dirs, files in os.walk(var):
-            for d in dirs:
-                os.chmod(os.path.join(root, d), 0o755)
-            for f in files:
-                if not os.path.islink(os.path.join(root, f)):
-                    os.chmod(os.path.join(root, f), 0o644)
-        # apply does not create them yet (SPEC 7 wants it to)
-        os.makedirs(os.path.join(var, "locks"), exist_ok=True)
-        os.makedirs(os.path.join(var, "data"), exist_ok=True)
+        src = os.path.join(CORPUS, before_dir)
+        after = os.path.join(CORPUS, after_dir)
+        prepare(src, var)
         before = {name: show(var, name) for name in lists}
         start = content_digest(var)
+        start_exact = digest(var)
+        old = files_of(var)
 
-        # the dry run: exit 1, nothing changed, one write per list
+        # the dry run: exit 1, nothing changed
         rc, out, err = run("update", "-n", "--json", "-d", var, "--install-dir", SITE,
                            expect=1)
-        check(content_digest(var) == start, "update -n changed the tree")
+        check(content_digest(var) == start and digest(var) == start_exact,
+              "update -n changed the tree")
         plan = json.loads(out)
-        writes = sorted(f["path"] for f in plan["files"] if f["action"] == "write")
-        check(writes == sorted("lists/%s/config.pck" % name for name in lists),
-              "dry run writes %r" % writes)
+        ops = plan["files"]
+        writes = sorted(f["path"] for f in ops if f["action"] == "write")
+        moves = {f["path"]: f["to"] for f in ops if f["action"] == "move"}
+        check(set(f["action"] for f in ops) <= {"write", "move"},
+              "dry run: only writes and moves (%r)" % ops)
+        for name in lists:
+            check("lists/%s/config.pck" % name in writes, "%s: no config.pck write" % name)
+            # bin/update's _UpdateRecords writes request.pck for every list
+            check("lists/%s/request.pck" % name in writes, "%s: no request.pck write" % name)
+        # per list first, then the site's steps
+        site_at = [i for i, f in enumerate(ops) if f["path"].startswith("data/")]
+        check(site_at == list(range(len(ops) - len(site_at), len(ops))),
+              "the site-wide steps come last: %r" % ops)
         check(any(c["attribute"] == "data_version" for c in plan["changes"]),
               "dry run shows no data_version change")
         rc, out, err = run("update", "-n", "-d", var, "--install-dir", SITE, expect=1)
         check(b"upgrade-data-version" in out, "text report has no upgrade notes")
+        shown = [line.split() for line in out.decode("latin-1").splitlines()]
+        for f in ops:
+            check([f["action"], f["path"]] + (["->", f["to"]] if "to" in f else []) in shown,
+                  "text report lacks %r" % f)
 
         # the run: what Mailman 2.1.39 wrote, but for the clock
+        t0 = time.time()
         run("update", "-d", var, "--install-dir", SITE, expect=0)
+        t1 = time.time()
+        new = files_of(var)
+        # exactly what the dry run showed
+        changed = {p for p in set(old) | set(new) if old.get(p) != new.get(p)}
+        # Mailman's save keeps the replaced config.pck as config.pck.last
+        lasts = {w + ".last" for w in writes if w.endswith("/config.pck") and w in old}
+        check(changed == set(writes) | lasts | set(moves) | set(moves.values()),
+              "the run changed %r, the dry run showed %r" % (sorted(changed), ops))
+        for frm, to in moves.items():
+            check(frm not in new and new.get(to) == old.get(frm),
+                  "%s -> %s: not moved whole" % (frm, to))
         for name in lists:
             got = show(var, name)
-            want = json.loads(run("show", "--json", "-d", os.path.join(CORPUS, after_dir),
-                                  "--install-dir", SITE, name, expect=0)[1])["config"]
+            want = json.loads(run("show", "--json", "-d", after, "--install-dir", SITE, name,
+                                  expect=0)[1])["config"]
             same_but_clock(name, got, want, before[name])
-            if before_dir.startswith("mm20"):
-                check(os.path.exists(os.path.join(var, "lists", name, "config.db")),
-                      "%s: config.db removed" % name)
+            for f in ("config.db", "config.db.last", "request.db"):
+                rel = "lists/%s/%s" % (name, f)
+                check(rel not in new, "%s: still there (Mailman could load it)" % rel)
+                if rel in old:
+                    check(rel in moves and new.get(moves[rel]) == old[rel],
+                          "%s: not kept under another name" % rel)
+            req = pickle_at(var, "lists/%s/request.pck" % name)
+            want_req = pickle_at(after, "lists/%s/request.pck" % name)
+            if want_req is None:
+                # mm2110's after/ is 2.1.39 loading the lists, not bin/update:
+                # _UpdateRecords on a list without requests writes the empty
+                # database {'version': (IGN, REQUESTS_FILE_SCHEMA_VERSION)}
+                want_req = {b"version": (0, 1)}
+            check(req == want_req, "%s: request.pck %r, want %r" % (name, req, want_req))
+            want_pend = pickle_at(after, "lists/%s/pending.pck" % name)
+            got_pend = pickle_at(var, "lists/%s/pending.pck" % name)
+            rel = "lists/%s/pending.pck" % name
+            if rel in old or want_pend is None:
+                check(got_pend == want_pend, "%s: pending.pck %r, want %r"
+                      % (name, got_pend, want_pend))
+            else:
+                same_pending("%s: pending.pck" % name, got_pend, want_pend, t0, t1)
+        # the site: what bin/update left in data/, the 2.0 files kept aside
+        check(new.get("data/last_mailman_version") == LMV,
+              "last_mailman_version %r" % new.get("data/last_mailman_version"))
+        for rel in [r for r in old if r.startswith("data/heldmsg-")]:
+            check(new.get(rel) == old[rel] == open(os.path.join(after, rel), "rb").read(),
+                  "%s: not where 2.1.39 reads it" % rel)
+        if "data/pending_subscriptions.db" in old:
+            check("data/pending_subscriptions.db" not in new
+                  and new.get("data/pending_subscriptions.db.mm20")
+                  == old["data/pending_subscriptions.db"],
+                  "pending_subscriptions.db not kept as .mm20")
 
         # nothing left to do
         rc, out, err = run("update", "-n", "-d", var, "--install-dir", SITE, expect=0)
+
+        # rollback restores the exact tree
+        rc, out, err = run("rollback", "-d", var, expect=0)
+        check(digest(var) == start_exact, "%s: rollback did not restore the tree" % before_dir)
+
+    # killed after every operation of the 2.0 update: the next command
+    # rolls the run back, and the tree is all-before
+    src = os.path.join(CORPUS, "mm20-sample/before")
+    var = os.path.join(tmp, "plan")
+    prepare(src, var)
+    rc, out, err = run("update", "-n", "--json", "-d", var, "--install-dir", SITE, expect=1)
+    nops = len(json.loads(out)["files"])
+    check(nops >= 20, "the 2.0 update has its file operations (%d)" % nops)
+    for k in range(1, nops + 1):
+        var = os.path.join(tmp, "k%d" % k)
+        prepare(src, var)
+        start = digest(var)
+        rc, out, err = run("update", "-d", var, "--install-dir", SITE,
+                           env={"MMFIX_TEST_CRASH_AFTER": str(k)})
+        check(rc == -signal.SIGKILL, "killed after operation %d (rc %d)" % (k, rc))
+        rc, out, err = run("check", "--json", "-d", var, "--install-dir", SITE)
+        check("interrupted" in err, "the next command rolls the run back (%d)" % k)
+        check(digest(var) == start, "all-before after a kill at operation %d" % k)
+        shutil.rmtree(var)
 
     # bin/update's own fix on an up-to-date list: members disabled by
     # bounces without bounce information are enabled again
