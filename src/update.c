@@ -138,10 +138,10 @@ static double site_raw_number(const struct site_settings *site, const char *name
     return dflt;
 }
 
-/* load_site_file - one site-wide data file into g->arena: *root_r NULL when
+/* load_site_file - one site-wide data file, read as format, into g->arena: *root_r NULL when
  * it does not exist; a problem when it does not load */
 static void load_site_file(struct update_global *g, const struct install *install,
-                           const char *name, struct value **root_r)
+                           const char *name, enum datafile_format format, struct value **root_r)
 {
     char *path = xasprintf("%s/%s", install->data_dir, name);
     enum load_error kind = LOAD_OK;
@@ -149,7 +149,7 @@ static void load_site_file(struct update_global *g, const struct install *instal
 
     *root_r = NULL;
     if (exists(path)
-        && datafile_load(path, DATAFILE_UNKNOWN, DATAFILE_WANT_DICT, NULL, NULL, g->arena, root_r,
+        && datafile_load(path, format, DATAFILE_WANT_DICT, NULL, NULL, g->arena, root_r,
                          NULL, &kind, &err) != 0) {
         problem_add(&g->problems, "site-data-unreadable", NULL, PROBLEM_ERROR,
                     "data/%s: %s; Mailman's bin/update would stop on it; left as it is", name,
@@ -181,9 +181,10 @@ int update_global_load(const struct install *install, const struct site_settings
     if (!all_lists) {
         return 0;
     }
-    load_site_file(g, install, "gate_watermarks", &g->watermarks);
-    load_site_file(g, install, "pending_subscriptions.db", &p20);
-    load_site_file(g, install, "pending.pck", &p214);
+    /* bin/update reads them with marshal.load, marshal.load, cPickle.load */
+    load_site_file(g, install, "gate_watermarks", DATAFILE_MARSHAL, &g->watermarks);
+    load_site_file(g, install, "pending_subscriptions.db", DATAFILE_MARSHAL, &p20);
+    load_site_file(g, install, "pending.pck", DATAFILE_PICKLE, &p214);
     if (p20 != NULL) {
         struct value *db = NULL;
         if (pending_from_20(g->arena, p20, site->default_server_language, g->pending_life, &db,

@@ -21,7 +21,8 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
 from corpus_util import CORPUS, check, content_digest, finish, run
-from py2pickle import loads_stub
+from py2pickle import Inst, dumps as pickle_dumps, loads_stub
+from py2marshal import dumps as marshal_dumps
 
 # Defaults.py: PENDING_REQUEST_LIFE = days(3) (the site does not change it)
 PENDING_LIFE = 3 * 24 * 3600
@@ -265,6 +266,99 @@ with tempfile.TemporaryDirectory() as tmp:
         check("interrupted" in err, "the next command rolls the run back (%d)" % k)
         check(digest(var) == start, "all-before after a kill at operation %d" % k)
         shutil.rmtree(var)
+
+    # The site-wide files of older Mailmans on the 2.1.10 lists, built from
+    # what 2.1.0-2.1.4's Pending.py and 1.0's gate_news stored:
+    # data/gate_watermarks (marshal {list: watermark}) and the site-wide
+    # data/pending.pck (protocol 0, as Pending.py writes it). What bin/update
+    # does with them (read from its code): usenet_watermark = value or None;
+    # subscriptions re-pended to every list the address is not a member of,
+    # unsubscriptions to lists it is a member of, re-enables to their list,
+    # held messages to the list holding that request id; other kinds ignored.
+    var = os.path.join(tmp, "site")
+    prepare(os.path.join(CORPUS, "mm2110-sample/before"), var)
+    member = "bogdan.stoica@unibuc.ro"          # a member of ro-studenti only
+    ud = Inst("Mailman.UserDesc UserDesc", {b"address": b"new@x.org", b"fullname": b"New",
+                                            b"password": b"pw", b"digest": 0,
+                                            b"language": b"en"})
+    site_pending = {
+        b"evictions": {b"c1": 1.0, b"c2": 1.0, b"c3": 1.0, b"c4": 1.0, b"c5": 1.0,
+                      b"c6": 1.0},
+        b"version": 1,
+        b"c1": (b"S", ud),
+        b"c2": (b"E", b"cs-konference", b"x@y.org"),
+        b"c3": (b"U", member.upper().encode()),
+        b"c4": (b"P", member.encode(), b"ro-studenti"),
+        b"c5": (b"H", 1),
+        b"c6": (b"U", b"nobody@x.org"),         # a member of no list: goes nowhere
+    }
+    with open(os.path.join(var, "data", "pending.pck"), "wb") as f:
+        f.write(pickle_dumps(site_pending, protocol=0))
+    with open(os.path.join(var, "data", "gate_watermarks"), "wb") as f:
+        f.write(marshal_dumps({b"cs-konference": 1234, b"vacia": 0, b"gone": 7}))
+    # vacia's held requests as 2.1.1-2.1.11 could leave them: a bare 6-item
+    # held-message record whose file is missing
+    with open(os.path.join(var, "lists", "vacia", "request.pck"), "wb") as f:
+        f.write(pickle_dumps({b"version": (0, 1),
+                              1: (1.5, b"s@x.org", b"Subj", b"Why", b"heldmsg-vacia-1.pck",
+                                  {})}, protocol=1))
+    open(os.path.join(var, "data", "heldmsg-vacia-9.txt"), "w").write("Subject: x\n\nx\n")
+    old = files_of(var)
+
+    # with list names the site-wide steps wait for a run over every list
+    rc, out, err = run("update", "-n", "--json", "-d", var, "--install-dir", SITE, "vacia",
+                       expect=1)
+    plan = json.loads(out)
+    check(not [f for f in plan["files"] if f["path"].startswith("data/")
+               or f["path"].endswith("pending.pck")],
+          "a named run plans site-wide steps: %r" % plan["files"])
+    rc, out, err = run("update", "-n", "-d", var, "--install-dir", SITE, "vacia", expect=1)
+    check(out.count(b"update-site-skipped") == 2, "named run: no note on the skipped files")
+
+    rc, out, err = run("update", "-n", "-d", var, "--install-dir", SITE, expect=1)
+    for code in (b"pending-skipped", b"held-message-missing", b"held-message-orphan",
+                 b"update-watermark", b"update-site-file-kept", b"pending-unplaced"):
+        check(code in out, "report lacks %s" % code.decode())
+    t0 = time.time()
+    run("update", "-d", var, "--install-dir", SITE, expect=0)
+    t1 = time.time()
+    new = files_of(var)
+    wm = {name: show(var, name).get("usenet_watermark") for name in
+          ("cs-konference", "vacia", "ro-studenti")}
+    check(wm == {"cs-konference": 1234, "vacia": None, "ro-studenti": None},
+          "usenet_watermark %r" % wm)
+    check("data/gate_watermarks" not in new and "data/pending.pck" not in new,
+          "site-wide files still where bin/update would read them again")
+    check(new.get("data/gate_watermarks.mm20") == old["data/gate_watermarks"]
+          and new.get("data/pending.pck.pre215") == old["data/pending.pck"],
+          "site-wide files not kept")
+    want = {
+        # the list's own confirmation stays; c1 (not a member), c2 (its re-enable)
+        "cs-konference": dict(pickle_at(os.path.join(CORPUS, "mm2110-sample/before"),
+                                        "lists/cs-konference/pending.pck")),
+        "ro-studenti": {b"version": 2},
+        "vacia": {b"version": 2},
+    }
+    want["cs-konference"].update({b"c1": (b"S", ud), b"c2": site_pending[b"c2"]})
+    want["ro-studenti"].update({b"c1": (b"S", ud), b"c3": site_pending[b"c3"]})
+    want["vacia"].update({b"c1": (b"S", ud), b"c5": site_pending[b"c5"]})
+    for name, w in want.items():
+        got = pickle_at(var, "lists/%s/pending.pck" % name)
+        got_ev = dict(got.pop(b"evictions", {}))
+        old_ev = dict(w.pop(b"evictions", {}))
+        check(got == w, "%s: pending.pck %r, want %r" % (name, got, w))
+        for k, v in got_ev.items():
+            check(v == old_ev[k] if k in old_ev else t0 + PENDING_LIFE <= v <= t1 + PENDING_LIFE,
+                  "%s: eviction of %r: %r" % (name, k, v))
+        check(set(got_ev) == set(got) - {b"version"}, "%s: evictions %r" % (name, got_ev))
+    # _UpdateRecords gave the bare record its op back (item 4 is not 0/1)
+    req = pickle_at(var, "lists/vacia/request.pck")
+    check(req == {b"version": (0, 1), 1: (1, (1.5, b"s@x.org", b"Subj", b"Why",
+                                            b"heldmsg-vacia-1.pck", {}))},
+          "vacia: request.pck %r" % req)
+    check(new.get("data/heldmsg-vacia-9.txt") == old["data/heldmsg-vacia-9.txt"],
+          "an orphan held message was touched")
+    rc, out, err = run("update", "-n", "-d", var, "--install-dir", SITE, expect=0)
 
     # bin/update's own fix on an up-to-date list: members disabled by
     # bounces without bounce information are enabled again
