@@ -253,6 +253,21 @@ static int serialize(const struct value *v, struct strbuf *out, const char **err
     return pickle_write(out, v, error_r);
 }
 
+/* held_name_of - file is heldmsg-<list>-<id>.txt|pck of the list whose
+ * prefix "heldmsg-<list>-" is given (not of a list whose name only starts
+ * the same) */
+static bool held_name_of(const char *file, const char *prefix)
+{
+    const char *p = file + strlen(prefix);
+    size_t digits;
+
+    if (strncmp(file, prefix, strlen(prefix)) != 0) {
+        return false;
+    }
+    digits = strspn(p, "0123456789");
+    return digits > 0 && (strcmp(p + digits, ".txt") == 0 || strcmp(p + digits, ".pck") == 0);
+}
+
 /* held_files - the held messages the list's requests name: each must be in
  * data/, where 2.1.39 reads it (.pck, or 2.0's .txt); files
  * data/heldmsg-<name>-*.* that no request names are reported too */
@@ -307,7 +322,7 @@ static void held_files(const struct install *install, const char *name, struct v
         bool named = false;
         size_t k;
 
-        if (strncmp(e->d_name, prefix, strlen(prefix)) != 0) {
+        if (!held_name_of(e->d_name, prefix)) {
             continue;
         }
         for (k = 0; db != NULL && k < db->u.dict.len && !named; k++) {
@@ -686,6 +701,11 @@ int update_global_plan(const struct install *install, const struct site_settings
     }
     if (g->pending20 || g->pending214) {
         size_t n = unplaced(g, &first);
+        if (g->failed > 0 || problem_count_errors(&p->problems, 0, p->problems.len) > 0) {
+            problem_add(&p->notes, "pending-incomplete", NULL, PROBLEM_WARNING,
+                        "lists that could not be updated got none of the site-wide pending "
+                        "confirmations; they stay in the renamed site-wide file");
+        }
         if (n > 0) {
             problem_add(&p->notes, "pending-unplaced", NULL, PROBLEM_WARNING,
                         "%zu pending confirmation%s (first %s) belong%s to no list here "

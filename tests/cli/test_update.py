@@ -303,6 +303,8 @@ with tempfile.TemporaryDirectory() as tmp:
                               1: (1.5, b"s@x.org", b"Subj", b"Why", b"heldmsg-vacia-1.pck",
                                   {})}, protocol=1))
     open(os.path.join(var, "data", "heldmsg-vacia-9.txt"), "w").write("Subject: x\n\nx\n")
+    # held by a list whose name only starts like vacia's: not vacia's orphan
+    open(os.path.join(var, "data", "heldmsg-vacia-x-3.txt"), "w").write("Subject: y\n\ny\n")
     old = files_of(var)
 
     # with list names the site-wide steps wait for a run over every list
@@ -319,6 +321,8 @@ with tempfile.TemporaryDirectory() as tmp:
     for code in (b"pending-skipped", b"held-message-missing", b"held-message-orphan",
                  b"update-watermark", b"update-site-file-kept", b"pending-unplaced"):
         check(code in out, "report lacks %s" % code.decode())
+    check(b"heldmsg-vacia-9.txt" in out and b"heldmsg-vacia-x-3.txt" not in out,
+          "orphan held messages: %r" % [l for l in out.splitlines() if b"heldmsg" in l])
     t0 = time.time()
     run("update", "-d", var, "--install-dir", SITE, expect=0)
     t1 = time.time()
