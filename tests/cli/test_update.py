@@ -9,7 +9,6 @@ names Mailman never reads; data/last_mailman_version is what bin/update
 wrote; a second run has nothing to do; rollback restores the exact tree; a
 SIGKILL after any operation leaves the tree all-before once the next
 command has run."""
-import hashlib
 import json
 import os
 import shutil
@@ -20,7 +19,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
-from corpus_util import CORPUS, check, content_digest, finish, run
+from corpus_util import CORPUS, check, content_digest, finish, run, tree_digest
 from py2pickle import Inst, dumps as pickle_dumps, loads_stub
 from py2marshal import dumps as marshal_dumps
 
@@ -79,23 +78,7 @@ def same_but_clock(name, got, want, before):
 
 
 def digest(top):
-    """bytes, mode, owner and mtime of every file, mode and owner of every
-    directory, except mmfix's own journal"""
-    h = hashlib.sha256()
-    for root, dirs, files in sorted(os.walk(top)):
-        dirs.sort()
-        for name in sorted(files) + sorted(dirs):
-            if name.startswith("mmfix-journal"):
-                continue
-            p = os.path.join(root, name)
-            st = os.lstat(p)
-            # a directory's mtime is the time of its last entry change
-            h.update(b"%s %o %d %d %d\n" % (os.path.relpath(p, top).encode(), st.st_mode,
-                                            st.st_uid, st.st_gid,
-                                            0 if name in dirs else st.st_mtime_ns))
-            if os.path.isfile(p) and not os.path.islink(p):
-                h.update(open(p, "rb").read())
-    return h.hexdigest()
+    return tree_digest(top, dirs=True)
 
 
 def files_of(top):

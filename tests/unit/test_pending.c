@@ -13,43 +13,14 @@
 #include <cmocka.h>
 
 #include "mmfix/pending.h"
-#include "mmfix/repr.h"
-#include "mmfix/strbuf.h"
-#include "mmfix/tjson.h"
+#include "harness_value.h"
 
 #define LIFE 259200.0
 #define NOW 1800000000.5
 
-/* tj - a value from a typed JSON body */
-static struct value *tj(struct value_arena *a, const char *json)
-{
-    struct strbuf sb = STRBUF_INIT;
-    struct value *root = NULL;
-    enum load_error kind;
-    const char *err = NULL;
-
-    strbuf_addf(&sb, "{\"format\": \"mmfix-typed-json/1\", \"list\": \"t\", \"charset\": "
-                "\"us-ascii\", \"config\": {\"v\": %s}}", json);
-    if (tjson_read(sb.buf, sb.len, NULL, a, &root, NULL, NULL, &kind, &err) != 0) {
-        fail_msg("bad test JSON: %s: %s", err, json);
-    }
-    strbuf_release(&sb);
-    return value_dict_get_str(a, root, "v");
-}
-
-/* same - got equals the typed JSON want */
-static void same(struct value_arena *a, const struct value *got, const char *want)
-{
-    struct value *w = tj(a, want);
-
-    if (!value_equal(got, w)) {
-        struct strbuf g = STRBUF_INIT;
-        struct strbuf x = STRBUF_INIT;
-        repr_value(&g, got);
-        repr_value(&x, w);
-        fail_msg("got  %s\nwant %s", strbuf_cstr(&g), strbuf_cstr(&x));
-    }
-}
+/* tj, same - typed JSON values in, compared with value_equal */
+#define tj harness_value
+#define same harness_expect_value
 
 #define UD(addr, pw, digest)                                                                \
     "{\"$instance\": \"Mailman.UserDesc.UserDesc\", \"$state\": {\"address\": \"" addr      \

@@ -14,42 +14,14 @@
 
 #include "mmfix/pickle.h"
 #include "mmfix/pyload.h"
-#include "mmfix/repr.h"
 #include "mmfix/requests.h"
 #include "mmfix/strbuf.h"
-#include "mmfix/tjson.h"
 #include "harness.h"
+#include "harness_value.h"
 
-/* tj - a value from a typed JSON body */
-static struct value *tj(struct value_arena *a, const char *json)
-{
-    struct strbuf sb = STRBUF_INIT;
-    struct value *root = NULL;
-    enum load_error kind;
-    const char *err = NULL;
-
-    strbuf_addf(&sb, "{\"format\": \"mmfix-typed-json/1\", \"list\": \"t\", \"charset\": "
-                "\"us-ascii\", \"config\": {\"v\": %s}}", json);
-    if (tjson_read(sb.buf, sb.len, NULL, a, &root, NULL, NULL, &kind, &err) != 0) {
-        fail_msg("bad test JSON: %s: %s", err, json);
-    }
-    strbuf_release(&sb);
-    return value_dict_get_str(a, root, "v");
-}
-
-/* same - got equals the typed JSON want (repr of both on failure) */
-static void same(struct value_arena *a, const struct value *got, const char *want)
-{
-    struct value *w = tj(a, want);
-
-    if (!value_equal(got, w)) {
-        struct strbuf g = STRBUF_INIT;
-        struct strbuf x = STRBUF_INIT;
-        repr_value(&g, got);
-        repr_value(&x, w);
-        fail_msg("got  %s\nwant %s", strbuf_cstr(&g), strbuf_cstr(&x));
-    }
-}
+/* tj, same - typed JSON values in, compared with value_equal */
+#define tj harness_value
+#define same harness_expect_value
 
 /* update - requests_update on db (typed JSON), lang 'de', schema 1 */
 static int update(struct value_arena *a, struct value **db_r, const char *json,
