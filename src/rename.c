@@ -268,7 +268,9 @@ static void rename_held(const struct install *install, struct plan *p, size_t id
         }
     }
     closedir(d);
-    qsort(names, n, sizeof(char *), cmp_names);
+    if (n > 1) {
+        qsort(names, n, sizeof(char *), cmp_names); /* names is NULL when n == 0 */
+    }
     for (i = 0; i < n; i++) {
         char *from = xasprintf("data/%s", names[i]);
         char *to = xasprintf("data/heldmsg-%s-%s", new_name, held_id(names[i], old));
