@@ -16,8 +16,12 @@
 #include "mmfix/pyval.h"
 #include "mmfix/strbuf.h"
 
-/* note - a site-wide note about one record */
-static void note(struct problem_list *notes, const struct value *cookie, const char *why)
+/* What bin/update does with a record mmfix leaves out */
+enum skip { IGNORED, FATAL, CONVERTED };
+
+/* note - a site-wide note about one record left out */
+static void note(struct problem_list *notes, const struct value *cookie, enum skip how,
+                 const char *why)
 {
     struct strbuf sb = STRBUF_INIT;
 
@@ -25,7 +29,9 @@ static void note(struct problem_list *notes, const struct value *cookie, const c
                 "pending request %s: %s; Mailman's bin/update would %s; left out (it stays in "
                 "the renamed site-wide file)",
                 pyval_repr_short(&sb, cookie), why,
-                strstr(why, "ignores") != NULL ? "ignore it too" : "fail on it");
+                how == IGNORED ? "ignore it too"
+                : how == FATAL ? "fail on it"
+                               : "re-pend it under str() of its cookie");
     strbuf_release(&sb);
 }
 
@@ -108,11 +114,11 @@ int pending_from_20(struct value_arena *arena, struct value *old, const char *la
         }
         cookie = cookie_str(arena, key);
         if (cookie == NULL) {
-            note(notes, key, "the cookie is neither an int nor a str");
+            note(notes, key, CONVERTED, "the cookie is neither an int nor a str");
             continue;
         }
         if (!is_seq(data) || data->u.seq.len < 3) {
-            note(notes, key, "not a record (address, password, digest, ..., time)");
+            note(notes, key, FATAL, "not a record (address, password, digest, ..., time)");
             continue;
         }
         when = data->u.seq.items[data->u.seq.len - 1];
@@ -121,7 +127,7 @@ int pending_from_20(struct value_arena *arena, struct value *old, const char *la
         } else if (when->type == VALUE_FLOAT) {
             evict = value_new_float(arena, when->u.f + life);
         } else {
-            note(notes, key, "its time is not a number");
+            note(notes, key, FATAL, "its time is not a number");
             continue;
         }
         rec = value_new_tuple(arena, 2);
@@ -164,8 +170,11 @@ static void sort_one(struct value_arena *arena, struct pending_sort *s, struct v
     struct value *d0 = NULL;
 
     if (!is_seq(val) || val->u.seq.len == 0) {
-        note(notes, cookie, is_seq(val) ? "an empty record (Mailman ignores it)"
-                                        : "not a tuple");
+        if (is_seq(val)) {
+            note(notes, cookie, IGNORED, "an empty record");
+        } else {
+            note(notes, cookie, FATAL, "not a tuple");
+        }
         return;
     }
     op = val->u.seq.items[0];
@@ -173,7 +182,7 @@ static void sort_one(struct value_arena *arena, struct pending_sort *s, struct v
     if (op_is(op, PENDING_UNSUBSCRIPTION) || op_is(op, PENDING_CHANGE_OF_ADDRESS)
         || op_is(op, PENDING_RE_ENABLE)) {
         if (d0 == NULL || !value_is_str(d0)) {
-            note(notes, cookie, "its address or list name is missing or not a string");
+            note(notes, cookie, FATAL, "its address or list name is missing or not a string");
             return;
         }
         add_pair(arena, op_is(op, PENDING_RE_ENABLE) ? s->reenables : s->addrops, d0, cookie,
@@ -185,7 +194,7 @@ static void sort_one(struct value_arena *arena, struct pending_sort *s, struct v
             addr = value_dict_get_str(arena, d0->u.inst.state, "address");
         }
         if (addr == NULL || !value_is_str(addr)) {
-            note(notes, cookie, "a subscription without a UserDesc address");
+            note(notes, cookie, FATAL, "a subscription without a UserDesc address");
             return;
         }
         add_pair(arena, s->subs, addr, cookie, val);
@@ -193,12 +202,11 @@ static void sort_one(struct value_arena *arena, struct pending_sort *s, struct v
         struct value *p = NULL;
         if (d0 == NULL || (d0->type != VALUE_INT && d0->type != VALUE_LONG
                            && !value_is_str(d0))) {
-            note(notes, cookie, "a held message without a request id");
+            note(notes, cookie, FATAL, "a held message without a request id");
             return;
         }
         if (pyval_dict_get(arena, s->holds, d0) != NULL) {
-            note(notes, cookie, "a second request for the same held message id (Mailman "
-                                "ignores it)");
+            note(notes, cookie, IGNORED, "a second request for the same held message id");
             return;
         }
         p = value_new_tuple(arena, 2);
@@ -206,7 +214,7 @@ static void sort_one(struct value_arena *arena, struct pending_sort *s, struct v
         value_seq_append(arena, p, val);
         pyval_dict_set(arena, s->holds, d0, p);
     } else {
-        note(notes, cookie, "a kind of request update_pending() ignores");
+        note(notes, cookie, IGNORED, "a kind of request update_pending() does not re-pend");
         return;
     }
     s->records++;

@@ -314,8 +314,9 @@ static void held_files(const struct install *install, const char *name, struct v
     if (kept > 0 && converted) {
         problem_add(&p->notes, "update-held-kept", name, PROBLEM_WARNING,
                     "%zu held message%s (%s%s) stay%s in data/ where Mailman 2.1.39 reads "
-                    "them (it still reads 2.0's .txt files)", kept, kept == 1 ? "" : "s",
-                    strbuf_cstr(&first), kept > 1 ? ", ..." : "", kept == 1 ? "s" : "");
+                    "%s (it still reads 2.0's .txt files)", kept, kept == 1 ? "" : "s",
+                    strbuf_cstr(&first), kept > 1 ? ", ..." : "", kept == 1 ? "s" : "",
+                    kept == 1 ? "it" : "them");
     }
     d = opendir(install->data_dir);
     while (d != NULL && (e = readdir(d)) != NULL) {
