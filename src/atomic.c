@@ -427,7 +427,10 @@ int atomic_restore(const char *root, const char *path, const void *data, size_t 
         return -1;
     }
     if (!meta->exists) {
-        if (unlink(path) != 0 && errno != ENOENT) {
+        if (unlink(path) != 0) {
+            if (errno == ENOENT) {
+                return 0;        /* never made (nor, maybe, its directory) */
+            }
             *error_r = errstr("%s: cannot remove: %s", path, strerror(errno));
             return -1;
         }
@@ -657,7 +660,10 @@ int atomic_rmdir(const char *root, const char *path, const char **error_r)
     if (atomic_check_inside(root, path, error_r) != 0) {
         return -1;
     }
-    if (rmdir(path) != 0 && errno != ENOENT) {
+    if (rmdir(path) != 0) {
+        if (errno == ENOENT) {
+            return 0;
+        }
         *error_r = errstr("%s: cannot remove the directory: %s", path, strerror(errno));
         return -1;
     }

@@ -17,6 +17,7 @@
 #include "mmfix/journal.h"
 #include "mmfix/loaderr.h"
 #include "mmfix/plan.h"
+#include "mmfix/lockfile.h"
 #include "mmfix/lockset.h"
 #include "mmfix/report.h"
 #include "mmfix/sigstop.h"
@@ -200,7 +201,10 @@ static int cmd_recover(const struct cmd_opts *opts, struct cmd_env *env)
 
     if (stat(path, &st) != 0) {
         free(path);
-        return EXIT_OK;  /* no journal: nothing was ever changed by mmfix */
+        /* no journal: nothing was ever changed by mmfix; but an mmfix killed
+         * while it planned under its list locks left them behind */
+        lockfile_clear_dead(env->install->locks_dir);
+        return EXIT_OK;
     }
     free(path);
     rc = cmd_open_journal(opts, env);

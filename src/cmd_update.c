@@ -33,7 +33,7 @@ static double now(void)
 
 struct update_ctx {
     struct profile *profile;
-    double now;
+    struct update_global *global;
     bool public_mbox;
 };
 
@@ -52,9 +52,9 @@ static bool list_refused(const struct plan *p, const char *name)
     return false;
 }
 
-/* plan_one - a list's part of bin/update: its config (update_plan), then,
- * for a list that is upgraded, its templates (2.0 layout, the language-code
- * collision) and its archives (dolist) */
+/* plan_one - a list's part of bin/update: its config and data files
+ * (update_plan), then, for a list that is upgraded, its templates (2.0
+ * layout, the language-code collision) and its archives (dolist) */
 static int plan_one(void *ctx, struct cmd_env *env, const char *name, struct plan *plan,
                     const char **error_r)
 {
@@ -64,7 +64,8 @@ static int plan_one(void *ctx, struct cmd_env *env, const char *name, struct pla
     struct archives_opts ao;
     bool from_20;
 
-    if (update_plan(env->install, env->site, uc->profile, name, uc->now, plan, error_r) != 0) {
+    if (update_plan(env->install, env->site, uc->profile, name, uc->global, plan,
+                    error_r) != 0) {
         return -1;
     }
     if (plan->n_lists == first || list_refused(plan, name)) {
@@ -87,12 +88,14 @@ static int plan_one(void *ctx, struct cmd_env *env, const char *name, struct pla
     return archives_plan(env->install, env->site, name, &ao, plan, first, error_r);
 }
 
-/* plan_global - what bin/update does once: the queue, the flat 2.0 templates */
+/* plan_global - what bin/update does once, after every list: the site-wide
+ * data files, the queue, the flat 2.0 templates */
 static int plan_global(void *ctx, struct cmd_env *env, struct plan *plan, const char **error_r)
 {
     struct update_ctx *uc = ctx;
 
-    if (qfiles_plan(env->install, env->site, uc->now, plan, error_r) != 0) {
+    if (update_global_plan(env->install, env->site, uc->global, plan, error_r) != 0
+        || qfiles_plan(env->install, env->site, uc->global->now, plan, error_r) != 0) {
         return -1;
     }
     return templates_plan_site(env->install, env->site, false, plan, error_r);
@@ -113,7 +116,7 @@ int cmd_update(int argc, char **argv)
 {
     struct cmd_opts opts;
     struct cmd_env env;
-    struct update_ctx uc = { NULL, now(), false };
+    struct update_ctx uc = { NULL, NULL, false };
     char **names = NULL;
     size_t n = 0;
     const char *err = NULL;
@@ -133,6 +136,10 @@ int cmd_update(int argc, char **argv)
         rc = EXIT_SOFTWARE;
     } else if (cmd_list_names(&opts, &env, &names, &n) != 0) {
         rc = EXIT_NOINPUT;
+    } else if (update_global_load(env.install, env.site, opts.argc == 0, now(), &uc.global,
+                                  &err) != 0) {
+        cmd_error(NULL, "%s", err);
+        rc = EXIT_SOFTWARE;
     } else {
         uc.public_mbox = public_mbox(env.site);
         rc = cmd_run_steps(&opts, &env, names, n, "update", plan_one, plan_global, &uc);
@@ -141,6 +148,7 @@ int cmd_update(int argc, char **argv)
         free(names[i]);
     }
     free(names);
+    update_global_free(&uc.global);
     profile_free(&uc.profile);
     cmd_close(&env);
     return rc;

@@ -57,6 +57,26 @@ def content_digest(top):
     return h.hexdigest()
 
 
+def tree_digest(top, times=True, dirs=False):
+    """bytes, mode, owner and (times) mtime of every file, and (dirs) mode
+    and owner of every directory (a directory's mtime only says when its
+    last entry changed), except mmfix's own journal"""
+    h = hashlib.sha256()
+    for root, subdirs, files in sorted(os.walk(top)):
+        subdirs.sort()
+        for name in sorted(files) + (sorted(subdirs) if dirs else []):
+            if name.startswith("mmfix-journal"):
+                continue
+            p = os.path.join(root, name)
+            st = os.lstat(p)
+            h.update(b"%s %o %d %d %d\n" % (os.path.relpath(p, top).encode(), st.st_mode,
+                                            st.st_uid, st.st_gid,
+                                            st.st_mtime_ns if times and name in files else 0))
+            if os.path.isfile(p) and not os.path.islink(p):
+                h.update(open(p, "rb").read())
+    return h.hexdigest()
+
+
 def finish():
     print("%d passed, %d failed" % (_passes[0], len(_failures)))
     sys.exit(1 if _failures else 0)

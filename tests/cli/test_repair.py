@@ -3,7 +3,6 @@ changes nothing and shows exactly what repair then does; Mailman's own
 recovery (.corrupt, .safety); locks; rollback restores the exact tree; a
 run killed at any point leaves every list loadable and the next command
 brings the tree back to all-before."""
-import hashlib
 import json
 import os
 import random
@@ -15,29 +14,16 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from corpus_util import FIXTURES, MMFIX, check, finish, from_typed, run
+from corpus_util import FIXTURES, MMFIX, check, finish, from_typed, run, tree_digest
 
 TOOLS = os.path.join(os.path.dirname(__file__), "..", "tools")
 LISTS = ["roster-mess", "broken", "hostile", "zh-old"]
 
 
 def digest(top, times=True):
-    """bytes, mode, owner and (times) mtime of every file, and every
-    directory entry, except mmfix's own journal"""
-    h = hashlib.sha256()
-    for root, dirs, files in sorted(os.walk(top)):
-        dirs.sort()
-        for name in sorted(files):
-            if name.startswith("mmfix-journal"):
-                continue
-            p = os.path.join(root, name)
-            st = os.lstat(p)
-            h.update(b"%s %o %d %d %d\n" % (os.path.relpath(p, top).encode(), st.st_mode,
-                                            st.st_uid, st.st_gid,
-                                            st.st_mtime_ns if times else 0))
-            if os.path.isfile(p) and not os.path.islink(p):
-                h.update(open(p, "rb").read())
-    return h.hexdigest()
+    """bytes, mode, owner and (times) mtime of every file, except mmfix's
+    own journal"""
+    return tree_digest(top, times)
 
 
 def fresh(tmp, tag):
