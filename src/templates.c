@@ -193,6 +193,9 @@ struct tctx {
     const struct install *install;
     const struct site_settings *site;
     const char *tdir;          /* absolute templates/, NULL when unknown */
+    char *vdir;                /* the var prefix's own templates/ when it is another
+                                * directory: a 2.0 tree copied whole brings its flat
+                                * 2.0 templates there (NULL when none) */
     char *trel;                /* templates/ relative to the var prefix, NULL when outside */
     struct names english;      /* global template names */
 };
@@ -226,6 +229,18 @@ static void tctx_init(struct tctx *t, const struct install *install,
     t->site = site;
     t->tdir = install != NULL ? install->templates_dir : NULL;
     t->trel = templates_rel(install);
+    if (install != NULL) {
+        char *v = xasprintf("%s/templates", install->var_prefix);
+        char *rv = realpath(v, NULL);
+        char *rt = t->tdir != NULL ? realpath(t->tdir, NULL) : NULL;
+        if (rv != NULL && kind_of(v) == K_DIR && (rt == NULL || strcmp(rv, rt) != 0)) {
+            t->vdir = v;
+            v = NULL;
+        }
+        free(v);
+        free(rv);
+        free(rt);
+    }
     if (t->tdir != NULL) {
         char *en = xasprintf("%s/en", t->tdir);
         if (dir_names(en, &t->english) != 0) {
@@ -243,6 +258,7 @@ static void tctx_init(struct tctx *t, const struct install *install,
 
 static void tctx_free(struct tctx *t)
 {
+    free(t->vdir);
     free(t->trel);
     names_free(&t->english);
 }
@@ -257,6 +273,14 @@ static char *global_same(const struct tctx *t, const char *file, const char *f,
     const char *subs[4] = { "", lang, "en", coll };
     size_t i;
 
+    if (t->vdir != NULL) {
+        char *g = xasprintf("%s/%s", t->vdir, f);
+        bool same = same_bytes(file, g);
+        free(g);
+        if (same) {
+            return xasprintf("templates/%s (the copied 2.0 tree's)", f);
+        }
+    }
     if (t->tdir == NULL) {
         return NULL;
     }
@@ -474,6 +498,14 @@ static const char *why_customised(const struct tctx *t, const char *f)
     char *flat = NULL;
     enum kind k;
 
+    if (t->vdir != NULL) {
+        flat = xasprintf("%s/%s", t->vdir, f);
+        k = kind_of(flat);
+        free(flat);
+        if (k == K_FILE) {
+            return "customised";
+        }
+    }
     if (t->tdir == NULL) {
         return "no global templates to compare with (no install dir)";
     }
@@ -506,6 +538,16 @@ static bool place(struct lctx *c, const char *file, const char *rel, const char 
                           "it behind, unused");
         free(g);
         return true;
+    }
+    if (strcmp(why_customised(c->t, f), "customised") != 0) {
+        /* no 2.0 copy to tell a stock file from an edited one: moved into
+         * lists/L/LANG/, a stock 2.0 template would replace 2.1's own and
+         * break its pages, so it stays where 2.1 does not look */
+        problem_add(&c->p->notes, "template-kept", c->name, PROBLEM_WARNING,
+                    "%s: %s: left where Mailman 2.1 does not read it; if the list's owner "
+                    "edited it, move it to %s/ (a stock 2.0 template there would replace "
+                    "2.1's own)", rel, why_customised(c->t, f), c->dest_rel);
+        return false;
     }
     to_abs = xasprintf("%s/%s", c->dest_abs, f);
     to_rel = xasprintf("%s/%s", c->dest_rel, f);

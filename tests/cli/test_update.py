@@ -180,7 +180,9 @@ with tempfile.TemporaryDirectory() as tmp:
         changed = {p for p in set(old) | set(new) if old.get(p) != new.get(p)}
         # Mailman's save keeps the replaced config.pck as config.pck.last
         lasts = {w + ".last" for w in writes if w.endswith("/config.pck") and w in old}
-        check(changed == set(writes) | lasts | set(moves) | set(moves.values()),
+        deletes = {f["path"] for f in ops if f["action"] in ("delete", "rmdir")}
+        made = {f["path"] for f in ops if f["action"] in ("mkdir", "link")}
+        check(changed == set(writes) | lasts | set(moves) | set(moves.values()) | deletes | made,
               "the run changed %r, the dry run showed %r" % (sorted(changed), ops))
         for frm, to in moves.items():
             check(frm not in new and new.get(to) == old.get(frm),
