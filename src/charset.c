@@ -745,7 +745,9 @@ int charset_encode(const char *charset, const char *utf8, size_t len, struct str
     case BUILTIN_LATIN1:
         if (latin1_encode(u, len, out, &bad) != 0) {
             out->len = start;
-            out->buf[start] = '\0';
+            if (out->buf != NULL) {   /* nothing was added to an empty buffer */
+                out->buf[start] = '\0';
+            }
             goto out;
         }
         ret = 0;

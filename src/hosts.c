@@ -266,7 +266,7 @@ void hosts_rewrite_bytes(const char *charset, const unsigned char *data, size_t 
     }
     for (i = 0; i < n_rw; i++) {
         strbuf_reset(&probe);
-        if (charset_encode(charset, rw[i].new, strlen(rw[i].new), &probe, NULL) != 0) {
+        if (charset_encode(charset, rw[i].new, strlen(rw[i].new), &probe, &bad) != 0) {
             *how_r = HOSTS_UNENCODABLE;
             *bad_r = i;
             count = 0;
@@ -274,7 +274,7 @@ void hosts_rewrite_bytes(const char *charset, const unsigned char *data, size_t 
         }
     }
     strbuf_reset(out);
-    if (charset_encode(charset, done.buf, done.len, out, NULL) != 0) {
+    if (charset_encode(charset, done.buf, done.len, out, &bad) != 0) {
         *how_r = HOSTS_UNENCODABLE;
         count = 0;
     }
