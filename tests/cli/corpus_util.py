@@ -57,6 +57,24 @@ def content_digest(top):
     return h.hexdigest()
 
 
+def state_digest(top):
+    """names, bytes, modes and mtimes of every file below top, mmfix's own
+    journal aside: what a rollback must bring back exactly"""
+    h = hashlib.sha256()
+    for root, dirs, files in sorted(os.walk(top)):
+        dirs.sort()
+        for name in sorted(files):
+            if name.startswith("mmfix-journal"):
+                continue
+            p = os.path.join(root, name)
+            st = os.lstat(p)
+            h.update(b"%s %o %d\n" % (os.path.relpath(p, top).encode(), st.st_mode,
+                                      st.st_mtime_ns))
+            if os.path.isfile(p) and not os.path.islink(p):
+                h.update(open(p, "rb").read())
+    return h.hexdigest()
+
+
 def finish():
     print("%d passed, %d failed" % (_passes[0], len(_failures)))
     sys.exit(1 if _failures else 0)

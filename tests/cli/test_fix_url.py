@@ -11,7 +11,6 @@ add to copies with py2pickle (no corpus text names the old web host): a
 Czech iso-8859-2 and a Japanese euc-jp text with the host right next to
 non-ASCII characters, a us-ascii list holding a Latin-1 byte, a unicode
 value, and the lists' own templates."""
-import hashlib
 import json
 import os
 import shutil
@@ -20,7 +19,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
-from corpus_util import CORPUS, check, finish, run  # noqa: E402
+from corpus_util import CORPUS, check, finish, run, state_digest as digest  # noqa: E402
 import py2pickle  # noqa: E402
 
 SITE = os.path.join(CORPUS, "site")
@@ -36,22 +35,6 @@ def fix_url(urlhost):
     if urlhost:
         return (PATTERN % urlhost).encode(), VIRTUAL_HOSTS.get(urlhost.lower(), urlhost).encode()
     return (PATTERN % DEFAULT_URL_HOST).encode(), DEFAULT_EMAIL_HOST.encode()
-
-
-def digest(top):
-    h = hashlib.sha256()
-    for root, dirs, files in sorted(os.walk(top)):
-        dirs.sort()
-        for name in sorted(files):
-            if name.startswith("mmfix-journal"):
-                continue
-            p = os.path.join(root, name)
-            st = os.lstat(p)
-            h.update(b"%s %o %d\n" % (os.path.relpath(p, top).encode(), st.st_mode,
-                                      st.st_mtime_ns))
-            if os.path.isfile(p) and not os.path.islink(p):
-                h.update(open(p, "rb").read())
-    return h.hexdigest()
 
 
 def fresh(tmp, tag):
@@ -260,5 +243,14 @@ with tempfile.TemporaryDirectory() as tmp:
     rc, out, err = fix(var, "-n", "--rewrite-text", "ldc.usb.ve=lists.ldc.usb.ve", "vacia",
                        expect=0)
     check(load(var, "vacia")[b"info"] == want, "no second rewrite")
+
+    # 5. 2.0 data: fix_url.py would upgrade it first; mmfix leaves it to update
+    var = os.path.join(tmp, "mm20")
+    shutil.copytree(os.path.join(CORPUS, "mm20-sample", "before"), var, symlinks=True)
+    rc, out, err = fix(var, "--json", "--url-host", "www.ci.usb.ve", "cs", expect=65)
+    check([p["code"] for p in json.loads(out)["problems"]] == ["not-upgraded"],
+          "a 2.0 list is reported not-upgraded")
+    check(not os.path.exists(os.path.join(var, "lists", "cs", "config.pck")),
+          "and no config.pck is written for it")
 
 finish()
