@@ -343,6 +343,31 @@ static bool ascii_compatible(const char *name)
         && strncmp(name, "cp037", 5) != 0 && strncmp(name, "ebcdic", 6) != 0;
 }
 
+/* charset_ascii_transparent - ASCII bytes are always ASCII characters */
+bool charset_ascii_transparent(const char *charset)
+{
+    static const char *const prefixes[] = {
+        "iso-8859-", "euc-", "koi8-", "cp125", "windows-125", NULL,
+    };
+    char buf[CHARSET_NAME_MAX + 1];
+    const char *name = charset_normalize(charset, buf, sizeof(buf));
+    size_t i;
+
+    if (name == NULL) {
+        return false;
+    }
+    if (strcmp(name, "us-ascii") == 0 || strcmp(name, "utf-8") == 0
+        || strcmp(name, "gb2312") == 0) {
+        return true;
+    }
+    for (i = 0; prefixes[i] != NULL; i++) {
+        if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* charset_known - convertible charset */
 bool charset_known(const char *charset)
 {
@@ -720,7 +745,9 @@ int charset_encode(const char *charset, const char *utf8, size_t len, struct str
     case BUILTIN_LATIN1:
         if (latin1_encode(u, len, out, &bad) != 0) {
             out->len = start;
-            out->buf[start] = '\0';
+            if (out->buf != NULL) {   /* nothing was added to an empty buffer */
+                out->buf[start] = '\0';
+            }
             goto out;
         }
         ret = 0;

@@ -28,6 +28,9 @@ enum cmd_exit {
     EXIT_NOPERM = 77,
 };
 
+/* --rewrite-text may be given this many times */
+#define CMD_MAX_REWRITE 32
+
 struct cmd_opts {
     const char *var_prefix;
     const char *install_dir;
@@ -44,6 +47,10 @@ struct cmd_opts {
     const char *journal;  /* --journal FILE (default VAR/data/mmfix-journal.sqlite) */
     int lock_timeout_ms;  /* --lock-timeout SECONDS */
     bool force;
+    const char *url_host;     /* --url-host H (fix-url) */
+    const char *email_host;   /* --email-host E (fix-url) */
+    const char *rewrite_text[CMD_MAX_REWRITE];   /* --rewrite-text OLD=NEW, in order */
+    size_t n_rewrite_text;
     int argc;             /* positional arguments */
     char **argv;
 };
@@ -122,6 +129,7 @@ int cmd_convert(int argc, char **argv);
 int cmd_repair(int argc, char **argv);
 int cmd_rename(int argc, char **argv);
 int cmd_update(int argc, char **argv);
+int cmd_fix_url(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
 

@@ -34,6 +34,9 @@ enum {
     OPT_JOURNAL,
     OPT_LOCK_TIMEOUT,
     OPT_FORCE,
+    OPT_URL_HOST,
+    OPT_EMAIL_HOST,
+    OPT_REWRITE_TEXT,
 };
 
 static const struct option long_opts[] = {
@@ -50,6 +53,9 @@ static const struct option long_opts[] = {
     { "journal", required_argument, NULL, OPT_JOURNAL },
     { "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
     { "force", no_argument, NULL, OPT_FORCE },
+    { "url-host", required_argument, NULL, OPT_URL_HOST },
+    { "email-host", required_argument, NULL, OPT_EMAIL_HOST },
+    { "rewrite-text", required_argument, NULL, OPT_REWRITE_TEXT },
     { "quiet", no_argument, NULL, 'q' },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
@@ -94,6 +100,15 @@ int cmd_parse(const char *command, const char *usage, int argc, char **argv,
         case 'a': opts->all = true; break;
         case OPT_JOURNAL: opts->journal = optarg; break;
         case OPT_FORCE: opts->force = true; break;
+        case OPT_URL_HOST: opts->url_host = optarg; break;
+        case OPT_EMAIL_HOST: opts->email_host = optarg; break;
+        case OPT_REWRITE_TEXT:
+            if (opts->n_rewrite_text == CMD_MAX_REWRITE) {
+                cmd_error(NULL, "%s: at most %d --rewrite-text", command, CMD_MAX_REWRITE);
+                return -1;
+            }
+            opts->rewrite_text[opts->n_rewrite_text++] = optarg;
+            break;
         case OPT_LOCK_TIMEOUT: {
             char *end = NULL;
             double t = strtod(optarg, &end);

@@ -29,6 +29,7 @@ static const struct command commands[] = {
     { "convert", cmd_convert, "convert between config.db, config.pck and typed JSON" },
     { "repair", cmd_repair, "recover a list from its fallback and fix its rosters" },
     { "update", cmd_update, "upgrade old list configurations the way Mailman 2.1.39 does" },
+    { "fix-url", cmd_fix_url, "move lists to another web/mail host as fix_url.py does" },
     { "rename", cmd_rename, "rename a list everywhere Mailman keys it by name" },
     { "history", cmd_history, "the journal of runs that changed the installation" },
     { "rollback", cmd_rollback, "restore the files a run changed" },

@@ -738,6 +738,18 @@ size_t value_dict_remove_if(struct value_arena *arena, struct value *d,
     return n - kept;
 }
 
+/* value_seq_set_at - replace a list or tuple item in place */
+void value_seq_set_at(struct value *seq, size_t i, struct value *item)
+{
+    struct value **slot = &seq->u.seq.items[i];
+
+    if ((*slot)->refs > 0) {
+        (*slot)->refs--;
+    }
+    *slot = item;
+    item->refs++;
+}
+
 /* value_dict_set_at - replace an item in place */
 void value_dict_set_at(struct value_arena *arena, struct value *d, size_t i,
                        struct value *key, struct value *val)

@@ -63,6 +63,14 @@ const char *charset_normalize(const char *charset, char *buf, size_t size);
 /* charset_known - charset can be converted (built in or known to iconv) */
 bool charset_known(const char *charset);
 
+/* charset_ascii_transparent - every byte below 0x80 is always that ASCII
+ * character in charset, never part of a multibyte one: us-ascii, utf-8,
+ * iso-8859-*, the EUC family (euc-jp, euc-kr, gb2312), koi8-*, cp125x. Not
+ * big5, shift_jis, gbk, gb18030 (ASCII trail bytes), nor stateful or wide
+ * charsets. So an ASCII string can be searched and replaced in such bytes
+ * without decoding them. */
+bool charset_ascii_transparent(const char *charset);
+
 /* charset_is_ascii - every byte < 0x80 */
 bool charset_is_ascii(const unsigned char *data, size_t len);
 

@@ -17,7 +17,9 @@
  * unknown-language, roster-key-case, roster-both, roster-orphans,
  * roster-bybounce-no-info, roster-invalid-address, host-mismatch,
  * not-upgraded, not-a-dict, templates-damaged, list-outside-tree,
- * internal-error; in plans also template-blocked (templates.h).
+ * internal-error; in plans also template-blocked (templates.h), and from
+ * fix-url url-host-not-virtual, email-host-unknown, template-skipped,
+ * rewrite-undecodable, rewrite-unencodable (fixurl.h, hosts.h).
  */
 
 enum problem_severity {

@@ -111,6 +111,8 @@ struct value *value_new_instance(struct value_arena *arena, const char *cls,
 
 /* value_seq_append - append item to a list or tuple (item->refs grows) */
 void value_seq_append(struct value_arena *arena, struct value *seq, struct value *item);
+/* value_seq_set_at - replace item i of a list or tuple (refs maintained) */
+void value_seq_set_at(struct value *seq, size_t i, struct value *item);
 /* value_dict_set - set key to val, replacing the value of an equal key
  * (Python dict semantics; the first key object is kept). */
 void value_dict_set(struct value_arena *arena, struct value *dict,

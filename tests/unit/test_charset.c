@@ -353,10 +353,44 @@ static int teardown(void **state)
     return 0;
 }
 
+/* an unencodable first character into an empty buffer (the rewrite's probe
+ * of a NEW text): -1 and the buffer still empty, for the built-in Latin-1
+ * and for iconv */
+static void test_encode_empty_fail(void **state)
+{
+    struct strbuf out = STRBUF_INIT;
+    size_t bad = 99;
+
+    (void)state;
+    assert_int_equal(charset_encode("iso-8859-1", "\xe6\x97\xa5", 3, &out, &bad), -1);
+    assert_int_equal(bad, 0);
+    assert_int_equal(out.len, 0);
+    assert_int_equal(charset_encode("koi8-r", "\xe6\x97\xa5", 3, &out, &bad), -1);
+    assert_int_equal(out.len, 0);
+    strbuf_release(&out);
+}
+
+/* ASCII bytes are ASCII characters in EUC, Latin and UTF-8, not in big5 */
+static void test_ascii_transparent(void **state)
+{
+    (void)state;
+    assert_true(charset_ascii_transparent("euc-jp"));
+    assert_true(charset_ascii_transparent("ISO-8859-2"));
+    assert_true(charset_ascii_transparent("utf8"));
+    assert_true(charset_ascii_transparent("gb2312"));
+    assert_true(charset_ascii_transparent("koi8-r"));
+    assert_false(charset_ascii_transparent("big5"));
+    assert_false(charset_ascii_transparent("shift_jis"));
+    assert_false(charset_ascii_transparent("iso-2022-jp"));
+    assert_false(charset_ascii_transparent("utf-16"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tables),
+        cmocka_unit_test(test_encode_empty_fail),
+        cmocka_unit_test(test_ascii_transparent),
         cmocka_unit_test(test_normalize),
         cmocka_unit_test(test_greek),
         cmocka_unit_test(test_corpus_text),
