@@ -44,6 +44,10 @@ struct cmd_opts {
     const char *journal;  /* --journal FILE (default VAR/data/mmfix-journal.sqlite) */
     int lock_timeout_ms;  /* --lock-timeout SECONDS */
     bool force;
+    const char *postalias;       /* genaliases --postalias CMD */
+    const char *postmap;         /* genaliases --postmap CMD */
+    const char *postfix_config;  /* genaliases --postfix-config DIR (postalias -c DIR) */
+    const char *aliases_file;    /* check-postfix --aliases FILE */
     int argc;             /* positional arguments */
     char **argv;
 };
@@ -116,5 +120,7 @@ int cmd_rename(int argc, char **argv);
 int cmd_update(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
+int cmd_genaliases(int argc, char **argv);
+int cmd_check_postfix(int argc, char **argv);
 
 #endif

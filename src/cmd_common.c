@@ -33,6 +33,10 @@ enum {
     OPT_JOURNAL,
     OPT_LOCK_TIMEOUT,
     OPT_FORCE,
+    OPT_POSTALIAS,
+    OPT_POSTMAP,
+    OPT_POSTFIX_CONFIG,
+    OPT_ALIASES,
 };
 
 static const struct option long_opts[] = {
@@ -49,6 +53,10 @@ static const struct option long_opts[] = {
     { "journal", required_argument, NULL, OPT_JOURNAL },
     { "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
     { "force", no_argument, NULL, OPT_FORCE },
+    { "postalias", required_argument, NULL, OPT_POSTALIAS },
+    { "postmap", required_argument, NULL, OPT_POSTMAP },
+    { "postfix-config", required_argument, NULL, OPT_POSTFIX_CONFIG },
+    { "aliases", required_argument, NULL, OPT_ALIASES },
     { "quiet", no_argument, NULL, 'q' },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
@@ -93,6 +101,10 @@ int cmd_parse(const char *command, const char *usage, int argc, char **argv,
         case 'a': opts->all = true; break;
         case OPT_JOURNAL: opts->journal = optarg; break;
         case OPT_FORCE: opts->force = true; break;
+        case OPT_POSTALIAS: opts->postalias = optarg; break;
+        case OPT_POSTMAP: opts->postmap = optarg; break;
+        case OPT_POSTFIX_CONFIG: opts->postfix_config = optarg; break;
+        case OPT_ALIASES: opts->aliases_file = optarg; break;
         case OPT_LOCK_TIMEOUT: {
             char *end = NULL;
             double t = strtod(optarg, &end);

@@ -29,6 +29,8 @@ static const struct command commands[] = {
     { "convert", cmd_convert, "convert between config.db, config.pck and typed JSON" },
     { "repair", cmd_repair, "recover a list from its fallback and fix its rosters" },
     { "update", cmd_update, "upgrade old list configurations the way Mailman 2.1.39 does" },
+    { "genaliases", cmd_genaliases, "write Mailman's Postfix alias files and rebuild the maps" },
+    { "check-postfix", cmd_check_postfix, "find Postfix settings that would lose list mail" },
     { "rename", cmd_rename, "rename a list everywhere Mailman keys it by name" },
     { "history", cmd_history, "the journal of runs that changed the installation" },
     { "rollback", cmd_rollback, "restore the files a run changed" },
