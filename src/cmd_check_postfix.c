@@ -152,7 +152,7 @@ static int read_conf(const struct cmd_opts *opts, struct check *c)
         path = DEFAULT_MAIN_CF;
     }
     if (fileread_alloc(path, CONF_MAX, &text, &len, &st, &err) != 0) {
-        cmd_error(NULL, "%s: %s", path, err);
+        cmd_error(NULL, "%s", err);
         return st == FILEREAD_MISSING ? EXIT_NOINPUT : EXIT_IOERR;
     }
     c->source = xstrdup(path);
@@ -172,8 +172,9 @@ static char *value_of(struct check *c, const char *name)
 
     if (postfix_value(&c->conf, name, &v, &err) != 0) {
         problem_add(&c->findings, "postfix-expansion", NULL, PROBLEM_ERROR,
-                    "%s cannot be expanded: %s; Postfix stops with 'macro processing error' "
-                    "(fix the parameter)", name, err);
+                    "%s cannot be expanded: %s; Postfix stops with 'macro processing error'; "
+                    "fix: make %s refer to no parameter that refers back to it, and close "
+                    "every ${", name, err, name);
         return NULL;
     }
     return v;
@@ -215,6 +216,21 @@ static bool names_file(char **maps, char *const *paths)
     return false;
 }
 
+/* names_mydomain - the value as written has the item $mydomain (${mydomain}, $(mydomain)) */
+static bool names_mydomain(const char *raw)
+{
+    char **items = postfix_split(raw, NULL);
+    bool found = false;
+    size_t i;
+
+    for (i = 0; items[i] != NULL && !found; i++) {
+        found = strcmp(items[i], "$mydomain") == 0 || strcmp(items[i], "${mydomain}") == 0
+                || strcmp(items[i], "$(mydomain)") == 0;
+    }
+    postfix_split_free(items);
+    return found;
+}
+
 /* check_domains - each list domain is local or virtual to Postfix */
 static void check_domains(struct check *c, char **mydest, char **vdomains, const char *raw_dest,
                           const char *mydomain)
@@ -248,9 +264,7 @@ static void check_domains(struct check *c, char **mydest, char **vdomains, const
                         "read: check that one of them has it", d->name);
         } else if (!local && !virt) {
             bool lacks_mydomain = strcasecmp(d->name, mydomain) == 0
-                                  && strstr(raw_dest, "$mydomain") == NULL
-                                  && strstr(raw_dest, "${mydomain}") == NULL
-                                  && strstr(raw_dest, "$(mydomain)") == NULL;
+                                  && !names_mydomain(raw_dest);
             if (lacks_mydomain) {
                 problem_add(&c->findings, "mydestination-lacks-mydomain", d->list,
                             PROBLEM_ERROR,
@@ -271,7 +285,8 @@ static void check_domains(struct check *c, char **mydest, char **vdomains, const
 }
 
 /* check_maps - alias_maps names data/aliases; virtual_alias_maps names virtual-mailman when
- * a list is virtual, and the local domain its right-hand sides fall into is local */
+ * a list is virtual, and the local domain its right-hand sides fall into is local (not
+ * checked when mydest is NULL: mydestination could not be expanded) */
 static void check_maps(struct check *c, const struct site_settings *site, char **mydest)
 {
     char *alias_maps = value_of(c, "alias_maps");
@@ -298,7 +313,7 @@ static void check_maps(struct check *c, const struct site_settings *site, char *
                     "virtual_alias_maps = %s%shash:%s", virtual_maps, c->mm_virtual[0],
                     virtual_maps, virtual_maps[0] != '\0' ? ", " : "", c->mm_virtual[0]);
     }
-    if (any_virtual) {
+    if (any_virtual && mydest != NULL) {
         /* virtual-mailman's right-hand sides are bare local parts, which Postfix completes
          * with @$myorigin, or carry @VIRTUAL_MAILMAN_LOCAL_DOMAIN */
         char *origin = site->virtual_mailman_local_domain != NULL
@@ -349,7 +364,7 @@ static int check_aliases_file(struct check *c, const char *path)
     size_t lineno = 0;
 
     if (fileread_alloc(path, CONF_MAX, &text, &len, &st, &err) != 0) {
-        cmd_error(NULL, "%s: %s", path, err);
+        cmd_error(NULL, "%s", err);
         return st == FILEREAD_MISSING ? EXIT_NOINPUT : EXIT_IOERR;
     }
     for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
@@ -458,7 +473,7 @@ static void run_checks(struct check *c, const struct site_settings *site)
     if (dest != NULL && vdom != NULL && mydomain != NULL) {
         check_domains(c, mydest, vdomains, raw_dest != NULL ? raw_dest : "", mydomain);
     }
-    check_maps(c, site, mydest);
+    check_maps(c, site, dest != NULL ? mydest : NULL);
     check_delimiter(c);
     postfix_split_free(mydest);
     postfix_split_free(vdomains);
