@@ -64,6 +64,8 @@ struct gen {
     size_t lookups;         /* addresses looked up */
     size_t lookups_failed;
     bool verified[2];       /* the map was checked with -q */
+    struct mapcmd cmds[2];  /* postalias, postmap as run */
+    bool own[2];            /* they are Postfix's own programs */
 };
 
 /* host_of - the host_name of a loaded list as text */
@@ -321,7 +323,8 @@ static int verify(const struct cmd_env *env, struct gen *g, const struct mapcmd 
     return 0;
 }
 
-/* rebuild - postalias / postmap as Mailman's _update_maps runs them, then the lookups */
+/* rebuild - postalias / postmap as Mailman's _update_maps runs them (under the creator lock,
+ * as Mailman does) */
 static int rebuild(const struct cmd_opts *opts, const struct cmd_env *env, struct gen *g,
                    struct problem_list *problems, struct problem_list *notes)
 {
@@ -330,14 +333,11 @@ static int rebuild(const struct cmd_opts *opts, const struct cmd_env *env, struc
                                 opts->postmap != NULL ? opts->postmap
                                                       : env->site->postfix_map_cmd };
     const char *names[2] = { "postalias", "postmap" };
-    struct mapcmd cmds[2];
-    bool own[2] = { false, false };
     int rc = EXIT_OK;
     size_t i;
 
-    memset(cmds, 0, sizeof(cmds));
     for (i = 0; i < 2 && rc == EXIT_OK; i++) {
-        rc = map_command(settings[i], names[i], opts->postfix_config, &cmds[i], &own[i]);
+        rc = map_command(settings[i], names[i], opts->postfix_config, &g->cmds[i], &g->own[i]);
     }
     for (i = 0; i < 2 && rc == EXIT_OK; i++) {
         const char *extra[] = { g->files[i].path, NULL };
@@ -349,12 +349,12 @@ static int rebuild(const struct cmd_opts *opts, const struct cmd_env *env, struc
             continue;
         }
         m = &g->maps[g->n_maps++];
-        if (run_words(&cmds[i], extra, &m->status, &out) != 0) {
+        if (run_words(&g->cmds[i], extra, &m->status, &out) != 0) {
             strbuf_release(&out);
             rc = EXIT_SOFTWARE;
             break;
         }
-        text = mapcmd_text(cmds[i].argv);
+        text = mapcmd_text(g->cmds[i].argv);
         m->command = xasprintf("%s %s", text, g->files[i].path);
         free(text);
         m->output = strbuf_detach(&out, NULL);
@@ -366,23 +366,25 @@ static int rebuild(const struct cmd_opts *opts, const struct cmd_env *env, struc
             break;
         }
         fix_db(g->files[i].path, notes);
-        if (!own[i]) {
+        if (!g->own[i]) {
             problem_add(notes, "alias-maps-unverified", NULL, PROBLEM_WARNING,
                         "%s is not Postfix's %s (the site's %s or --%s): the map of %s was "
-                        "not verified", cmds[i].argv[0], names[i],
+                        "not verified", g->cmds[i].argv[0], names[i],
                         i == 0 ? "POSTFIX_ALIAS_CMD" : "POSTFIX_MAP_CMD", names[i],
                         g->files[i].rel);
         }
     }
-    if (rc == EXIT_OK && verify(env, g, cmds, own, problems) != 0) {
-        rc = EXIT_SOFTWARE;
-    }
-    if (rc == EXIT_OK && g->lookups_failed > 0) {
-        rc = EXIT_SOFTWARE;
-    }
-    mapcmd_free(&cmds[0]);
-    mapcmd_free(&cmds[1]);
     return rc;
+}
+
+/* check_maps - the lookups, once the creator lock is released (they can take longer than
+ * its 15 seconds) */
+static int check_maps(const struct cmd_env *env, struct gen *g, struct problem_list *problems)
+{
+    if (verify(env, g, g->cmds, g->own, problems) != 0) {
+        return EXIT_SOFTWARE;
+    }
+    return g->lookups_failed > 0 ? EXIT_SOFTWARE : EXIT_OK;
 }
 
 static void write_problems_text(struct strbuf *out, const char *title,
@@ -546,6 +548,8 @@ static void gen_free(struct gen *g)
         free(g->maps[i].command);
         free(g->maps[i].output);
     }
+    mapcmd_free(&g->cmds[0]);
+    mapcmd_free(&g->cmds[1]);
 }
 
 /* apply - write the changed files as one journaled run */
@@ -647,6 +651,9 @@ int cmd_genaliases(int argc, char **argv)
         if (lockfile_release(&lock, &err) != 0) {
             cmd_error(NULL, "%s", err);
         }
+    }
+    if (rc == EXIT_OK && !opts.dry_run) {
+        rc = check_maps(&env, &g, &problems);
     }
     if (rc == EXIT_OK || rc == EXIT_SOFTWARE || rc == EXIT_IOERR) {
         report(&opts, &g, &problems, &notes, !opts.dry_run, run, &out);
