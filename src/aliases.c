@@ -228,8 +228,8 @@ static void pad(struct strbuf *out, size_t n)
     }
 }
 
-/* lower - Python's str.lower() of ASCII (ParseEmail lower-cases the address) */
-static char *lower(const char *s)
+/* aliases_lower - ASCII lower case, as Python 2's str.lower() */
+char *aliases_lower(const char *s)
 {
     char *r = xstrdup(s);
     char *p = NULL;
@@ -245,7 +245,7 @@ static char *lower(const char *s)
 /* dest - local part [@VIRTUAL_MAILMAN_LOCAL_DOMAIN] */
 static char *dest(const struct aliases_site *site, const char *local)
 {
-    char *l = lower(local);
+    char *l = aliases_lower(local);
     char *r = site->local_domain != NULL ? xasprintf("%s@%s", l, site->local_domain) : xstrdup(l);
     free(l);
     return r;
@@ -390,7 +390,7 @@ int aliases_build(const struct aliases_list *lists, size_t n, const struct alias
     strbuf_adds(aliases, aliases_header);
     loop_local = xasprintf("%s-loop", site->site_list);
     {
-        char *l = lower(loop_local);
+        char *l = aliases_lower(loop_local);
         strbuf_addf(aliases, "%s: %s/owner-bounces.mbox\n\n", l, site->data_dir);
         free(l);
     }

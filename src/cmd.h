@@ -64,6 +64,12 @@ struct cmd_env {
  * 1 when --help was handled. */
 int cmd_parse(const char *command, const char *usage, int argc, char **argv,
               struct cmd_opts *opts);
+/* cmd_start - cmd_parse, at most max_args positional arguments (else why and the usage on
+ * stderr), then cmd_open. *stop_r true: the command ends with the returned exit status
+ * (0 after --help); false: opts and env are ready (cmd_close env). */
+int cmd_start(const char *command, const char *usage, int argc, char **argv, int max_args,
+              const char *why_too_many, struct cmd_opts *opts, struct cmd_env *env,
+              bool *stop_r);
 /* cmd_open - open the installation and its site settings */
 int cmd_open(const struct cmd_opts *opts, struct cmd_env *env);
 void cmd_close(struct cmd_env *env);

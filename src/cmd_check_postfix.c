@@ -47,25 +47,12 @@ struct check {
     struct problem_list notes;
 };
 
-static char *lower_dup(const char *s)
-{
-    char *r = xstrdup(s);
-    char *p = NULL;
-
-    for (p = r; *p != '\0'; p++) {
-        if (*p >= 'A' && *p <= 'Z') {
-            *p = (char)(*p - 'A' + 'a');
-        }
-    }
-    return r;
-}
-
 /* add_domain - count a list under its host */
 static void add_domain(struct check *c, const struct site_settings *site, const char *host,
                        const char *list)
 {
     struct aliases_site as;
-    char *d = lower_dup(host);
+    char *d = aliases_lower(host);
     size_t i;
 
     for (i = 0; i < c->n_domains; i++) {
@@ -393,17 +380,6 @@ static int check_aliases_file(struct check *c, const char *path)
     return EXIT_OK;
 }
 
-static void write_list(struct strbuf *out, const struct problem_list *pl)
-{
-    size_t k;
-
-    for (k = 0; k < pl->len; k++) {
-        const struct problem *pr = &pl->items[k];
-        strbuf_addf(out, "%-7s %s: %s: %s\n", problem_severity_name(pr->severity),
-                    pr->list != NULL ? pr->list : "(site)", pr->code, pr->message);
-    }
-}
-
 static void report(const struct cmd_opts *opts, const struct check *c, struct strbuf *out)
 {
     size_t i;
@@ -435,8 +411,8 @@ static void report(const struct cmd_opts *opts, const struct check *c, struct st
         strbuf_addc(out, '\n');
         return;
     }
-    write_list(out, &c->findings);
-    write_list(out, &c->notes);
+    problem_write_text(out, &c->findings, "");
+    problem_write_text(out, &c->notes, "");
     strbuf_addf(out, "%s: %zu lists in %zu domains, %zu findings\n", c->source, c->n_lists,
                 c->n_domains, c->findings.len);
 }
@@ -490,19 +466,12 @@ int cmd_check_postfix(int argc, char **argv)
     struct cmd_env env;
     struct check c;
     struct strbuf out = STRBUF_INIT;
+    bool stop = false;
     int rc;
 
-    rc = cmd_parse("check-postfix", check_postfix_usage, argc, argv, &opts);
-    if (rc != 0) {
-        return rc > 0 ? EXIT_OK : EXIT_USAGE;
-    }
-    if (opts.argc > 1) {
-        cmd_error(NULL, "check-postfix: at most one main.cf");
-        fprintf(stderr, "usage: mmfix check-postfix %s\n", check_postfix_usage);
-        return EXIT_USAGE;
-    }
-    rc = cmd_open(&opts, &env);
-    if (rc != EXIT_OK) {
+    rc = cmd_start("check-postfix", check_postfix_usage, argc, argv, 1, "at most one main.cf",
+                   &opts, &env, &stop);
+    if (stop) {
         return rc;
     }
     memset(&c, 0, sizeof(c));

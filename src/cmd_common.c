@@ -144,6 +144,27 @@ int cmd_parse(const char *command, const char *usage, int argc, char **argv,
 
 static int cmd_recover(const struct cmd_opts *opts, struct cmd_env *env);
 
+/* cmd_start - parse, check the argument count, open */
+int cmd_start(const char *command, const char *usage, int argc, char **argv, int max_args,
+              const char *why_too_many, struct cmd_opts *opts, struct cmd_env *env,
+              bool *stop_r)
+{
+    int rc = cmd_parse(command, usage, argc, argv, opts);
+
+    *stop_r = true;
+    if (rc != 0) {
+        return rc > 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    if (opts->argc > max_args) {
+        cmd_error(NULL, "%s: %s", command, why_too_many);
+        fprintf(stderr, "usage: mmfix %s %s\n", command, usage);
+        return EXIT_USAGE;
+    }
+    rc = cmd_open(opts, env);
+    *stop_r = rc != EXIT_OK;
+    return rc;
+}
+
 /* cmd_open - installation + site settings; rolls back an interrupted run */
 int cmd_open(const struct cmd_opts *opts, struct cmd_env *env)
 {

@@ -387,22 +387,6 @@ static int check_maps(const struct cmd_env *env, struct gen *g, struct problem_l
     return g->lookups_failed > 0 ? EXIT_SOFTWARE : EXIT_OK;
 }
 
-static void write_problems_text(struct strbuf *out, const char *title,
-                                const struct problem_list *pl)
-{
-    size_t k;
-
-    if (pl->len == 0) {
-        return;
-    }
-    strbuf_addf(out, "%s:\n", title);
-    for (k = 0; k < pl->len; k++) {
-        const struct problem *pr = &pl->items[k];
-        strbuf_addf(out, "  %-7s %s: %s: %s\n", problem_severity_name(pr->severity),
-                    pr->list != NULL ? pr->list : "(site)", pr->code, pr->message);
-    }
-}
-
 /* report - diffs, file operations, map commands, notes, problems, summary */
 static void report(const struct cmd_opts *opts, const struct gen *g,
                    const struct problem_list *problems, const struct problem_list *notes,
@@ -500,8 +484,14 @@ static void report(const struct cmd_opts *opts, const struct gen *g,
         strbuf_addf(out, "looked up %zu addresses: %zu not found\n", g->lookups,
                     g->lookups_failed);
     }
-    write_problems_text(out, "notes", notes);
-    write_problems_text(out, "problems", problems);
+    if (notes->len > 0) {
+        strbuf_adds(out, "notes:\n");
+        problem_write_text(out, notes, "  ");
+    }
+    if (problems->len > 0) {
+        strbuf_adds(out, "problems:\n");
+        problem_write_text(out, problems, "  ");
+    }
     strbuf_addf(out, "%zu lists (%zu in virtual-mailman), %zu files to write%s\n", g->n,
                 g->n_virtual, n_write,
                 applied ? (run > 0 ? ": done" : ": nothing changed")
@@ -593,17 +583,12 @@ int cmd_genaliases(int argc, char **argv)
     int wrc;
     size_t i;
 
-    rc = cmd_parse("genaliases", genaliases_usage, argc, argv, &opts);
-    if (rc != 0) {
-        return rc > 0 ? EXIT_OK : EXIT_USAGE;
-    }
-    if (opts.argc > 0) {
-        cmd_error(NULL, "genaliases: takes no list names (it writes the aliases of every list)");
-        fprintf(stderr, "usage: mmfix genaliases %s\n", genaliases_usage);
-        return EXIT_USAGE;
-    }
-    rc = cmd_open(&opts, &env);
-    if (rc != EXIT_OK) {
+    bool stop = false;
+
+    rc = cmd_start("genaliases", genaliases_usage, argc, argv, 0,
+                   "takes no list names (it writes the aliases of every list)", &opts, &env,
+                   &stop);
+    if (stop) {
         return rc;
     }
     memset(&g, 0, sizeof(g));

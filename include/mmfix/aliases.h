@@ -104,6 +104,10 @@ char *aliases_address(const char *name, size_t i);
  * "admin", "bounces", ... */
 const char *aliases_command(size_t i);
 
+/* aliases_lower - s in ASCII lower case, as Python 2's str.lower() (Mailman's ParseEmail
+ * lower-cases the local part it maps to; host names compare without case) (malloc'd) */
+char *aliases_lower(const char *s);
+
 /* aliases_ctime - t as Python's time.ctime() writes it in local time
  * ("Sat Nov 28 01:13:59 2026") into buf (at least 32 bytes) */
 void aliases_ctime(time_t t, char *buf, size_t size);

@@ -32,7 +32,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from corpus_util import CORPUS, check, fail, finish, run
+from corpus_util import CORPUS, check, copy_writable, fail, finish, run
 
 SITE = os.path.join(CORPUS, "site")
 EXPECTED = os.path.join(CORPUS, "mm21-sample-expected")
@@ -44,12 +44,7 @@ EXTS = ["", "-admin", "-bounces", "-confirm", "-join", "-leave", "-owner", "-req
 
 
 def install(tmp, tag, keep_data=False):
-    var = os.path.join(tmp, tag)
-    shutil.copytree(os.path.join(CORPUS, "mm21-sample"), var, symlinks=True)
-    for root, dirs, files in os.walk(var):
-        os.chmod(root, 0o2775)
-        for f in files:
-            os.chmod(os.path.join(root, f), 0o660)
+    var = copy_writable(os.path.join(CORPUS, "mm21-sample"), os.path.join(tmp, tag))
     if not keep_data:
         for f in ("aliases", "virtual-mailman"):
             p = os.path.join(var, "data", f)
