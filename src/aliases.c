@@ -117,6 +117,12 @@ static const char *line_end(const char *p, const char *end)
     return nl != NULL ? nl : end;
 }
 
+/* next_line - the start of the line after the one ending at e (end when it is the last) */
+static const char *next_line(const char *e, const char *end)
+{
+    return e < end ? e + 1 : end;
+}
+
 static bool starts(const char *p, const char *e, const char *prefix)
 {
     size_t n = strlen(prefix);
@@ -149,12 +155,12 @@ static void old_index_build(const char *text, size_t len, struct old_index *ix)
         const char *qe = NULL;
 
         if (!starts(p, e, STANZA_START) || e == end) {
-            p = e + 1;
+            p = next_line(e, end);
             continue;
         }
         s.name = p + strlen(STANZA_START);
         s.name_len = (size_t)(e - s.name);
-        q = e + 1;
+        q = next_line(e, end);
         qe = line_end(q, end);
         if (!starts(q, qe, CREATED) || qe == end) {
             p = q;
@@ -162,8 +168,8 @@ static void old_index_build(const char *text, size_t len, struct old_index *ix)
         }
         s.created = q;
         s.created_len = (size_t)(qe - q);
-        s.body = qe + 1;
-        for (q = s.body; q < end; q = qe + 1) {
+        s.body = next_line(qe, end);
+        for (q = s.body; q < end; q = next_line(qe, end)) {
             qe = line_end(q, end);
             if (starts(q, qe, STANZA_START)) {
                 break;

@@ -37,7 +37,7 @@ static void lines_of(const char *t, size_t len, struct text_lines *l)
         l->s[l->count] = p;
         l->n[l->count] = (size_t)(e - p);
         l->count++;
-        p = e + 1;
+        p = e < end ? e + 1 : end;
     }
 }
 

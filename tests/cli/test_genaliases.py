@@ -23,6 +23,7 @@ Postfix is installed by tools/setup.sh; without it this test fails under
 CI=true and is skipped (exit 77 is not used: it says SKIP and passes)
 elsewhere.
 """
+import json
 import os
 import re
 import shutil
@@ -99,6 +100,13 @@ def test_corpus(tmp):
           "dry run: a unified diff of the new file: %r" % out[:200])
     check(b"+# STANZA START: ci-noticias\n" in out and b"write  data/virtual-mailman" in out,
           "dry run: the stanzas and the files it would write")
+    rc, out, err = run("genaliases", "-n", "--json", "-d", var, "--install-dir", SITE, expect=1)
+    doc = json.loads(out)
+    check([f["path"] for f in doc["files"]] == ["data/aliases", "data/virtual-mailman"]
+          and all(f["action"] == "write" and f["diff"].startswith("--- " + f["path"])
+                  for f in doc["files"]), "JSON dry run: the files and their diffs")
+    check(doc["lists"] == 9 and doc["virtual_lists"] == 1 and doc["maps"] == []
+          and doc["summary"]["applied"] is False, "JSON dry run: counts, no map run")
     rc, out, err = run("genaliases", "-d", var, "--install-dir", SITE, expect=0)
     compare_with_mailman(var)
     for f in ("aliases", "virtual-mailman"):

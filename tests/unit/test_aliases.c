@@ -197,6 +197,35 @@ static void test_keep_created(void **state)
     strbuf_release(&v2);
 }
 
+/* damaged previous files: truncated stanzas, a missing END, no final newline */
+static void test_old_damaged(void **state)
+{
+    struct aliases_list lists[] = { { "ab", NULL } };
+    struct aliases_site site = { "/m", "/d", "mailman", NULL, NULL, 0, NULL };
+    const char *olds[] = {
+        "# STANZA START: ab",
+        "# STANZA START: ab\n# CREATED: Thu Jan  1 00:00:00 1970",
+        "# STANZA START: ab\n# CREATED: Thu Jan  1 00:00:00 1970\nab: x\n"
+        "# STANZA START: cd\n# CREATED: y\n# STANZA END: cd",
+        "",
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(olds) / sizeof(olds[0]); i++) {
+        struct strbuf a = STRBUF_INIT;
+        struct strbuf v = STRBUF_INIT;
+        struct aliases_old old = { olds[i], strlen(olds[i]), olds[i], strlen(olds[i]) };
+        const char *err = NULL;
+        size_t nv = 0;
+        assert_int_equal(aliases_build(lists, 1, &site, &old, T0, &a, &v, &nv, &err), 0);
+        assert_null(strstr(a.buf, "1970"));
+        assert_non_null(strstr(a.buf, "# STANZA END: ab\n\n"));
+        strbuf_release(&a);
+        strbuf_release(&v);
+    }
+}
+
 static void test_udiff(void **state)
 {
     const char *a = "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n";
@@ -235,6 +264,7 @@ int main(void)
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_build),
         cmocka_unit_test(test_keep_created),
+        cmocka_unit_test(test_old_damaged),
         cmocka_unit_test(test_udiff),
         cmocka_unit_test(test_ctime),
     };
