@@ -148,7 +148,8 @@ static int do_op(const struct plan *p, const struct plan_op *op, const struct in
         }
         break;
     case PLAN_PUT:
-        rc = atomic_save(install->var_prefix, path, op->data, op->len, op->make_last, error_r);
+        rc = atomic_save_add_mode(install->var_prefix, path, op->data, op->len, op->make_last,
+                                  op->mode, error_r);
         break;
     case PLAN_MOVE:
         rc = atomic_rename(install->var_prefix, path, to, true, error_r);

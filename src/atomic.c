@@ -384,6 +384,13 @@ out:
 int atomic_save(const char *root, const char *path, const void *data, size_t len,
                 bool make_last, const char **error_r)
 {
+    return atomic_save_add_mode(root, path, data, len, make_last, 0, error_r);
+}
+
+/* atomic_save_add_mode - atomic_save, the mode bits add_mode added */
+int atomic_save_add_mode(const char *root, const char *path, const void *data, size_t len,
+                         bool make_last, unsigned add_mode, const char **error_r)
+{
     struct stat old;
     struct stat dst;
     char *dir = NULL;
@@ -402,12 +409,13 @@ int atomic_save(const char *root, const char *path, const void *data, size_t len
             *error_r = errstr("%s: is not a regular file", path);
             goto out;
         }
-        ret = replace(path, data, len, old.st_uid, old.st_gid, old.st_mode & 07777, NULL,
-                      make_last, error_r);
+        ret = replace(path, data, len, old.st_uid, old.st_gid,
+                      (old.st_mode & 07777) | (add_mode & 07777), NULL, make_last, error_r);
     } else if (errno == ENOENT) {
         /* no previous generation: an existing .last is kept (it may be the
          * only copy left), where Mailman would unlink it */
-        ret = replace(path, data, len, geteuid(), dst.st_gid, 0660, NULL, false, error_r);
+        ret = replace(path, data, len, geteuid(), dst.st_gid, 0660 | (add_mode & 07777), NULL,
+                      false, error_r);
     } else {
         *error_r = errstr("%s: %s", path, strerror(errno));
     }

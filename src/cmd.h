@@ -51,6 +51,10 @@ struct cmd_opts {
     const char *email_host;   /* --email-host E (fix-url) */
     const char *rewrite_text[CMD_MAX_REWRITE];   /* --rewrite-text OLD=NEW, in order */
     size_t n_rewrite_text;
+    const char *postalias;       /* genaliases --postalias CMD */
+    const char *postmap;         /* genaliases --postmap CMD */
+    const char *postfix_config;  /* genaliases --postfix-config DIR (postalias -c DIR) */
+    const char *aliases_file;    /* check-postfix --aliases FILE */
     int argc;             /* positional arguments */
     char **argv;
 };
@@ -67,6 +71,12 @@ struct cmd_env {
  * 1 when --help was handled. */
 int cmd_parse(const char *command, const char *usage, int argc, char **argv,
               struct cmd_opts *opts);
+/* cmd_start - cmd_parse, at most max_args positional arguments (else why and the usage on
+ * stderr), then cmd_open. *stop_r true: the command ends with the returned exit status
+ * (0 after --help); false: opts and env are ready (cmd_close env). */
+int cmd_start(const char *command, const char *usage, int argc, char **argv, int max_args,
+              const char *why_too_many, struct cmd_opts *opts, struct cmd_env *env,
+              bool *stop_r);
 /* cmd_open - open the installation and its site settings */
 int cmd_open(const struct cmd_opts *opts, struct cmd_env *env);
 void cmd_close(struct cmd_env *env);
@@ -132,5 +142,7 @@ int cmd_update(int argc, char **argv);
 int cmd_fix_url(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
+int cmd_genaliases(int argc, char **argv);
+int cmd_check_postfix(int argc, char **argv);
 
 #endif

@@ -37,6 +37,10 @@ enum {
     OPT_URL_HOST,
     OPT_EMAIL_HOST,
     OPT_REWRITE_TEXT,
+    OPT_POSTALIAS,
+    OPT_POSTMAP,
+    OPT_POSTFIX_CONFIG,
+    OPT_ALIASES,
 };
 
 static const struct option long_opts[] = {
@@ -56,6 +60,10 @@ static const struct option long_opts[] = {
     { "url-host", required_argument, NULL, OPT_URL_HOST },
     { "email-host", required_argument, NULL, OPT_EMAIL_HOST },
     { "rewrite-text", required_argument, NULL, OPT_REWRITE_TEXT },
+    { "postalias", required_argument, NULL, OPT_POSTALIAS },
+    { "postmap", required_argument, NULL, OPT_POSTMAP },
+    { "postfix-config", required_argument, NULL, OPT_POSTFIX_CONFIG },
+    { "aliases", required_argument, NULL, OPT_ALIASES },
     { "quiet", no_argument, NULL, 'q' },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
@@ -109,6 +117,10 @@ int cmd_parse(const char *command, const char *usage, int argc, char **argv,
             }
             opts->rewrite_text[opts->n_rewrite_text++] = optarg;
             break;
+        case OPT_POSTALIAS: opts->postalias = optarg; break;
+        case OPT_POSTMAP: opts->postmap = optarg; break;
+        case OPT_POSTFIX_CONFIG: opts->postfix_config = optarg; break;
+        case OPT_ALIASES: opts->aliases_file = optarg; break;
         case OPT_LOCK_TIMEOUT: {
             char *end = NULL;
             double t = strtod(optarg, &end);
@@ -147,6 +159,27 @@ int cmd_parse(const char *command, const char *usage, int argc, char **argv,
 }
 
 static int cmd_recover(const struct cmd_opts *opts, struct cmd_env *env);
+
+/* cmd_start - parse, check the argument count, open */
+int cmd_start(const char *command, const char *usage, int argc, char **argv, int max_args,
+              const char *why_too_many, struct cmd_opts *opts, struct cmd_env *env,
+              bool *stop_r)
+{
+    int rc = cmd_parse(command, usage, argc, argv, opts);
+
+    *stop_r = true;
+    if (rc != 0) {
+        return rc > 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    if (opts->argc > max_args) {
+        cmd_error(NULL, "%s: %s", command, why_too_many);
+        fprintf(stderr, "usage: mmfix %s %s\n", command, usage);
+        return EXIT_USAGE;
+    }
+    rc = cmd_open(opts, env);
+    *stop_r = rc != EXIT_OK;
+    return rc;
+}
 
 /* cmd_open - installation + site settings; rolls back an interrupted run */
 int cmd_open(const struct cmd_opts *opts, struct cmd_env *env)

@@ -30,6 +30,8 @@ static const struct command commands[] = {
     { "repair", cmd_repair, "recover a list from its fallback and fix its rosters" },
     { "update", cmd_update, "upgrade old list configurations the way Mailman 2.1.39 does" },
     { "fix-url", cmd_fix_url, "move lists to another web/mail host as fix_url.py does" },
+    { "genaliases", cmd_genaliases, "write Mailman's Postfix alias files and rebuild the maps" },
+    { "check-postfix", cmd_check_postfix, "find Postfix settings that would lose list mail" },
     { "rename", cmd_rename, "rename a list everywhere Mailman keys it by name" },
     { "history", cmd_history, "the journal of runs that changed the installation" },
     { "rollback", cmd_rollback, "restore the files a run changed" },

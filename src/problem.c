@@ -53,6 +53,18 @@ void problem_add(struct problem_list *pl, const char *code, const char *list,
     p->message = strbuf_detach(&sb, NULL);
 }
 
+/* problem_write_text - the text lines */
+void problem_write_text(struct strbuf *out, const struct problem_list *pl, const char *indent)
+{
+    size_t k;
+
+    for (k = 0; k < pl->len; k++) {
+        const struct problem *pr = &pl->items[k];
+        strbuf_addf(out, "%s%-7s %s: %s: %s\n", indent, problem_severity_name(pr->severity),
+                    pr->list != NULL ? pr->list : "(site)", pr->code, pr->message);
+    }
+}
+
 /* problem_severity_name - text */
 const char *problem_severity_name(enum problem_severity s)
 {

@@ -190,11 +190,7 @@ void report_text(struct strbuf *out, const struct plan *p, bool applied)
     }
     if (p->problems.len > 0) {
         strbuf_adds(out, "problems:\n");
-        for (k = 0; k < p->problems.len; k++) {
-            const struct problem *pr = &p->problems.items[k];
-            strbuf_addf(out, "  %-7s %s: %s: %s\n", problem_severity_name(pr->severity),
-                        pr->list != NULL ? pr->list : "(site)", pr->code, pr->message);
-        }
+        problem_write_text(out, &p->problems, "  ");
     }
     strbuf_addf(out, "%zu lists, %zu changes, %zu file operations%s\n", p->n_lists,
                 plan_changes(p), p->n_ops,

@@ -44,6 +44,10 @@ int atomic_check_inside_link(const char *root, const char *path, const char **er
  * copy left). */
 int atomic_save(const char *root, const char *path, const void *data, size_t len,
                 bool make_last, const char **error_r);
+/* atomic_save_add_mode - atomic_save, with the mode bits add_mode added to the kept (or new
+ * 0660) mode: Mailman's Postfix module makes its alias files at least 0664 */
+int atomic_save_add_mode(const char *root, const char *path, const void *data, size_t len,
+                         bool make_last, unsigned add_mode, const char **error_r);
 /* atomic_restore - put back a before-image exactly: if !meta->exists remove path (ENOENT ok);
  * else write data via temp+fsync+rename with meta's mode, uid, gid, and set mtime (utimensat);
  * fsync the directory. No .last handling. */

@@ -37,7 +37,7 @@ struct plan_op {
     bool make_last;    /* PLAN_WRITE, PLAN_PUT: keep the previous generation as .last */
     char *data;        /* PLAN_PUT: the bytes */
     size_t len;
-    unsigned mode;     /* PLAN_MKDIR */
+    unsigned mode;     /* PLAN_MKDIR: the mode; PLAN_PUT: bits added to the file's mode */
     char *group_of;    /* PLAN_MKDIR: take the group of this path (relative), NULL: parent's */
 };
 

@@ -48,6 +48,9 @@ void problem_add(struct problem_list *pl, const char *code, const char *list,
     __attribute__((format(printf, 5, 6)));
 /* problem_write_json - items [from, to) as a JSON array */
 void problem_write_json(struct jsonw *w, const struct problem_list *pl, size_t from, size_t to);
+/* problem_write_text - one line per problem: indent, severity padded to 7, "LIST: code:
+ * message" (LIST "(site)" for site-wide ones) */
+void problem_write_text(struct strbuf *out, const struct problem_list *pl, const char *indent);
 /* problem_severity_name - "error" / "warning" */
 const char *problem_severity_name(enum problem_severity s);
 /* problem_count_errors - how many of [from, to) are errors */

@@ -77,6 +77,18 @@ def tree_digest(top, times=True, dirs=False):
     return h.hexdigest()
 
 
+def copy_writable(src, dst):
+    """copy a corpus tree (read-only in place) to dst as Mailman leaves an installation:
+    directories 02775, files 0660"""
+    import shutil
+    shutil.copytree(src, dst, symlinks=True)
+    for root, dirs, files in os.walk(dst):
+        os.chmod(root, 0o2775)
+        for f in files:
+            os.chmod(os.path.join(root, f), 0o660)
+    return dst
+
+
 def finish():
     print("%d passed, %d failed" % (_passes[0], len(_failures)))
     sys.exit(1 if _failures else 0)

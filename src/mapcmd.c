@@ -1,0 +1,172 @@
+/*
+ * mapcmd - run Postfix's map programs without a shell (mapcmd.h)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "mmfix/errstr.h"
+#include "mmfix/mapcmd.h"
+#include "mmfix/testfault.h"
+#include "mmfix/xalloc.h"
+
+#define MAPCMD_OUTPUT_MAX (64 * 1024)
+
+/* mapcmd_parse - words of a command setting */
+int mapcmd_parse(const char *command, struct mapcmd *cmd, const char **error_r)
+{
+    static const char shell_only[] = "\"'\\`$;|&<>(){}*?[]~#!\n";
+    const char *p = command;
+    size_t cap = 4;
+
+    cmd->argc = 0;
+    cmd->argv = xcalloc(cap, sizeof(char *));
+    for (p = command; *p != '\0'; p++) {
+        if (strchr(shell_only, *p) != NULL) {
+            *error_r = errstr("'%s': the command holds '%c', which only a shell would "
+                              "interpret; mmfix runs no shell: give the program and its "
+                              "arguments plainly", command, *p);
+            mapcmd_free(cmd);
+            return -1;
+        }
+    }
+    p = command;
+    for (;;) {
+        size_t n;
+        while (*p == ' ' || *p == '\t') {
+            p++;
+        }
+        if (*p == '\0') {
+            break;
+        }
+        n = strcspn(p, " \t");
+        if (cmd->argc + 2 > cap) {
+            cap *= 2;
+            cmd->argv = xreallocarray(cmd->argv, cap, sizeof(char *));
+        }
+        cmd->argv[cmd->argc++] = xstrndup(p, n);
+        cmd->argv[cmd->argc] = NULL;
+        p += n;
+    }
+    if (cmd->argc == 0) {
+        *error_r = errstr("the command is empty");
+        mapcmd_free(cmd);
+        return -1;
+    }
+    return 0;
+}
+
+/* mapcmd_free - free the words */
+void mapcmd_free(struct mapcmd *cmd)
+{
+    size_t i;
+
+    if (cmd->argv != NULL) {
+        for (i = 0; i < cmd->argc; i++) {
+            free(cmd->argv[i]);
+        }
+    }
+    free(cmd->argv);
+    cmd->argv = NULL;
+    cmd->argc = 0;
+}
+
+/* mapcmd_is - the program's file name is name */
+bool mapcmd_is(const struct mapcmd *cmd, const char *name)
+{
+    const char *base = NULL;
+
+    if (cmd->argc == 0) {
+        return false;
+    }
+    base = strrchr(cmd->argv[0], '/');
+    base = base != NULL ? base + 1 : cmd->argv[0];
+    return strcmp(base, name) == 0;
+}
+
+/* mapcmd_text - argv as one line */
+char *mapcmd_text(char *const *argv)
+{
+    struct strbuf sb = STRBUF_INIT;
+    size_t i;
+
+    for (i = 0; argv[i] != NULL; i++) {
+        if (i > 0) {
+            strbuf_addc(&sb, ' ');
+        }
+        strbuf_adds(&sb, argv[i]);
+    }
+    return strbuf_detach(&sb, NULL);
+}
+
+/* child - stdin /dev/null, stdout and stderr the pipe, then exec */
+static void child(char *const *argv, int out_fd)
+{
+    int null_fd = open("/dev/null", O_RDONLY);
+
+    if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0) {
+        _exit(127);
+    }
+    if (null_fd > 2) {
+        close(null_fd);
+    }
+    if (out_fd > 2) {
+        close(out_fd);
+    }
+    signal(SIGPIPE, SIG_DFL);
+    execvp(argv[0], argv);
+    _exit(127);
+}
+
+/* mapcmd_run - fork/execvp, collect the output, wait */
+int mapcmd_run(char *const *argv, int *status_r, struct strbuf *output, const char **error_r)
+{
+    int fds[2];
+    pid_t pid;
+    int st = 0;
+    char buf[4096];
+
+    if (testfault_hit("pipe", EMFILE) || pipe(fds) != 0) {
+        *error_r = errstr("%s: cannot make a pipe: %s", argv[0], strerror(errno));
+        return -1;
+    }
+    pid = testfault_hit("fork", EAGAIN) ? -1 : fork();
+    if (pid < 0) {
+        int e = errno;
+        close(fds[0]);
+        close(fds[1]);
+        *error_r = errstr("%s: cannot start it: %s", argv[0], strerror(e));
+        return -1;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        child(argv, fds[1]);
+    }
+    close(fds[1]);
+    for (;;) {
+        ssize_t r = read(fds[0], buf, sizeof(buf));
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r <= 0) {
+            break;
+        }
+        if (output != NULL && output->len < MAPCMD_OUTPUT_MAX) {
+            strbuf_add(output, buf, (size_t)r);
+        }
+    }
+    close(fds[0]);
+    while (waitpid(pid, &st, 0) < 0) {
+        if (errno != EINTR) {
+            *error_r = errstr("%s: waitpid: %s", argv[0], strerror(errno));
+            return -1;
+        }
+    }
+    *status_r = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1;
+    return 0;
+}
