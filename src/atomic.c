@@ -73,6 +73,21 @@ char *atomic_temp_name(const char *path)
     return xasprintf("%s.tmp.%s.%ld", path, host, (long)getpid());
 }
 
+/* remove_entry - unlink (or rmdir) path, fsync its directory; ENOENT is
+ * nothing to do (not even the directory need exist) */
+static int remove_entry(const char *path, bool dir, const char **error_r)
+{
+    if ((dir ? rmdir(path) : unlink(path)) != 0) {
+        if (errno == ENOENT) {
+            return 0;
+        }
+        *error_r = errstr("%s: cannot remove%s: %s", path, dir ? " the directory" : "",
+                          strerror(errno));
+        return -1;
+    }
+    return fsync_dir(path, error_r);
+}
+
 /* make_temp - create <path>.tmp.<host>.<pid> exclusively; a leftover of
  * an earlier process with the same pid on this host is removed once */
 static int make_temp(const char *path, char **tmp_r, int *fd_r, const char **error_r)
@@ -435,14 +450,7 @@ int atomic_restore(const char *root, const char *path, const void *data, size_t 
         return -1;
     }
     if (!meta->exists) {
-        if (unlink(path) != 0) {
-            if (errno == ENOENT) {
-                return 0;        /* never made (nor, maybe, its directory) */
-            }
-            *error_r = errstr("%s: cannot remove: %s", path, strerror(errno));
-            return -1;
-        }
-        return fsync_dir(path, error_r);
+        return remove_entry(path, false, error_r);   /* ENOENT: never made */
     }
     if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
         *error_r = errstr("%s: is not a regular file", path);
@@ -593,14 +601,7 @@ int atomic_unlink(const char *root, const char *path, const char **error_r)
     if (atomic_check_inside_link(root, path, error_r) != 0) {
         return -1;
     }
-    if (unlink(path) != 0) {
-        if (errno == ENOENT) {
-            return 0;
-        }
-        *error_r = errstr("%s: cannot remove: %s", path, strerror(errno));
-        return -1;
-    }
-    return fsync_dir(path, error_r);
+    return remove_entry(path, false, error_r);
 }
 
 /* atomic_stat - what path is now (lstat), and a symlink's target */
@@ -668,14 +669,7 @@ int atomic_rmdir(const char *root, const char *path, const char **error_r)
     if (atomic_check_inside(root, path, error_r) != 0) {
         return -1;
     }
-    if (rmdir(path) != 0) {
-        if (errno == ENOENT) {
-            return 0;
-        }
-        *error_r = errstr("%s: cannot remove the directory: %s", path, strerror(errno));
-        return -1;
-    }
-    return fsync_dir(path, error_r);
+    return remove_entry(path, true, error_r);
 }
 
 /* atomic_symlink - path becomes a symlink to target: a new link under a

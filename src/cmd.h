@@ -106,6 +106,11 @@ int cmd_lock_lists(const struct cmd_opts *opts, const struct cmd_env *env, char 
  * EXIT_OK or the exit code after a message */
 int cmd_apply(const struct cmd_opts *opts, const struct plan *plan, struct cmd_env *env,
               struct lockset **locks, const struct apply_opts *ao, int64_t *run_r);
+/* cmd_report - print plan's report (text or --json; the journal line when applied) */
+int cmd_report(const struct cmd_opts *opts, const struct plan *plan, bool applied, int64_t run);
+/* cmd_late_signal - rc, or 128 + the signal (with a message) when a stop signal came while a
+ * run that was not stopped completed */
+int cmd_late_signal(int rc);
 /* cmd_error - "mmfix: [list: ]message" on stderr */
 void cmd_error(const char *list, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* cmd_write - print a report buffer to stdout; EXIT_IOERR on failure */

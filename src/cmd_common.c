@@ -469,7 +469,6 @@ int cmd_run_steps(const struct cmd_opts *opts, struct cmd_env *env, char *const 
 {
     struct plan plan;
     struct lockset *locks = NULL;
-    struct strbuf out = STRBUF_INIT;
     const char *err = NULL;
     bool applied = false;
     bool dirs_pending = false;
@@ -526,16 +525,7 @@ int cmd_run_steps(const struct cmd_opts *opts, struct cmd_env *env, char *const 
         }
         applied = true;
     }
-    if (opts->json) {
-        report_json(&out, &plan, applied);
-    } else {
-        report_text(&out, &plan, applied);
-        if (applied) {
-            strbuf_addf(&out, "journal: run %lld (mmfix rollback %lld undoes it)\n",
-                        (long long)run, (long long)run);
-        }
-    }
-    rc = cmd_write(&out);
+    rc = cmd_report(opts, &plan, applied, run);
     if (rc == EXIT_OK) {
         if (problem_count_errors(&plan.problems, 0, plan.problems.len) > 0) {
             rc = EXIT_DATAERR;
@@ -545,14 +535,40 @@ int cmd_run_steps(const struct cmd_opts *opts, struct cmd_env *env, char *const 
             rc = EXIT_CHANGES;
         }
     }
-    if (sigstop_pending() != 0) {
-        cmd_error(NULL, "%s came after the run was complete: its changes are kept",
-                  sigstop_name());
-        rc = sigstop_exit_code();
-    }
+    rc = cmd_late_signal(rc);
 out:
     lockset_release(&locks);
-    strbuf_release(&out);
     plan_free(&plan);
     return rc;
+}
+
+/* cmd_report - the report of a plan on stdout, and the journal line */
+int cmd_report(const struct cmd_opts *opts, const struct plan *plan, bool applied, int64_t run)
+{
+    struct strbuf out = STRBUF_INIT;
+    int rc;
+
+    if (opts->json) {
+        report_json(&out, plan, applied);
+    } else {
+        report_text(&out, plan, applied);
+        if (applied) {
+            strbuf_addf(&out, "journal: run %lld (mmfix rollback %lld undoes it)\n",
+                        (long long)run, (long long)run);
+        }
+    }
+    rc = cmd_write(&out);
+    strbuf_release(&out);
+    return rc;
+}
+
+/* cmd_late_signal - a stop signal that came once the run was complete */
+int cmd_late_signal(int rc)
+{
+    if (sigstop_pending() == 0) {
+        return rc;
+    }
+    cmd_error(NULL, "%s came after the run was complete: its changes are kept",
+              sigstop_name());
+    return sigstop_exit_code();
 }

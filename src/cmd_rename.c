@@ -37,7 +37,6 @@ int cmd_rename(int argc, char **argv)
     struct cmd_env env;
     struct plan plan;
     struct lockset *locks = NULL;
-    struct strbuf out = STRBUF_INIT;
     enum rename_refusal refusal = RENAME_OK;
     const char *err = NULL;
     bool applied = false;
@@ -90,27 +89,13 @@ int cmd_rename(int argc, char **argv)
         }
         applied = true;
     }
-    if (opts.json) {
-        report_json(&out, &plan, applied);
-    } else {
-        report_text(&out, &plan, applied);
-        if (applied) {
-            strbuf_addf(&out, "journal: run %lld (mmfix rollback %lld undoes it)\n",
-                        (long long)run, (long long)run);
-        }
-    }
-    rc = cmd_write(&out);
+    rc = cmd_report(&opts, &plan, applied, run);
     if (rc == EXIT_OK && opts.dry_run) {
         rc = EXIT_CHANGES;
     }
-    if (sigstop_pending() != 0) {
-        cmd_error(NULL, "%s came after the run was complete: its changes are kept",
-                  sigstop_name());
-        rc = sigstop_exit_code();
-    }
+    rc = cmd_late_signal(rc);
 out:
     lockset_release(&locks);
-    strbuf_release(&out);
     plan_free(&plan);
     cmd_close(&env);
     return rc;

@@ -860,17 +860,16 @@ static int read_state(const char *path, struct jstate *s, const char **error_r)
     return 0;
 }
 
-/* journal_record_before - save the before-image of path for run */
-int journal_record_before(struct journal *j, int64_t run, const char *path, const char **error_r)
+/* record_open - the start of recording path for run: absolute path, a
+ * transaction, the run still 'planned'; *row_r: path is recorded already.
+ * On failure the transaction is rolled back and r freed. */
+static int record_open(struct journal *j, int64_t run, const char *path, struct jrun *r,
+                       bool *row_r, const char **error_r)
 {
-    sqlite3_stmt *st = NULL;
-    struct jrun r;
-    struct jstate cur;
-    bool row = false;
-    int ret = -1;
+    sqlite3_stmt *st = j->stmts[STMT_FILE_FIND];
 
-    memset(&r, 0, sizeof(r));
-    memset(&cur, 0, sizeof(cur));
+    memset(r, 0, sizeof(*r));
+    *row_r = false;
     if (path[0] != '/') {
         *error_r = errstr("journal: %s: path is not absolute", path);
         return -1;
@@ -878,96 +877,93 @@ int journal_record_before(struct journal *j, int64_t run, const char *path, cons
     if (txn_begin(j, error_r) != 0) {
         return -1;
     }
-    if (get_run(j, run, &r, error_r) != 0) {
-        goto out;
+    if (get_run(j, run, r, error_r) != 0) {
+        goto fail;
     }
-    if (strcmp(r.pub.status, "planned") != 0) {
-        *error_r = errstr("run %lld is '%s': before-images are recorded before it starts",
-                          (long long)run, r.pub.status);
-        goto out;
+    if (strcmp(r->pub.status, "planned") != 0) {
+        *error_r = errstr("run %lld is '%s': paths are recorded before it starts",
+                          (long long)run, r->pub.status);
+        goto fail;
     }
-    st = j->stmts[STMT_FILE_FIND];
-    if (db_bindf(j, st, error_r, "it", run, path) != 0 || db_step_maybe(j, st, &row, error_r) != 0) {
-        goto out;
+    if (db_bindf(j, st, error_r, "it", run, path) != 0 || db_step_maybe(j, st, row_r, error_r) != 0) {
+        goto fail;
     }
-    if (row) {
+    if (*row_r) {
         db_reset(st);
-        ret = 0;                 /* already recorded */
-        goto out;
     }
-    if (read_state(path, &cur, error_r) != 0) {
-        goto out;
-    }
-    st = j->stmts[STMT_FILE_INSERT];
-    if (db_bindf(j, st, error_r, "itibiiiiitt", run, path, (int64_t)cur.m.exists,
-                 cur.m.exists ? (const void *)(cur.data != NULL ? cur.data : "") : NULL,
-                 cur.len, (int64_t)cur.m.mode, (int64_t)cur.m.uid, (int64_t)cur.m.gid,
-                 (int64_t)cur.m.mtime.tv_sec, (int64_t)cur.m.mtime.tv_nsec,
-                 kind_name(cur.kind), cur.target) != 0
-        || db_step_done(j, st, error_r) != 0) {
-        goto out;
-    }
-    ret = 0;
-out:
+    return 0;
+fail:
+    txn_rollback(j);
+    jrun_free(r);
+    return -1;
+}
+
+/* record_close - commit (ret 0) or roll back what record_open began */
+static int record_close(struct journal *j, struct jrun *r, int ret, const char **error_r)
+{
     if (ret == 0) {
         ret = txn_commit(j, error_r);
     } else {
         txn_rollback(j);
     }
-    jrun_free(&r);
-    jstate_free(&cur);
+    jrun_free(r);
     return ret;
 }
 
-/* journal_record_move - the run will rename the directory from to `to` */
+/* journal_record_before - save the before-image of path for run */
+int journal_record_before(struct journal *j, int64_t run, const char *path, const char **error_r)
+{
+    sqlite3_stmt *st = j->stmts[STMT_FILE_INSERT];
+    struct jrun r;
+    struct jstate cur;
+    bool row = false;
+    int ret = -1;
+
+    if (record_open(j, run, path, &r, &row, error_r) != 0) {
+        return -1;
+    }
+    if (row) {
+        return record_close(j, &r, 0, error_r);    /* already recorded */
+    }
+    if (read_state(path, &cur, error_r) == 0) {
+        if (db_bindf(j, st, error_r, "itibiiiiitt", run, path, (int64_t)cur.m.exists,
+                     cur.m.exists ? (const void *)(cur.data != NULL ? cur.data : "") : NULL,
+                     cur.len, (int64_t)cur.m.mode, (int64_t)cur.m.uid, (int64_t)cur.m.gid,
+                     (int64_t)cur.m.mtime.tv_sec, (int64_t)cur.m.mtime.tv_nsec,
+                     kind_name(cur.kind), cur.target) == 0
+            && db_step_done(j, st, error_r) == 0) {
+            ret = 0;
+        }
+        jstate_free(&cur);
+    }
+    return record_close(j, &r, ret, error_r);
+}
+
+/* journal_record_move - the run will rename directory from to `to` */
 int journal_record_move(struct journal *j, int64_t run, const char *from, const char *to,
                         const char **error_r)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st = j->stmts[STMT_FILE_INSERT];
     struct jrun r;
     bool row = false;
     int ret = -1;
 
-    memset(&r, 0, sizeof(r));
-    if (from[0] != '/' || to[0] != '/') {
+    if (to[0] != '/') {
         *error_r = errstr("journal: %s -> %s: path is not absolute", from, to);
         return -1;
     }
-    if (txn_begin(j, error_r) != 0) {
+    if (record_open(j, run, from, &r, &row, error_r) != 0) {
         return -1;
     }
-    if (get_run(j, run, &r, error_r) != 0) {
-        goto out;
-    }
-    if (strcmp(r.pub.status, "planned") != 0) {
-        *error_r = errstr("run %lld is '%s': moves are recorded before it starts",
-                          (long long)run, r.pub.status);
-        goto out;
-    }
-    st = j->stmts[STMT_FILE_FIND];
-    if (db_bindf(j, st, error_r, "it", run, from) != 0 || db_step_maybe(j, st, &row, error_r) != 0) {
-        goto out;
-    }
     if (row) {
-        db_reset(st);
         *error_r = errstr("journal: %s is recorded twice in run %lld", from, (long long)run);
-        goto out;
+    } else if (db_bindf(j, st, error_r, "itibiiiiitt", run, from, (int64_t)1, "", (size_t)0,
+                        (int64_t)0, (int64_t)0, (int64_t)0, (int64_t)0, (int64_t)0, "move",
+                        to) == 0
+               && db_step_done(j, st, error_r) == 0) {
+        ret = 0;
     }
-    st = j->stmts[STMT_FILE_INSERT];
-    if (db_bindf(j, st, error_r, "itibiiiiitt", run, from, (int64_t)1, "", (size_t)0,
-                 (int64_t)0, (int64_t)0, (int64_t)0, (int64_t)0, (int64_t)0, "move", to) != 0
-        || db_step_done(j, st, error_r) != 0) {
-        goto out;
-    }
-    ret = 0;
-out:
-    if (ret == 0) {
-        ret = txn_commit(j, error_r);
-    } else {
-        txn_rollback(j);
-    }
-    jrun_free(&r);
-    return ret;
+    return record_close(j, &r, ret, error_r);
 }
 
 /* journal_batch_begin - one transaction for many records */
