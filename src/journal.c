@@ -131,6 +131,7 @@ enum journal_stmt {
     STMT_ROLLBACK,
     STMT_RUN_INSERT,
     STMT_RUN_GET,
+    STMT_RUN_STATUS,
     STMT_RUNS_ALL,
     STMT_RUN_SET_STATUS,
     STMT_RUN_SET_OWNER,
@@ -155,6 +156,9 @@ static const char *const stmt_sql[STMT_LAST] = {
                         "pid) VALUES (" TIMESTAMP ", ?1, ?2, ?3, 'planned', ?4, ?5)",
     /* id */
     [STMT_RUN_GET] = "SELECT " RUN_COLUMNS " FROM runs r WHERE r.id = ?1",
+    /* id: only the status (RUN_COLUMNS counts the run's files: per recorded
+     * path, that made recording a run of N paths quadratic) */
+    [STMT_RUN_STATUS] = "SELECT status FROM runs WHERE id = ?1",
     [STMT_RUNS_ALL] = "SELECT " RUN_COLUMNS " FROM runs r ORDER BY r.id DESC",
     /* id, old status, new status */
     [STMT_RUN_SET_STATUS] =
@@ -862,13 +866,13 @@ static int read_state(const char *path, struct jstate *s, const char **error_r)
 
 /* record_open - the start of recording path for run: absolute path, a
  * transaction, the run still 'planned'; *row_r: path is recorded already.
- * On failure the transaction is rolled back and r freed. */
-static int record_open(struct journal *j, int64_t run, const char *path, struct jrun *r,
-                       bool *row_r, const char **error_r)
+ * On failure the transaction is rolled back. */
+static int record_open(struct journal *j, int64_t run, const char *path, bool *row_r,
+                       const char **error_r)
 {
-    sqlite3_stmt *st = j->stmts[STMT_FILE_FIND];
+    sqlite3_stmt *st = j->stmts[STMT_RUN_STATUS];
+    bool row = false;
 
-    memset(r, 0, sizeof(*r));
     *row_r = false;
     if (path[0] != '/') {
         *error_r = errstr("journal: %s: path is not absolute", path);
@@ -877,14 +881,21 @@ static int record_open(struct journal *j, int64_t run, const char *path, struct 
     if (txn_begin(j, error_r) != 0) {
         return -1;
     }
-    if (get_run(j, run, r, error_r) != 0) {
+    if (db_bindf(j, st, error_r, "i", run) != 0 || db_step_maybe(j, st, &row, error_r) != 0) {
         goto fail;
     }
-    if (strcmp(r->pub.status, "planned") != 0) {
+    if (!row) {
+        *error_r = errstr("no run %lld in the journal", (long long)run);
+        goto fail;
+    }
+    if (strcmp(column_text(st, 0), "planned") != 0) {
         *error_r = errstr("run %lld is '%s': paths are recorded before it starts",
-                          (long long)run, r->pub.status);
+                          (long long)run, column_text(st, 0));
+        db_reset(st);
         goto fail;
     }
+    db_reset(st);
+    st = j->stmts[STMT_FILE_FIND];
     if (db_bindf(j, st, error_r, "it", run, path) != 0 || db_step_maybe(j, st, row_r, error_r) != 0) {
         goto fail;
     }
@@ -894,19 +905,17 @@ static int record_open(struct journal *j, int64_t run, const char *path, struct 
     return 0;
 fail:
     txn_rollback(j);
-    jrun_free(r);
     return -1;
 }
 
 /* record_close - commit (ret 0) or roll back what record_open began */
-static int record_close(struct journal *j, struct jrun *r, int ret, const char **error_r)
+static int record_close(struct journal *j, int ret, const char **error_r)
 {
     if (ret == 0) {
         ret = txn_commit(j, error_r);
     } else {
         txn_rollback(j);
     }
-    jrun_free(r);
     return ret;
 }
 
@@ -914,16 +923,15 @@ static int record_close(struct journal *j, struct jrun *r, int ret, const char *
 int journal_record_before(struct journal *j, int64_t run, const char *path, const char **error_r)
 {
     sqlite3_stmt *st = j->stmts[STMT_FILE_INSERT];
-    struct jrun r;
     struct jstate cur;
     bool row = false;
     int ret = -1;
 
-    if (record_open(j, run, path, &r, &row, error_r) != 0) {
+    if (record_open(j, run, path, &row, error_r) != 0) {
         return -1;
     }
     if (row) {
-        return record_close(j, &r, 0, error_r);    /* already recorded */
+        return record_close(j, 0, error_r);    /* already recorded */
     }
     if (read_state(path, &cur, error_r) == 0) {
         if (db_bindf(j, st, error_r, "itibiiiiitt", run, path, (int64_t)cur.m.exists,
@@ -936,7 +944,7 @@ int journal_record_before(struct journal *j, int64_t run, const char *path, cons
         }
         jstate_free(&cur);
     }
-    return record_close(j, &r, ret, error_r);
+    return record_close(j, ret, error_r);
 }
 
 /* journal_record_move - the run will rename directory from to `to` */
@@ -944,7 +952,6 @@ int journal_record_move(struct journal *j, int64_t run, const char *from, const 
                         const char **error_r)
 {
     sqlite3_stmt *st = j->stmts[STMT_FILE_INSERT];
-    struct jrun r;
     bool row = false;
     int ret = -1;
 
@@ -952,7 +959,7 @@ int journal_record_move(struct journal *j, int64_t run, const char *from, const 
         *error_r = errstr("journal: %s -> %s: path is not absolute", from, to);
         return -1;
     }
-    if (record_open(j, run, from, &r, &row, error_r) != 0) {
+    if (record_open(j, run, from, &row, error_r) != 0) {
         return -1;
     }
     if (row) {
@@ -963,7 +970,7 @@ int journal_record_move(struct journal *j, int64_t run, const char *from, const 
                && db_step_done(j, st, error_r) == 0) {
         ret = 0;
     }
-    return record_close(j, &r, ret, error_r);
+    return record_close(j, ret, error_r);
 }
 
 /* journal_batch_begin - one transaction for many records */
