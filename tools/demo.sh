@@ -9,6 +9,10 @@ cmake --build "$build" -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
 set +e
 "$build/mmfix" scan -d "$top/fixtures/demo" --install-dir "$top/fixtures/demo"
 rc=$?
+# what the 2.0 -> 2.1 upgrade would do, changing nothing (a dry run)
+"$build/mmfix" update -n -d "$top/fixtures/demo" --install-dir "$top/fixtures/demo"
+rc2=$?
 set -e
-# scan exits 1 when it found problems, which the demo installation has on purpose
-[ $rc -le 1 ]
+# scan exits 1 when it found problems and the dry run when there is work to
+# do, which the demo installation has on purpose
+[ $rc -le 1 ] && [ $rc2 -le 1 ]
