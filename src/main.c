@@ -44,7 +44,7 @@ static void usage(FILE *fp)
 
     fprintf(fp, "usage: mmfix COMMAND [OPTIONS] [ARGS]\n\ncommands:\n");
     for (c = commands; c->name != NULL; c++) {
-        fprintf(fp, "  %-10s %s\n", c->name, c->summary);
+        fprintf(fp, "  %-13s %s\n", c->name, c->summary);
     }
     fprintf(fp, "\ncommon options: -d/--var-prefix DIR, --install-dir DIR, --json, -q, -v\n"
                 "`mmfix COMMAND --help` for more.\n");

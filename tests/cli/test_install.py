@@ -47,4 +47,20 @@ with tempfile.TemporaryDirectory() as tmp:
     check("cs" in lists, "list names of the installation: %s" % lists)
     check("--lock-timeout" in complete("mmfix", "update", "--lo"), "update's options")
 
+# every command mmfix --help lists has its own --help, and the completion knows it
+p = subprocess.run([MMFIX, "--help"], capture_output=True)
+names = [line.split()[0] for line in p.stdout.decode().splitlines()
+         if line.startswith("  ") and not line.startswith("   ")]
+check(len(names) >= 12, "mmfix --help lists the commands: %s" % names)
+for name in names:
+    p = subprocess.run([MMFIX, name, "--help"], capture_output=True)
+    check(p.returncode == 0 and p.stdout.startswith(b"usage: mmfix %s " % name.encode()),
+          "mmfix %s --help (%d)" % (name, p.returncode))
+    check(name in open(os.path.join(os.path.dirname(__file__), "..", "..", "doc",
+                                    "mmfix.bash-completion")).read(),
+          "the completion offers %s" % name)
+    check(("\\-".join(name.split("-"))) in open(os.path.join(
+        os.path.dirname(__file__), "..", "..", "doc", "mmfix.1")).read(),
+          "the man page covers %s" % name)
+
 finish()
