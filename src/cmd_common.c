@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <errno.h>
 
 #include "cmd.h"
@@ -17,6 +18,7 @@
 #include "mmfix/journal.h"
 #include "mmfix/loaderr.h"
 #include "mmfix/plan.h"
+#include "mmfix/progress.h"
 #include "mmfix/lockfile.h"
 #include "mmfix/lockset.h"
 #include "mmfix/report.h"
@@ -467,6 +469,7 @@ int cmd_run_steps(const struct cmd_opts *opts, struct cmd_env *env, char *const 
                   size_t n, const char *command, cmd_plan_fn *plan_list,
                   cmd_global_fn *global, void *ctx)
 {
+    struct progress prog;
     struct plan plan;
     struct lockset *locks = NULL;
     const char *err = NULL;
@@ -487,10 +490,12 @@ int cmd_run_steps(const struct cmd_opts *opts, struct cmd_env *env, char *const 
     if (rc != EXIT_OK) {
         goto out;
     }
+    progress_start(&prog, command, n, !opts->quiet);
     for (i = 0; i < n; i++) {
         size_t first = plan.n_lists;
         size_t k;
 
+        progress_update(&prog, i);
         if (plan_list(ctx, env, names[i], &plan, &err) != 0) {
             /* a batch goes on past a broken list, and says so */
             cmd_error(names[i], "%s", err);
@@ -503,15 +508,18 @@ int cmd_run_steps(const struct cmd_opts *opts, struct cmd_env *env, char *const 
             if (plan_freeze_list(&plan, k, &err) != 0) {
                 cmd_error(names[i], "%s", err);
                 rc = EXIT_SOFTWARE;
+                progress_done(&prog);
                 goto out;
             }
         }
         if (sigstop_pending() != 0) {
+            progress_done(&prog);
             cmd_error(NULL, "stopped by %s before anything was changed", sigstop_name());
             rc = sigstop_exit_code();
             goto out;
         }
     }
+    progress_done(&prog);
     if (global != NULL && global(ctx, env, &plan, &err) != 0) {
         cmd_error(NULL, "%s", err);
         failed = true;
@@ -551,10 +559,15 @@ int cmd_report(const struct cmd_opts *opts, const struct plan *plan, bool applie
     if (opts->json) {
         report_json(&out, plan, applied);
     } else {
+        const char *nc = getenv("NO_COLOR");
         report_text(&out, plan, applied);
         if (applied) {
             strbuf_addf(&out, "journal: run %lld (mmfix rollback %lld undoes it)\n",
                         (long long)run, (long long)run);
+        }
+        /* colour on a terminal only, and never with NO_COLOR (no-color.org) */
+        if (isatty(STDOUT_FILENO) && (nc == NULL || *nc == '\0')) {
+            report_colorize(&out);
         }
     }
     rc = cmd_write(&out);

@@ -312,3 +312,42 @@ void report_json(struct strbuf *out, const struct plan *p, bool applied)
     jsonw_object_end(&w);
     jsonw_object_end(&w);
 }
+
+/* report_colorize - ANSI colours for a text report shown on a terminal:
+ * the diff headers bold, hunk lines cyan, removed lines red, added green */
+void report_colorize(struct strbuf *text)
+{
+    struct strbuf out = STRBUF_INIT;
+    const char *p = text->buf != NULL ? text->buf : "";
+    const char *end = p + text->len;
+
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+        const char *color = NULL;
+
+        if (n >= 4 && (memcmp(p, "--- ", 4) == 0 || memcmp(p, "+++ ", 4) == 0)) {
+            color = "\033[1m";
+        } else if (n >= 2 && memcmp(p, "@@", 2) == 0) {
+            color = "\033[36m";
+        } else if (n >= 1 && p[0] == '-') {
+            color = "\033[31m";
+        } else if (n >= 1 && p[0] == '+') {
+            color = "\033[32m";
+        }
+        if (color != NULL) {
+            strbuf_adds(&out, color);
+            strbuf_add(&out, p, n);
+            strbuf_adds(&out, "\033[0m");
+        } else {
+            strbuf_add(&out, p, n);
+        }
+        if (nl != NULL) {
+            strbuf_addc(&out, '\n');
+            n++;
+        }
+        p += n;
+    }
+    strbuf_release(text);
+    *text = out;
+}

@@ -21,6 +21,9 @@ void report_text(struct strbuf *out, const struct plan *p, bool applied);
  * list, so that plan_freeze_list can free its trees; the report then prints what was
  * rendered (a run renders one kind of report) */
 void report_seal_list(struct plan *p, size_t list, bool json);
+/* report_colorize - colour a text report for a terminal (ANSI: headers bold, hunks cyan,
+ * removed lines red, added green); the caller decides (a terminal, no NO_COLOR) */
+void report_colorize(struct strbuf *text);
 /* report_json - the JSON plan */
 void report_json(struct strbuf *out, const struct plan *p, bool applied);
 
