@@ -108,9 +108,32 @@ int cmd_apply(const struct cmd_opts *opts, const struct plan *plan, struct cmd_e
               struct lockset **locks, const struct apply_opts *ao, int64_t *run_r);
 /* cmd_report - print plan's report (text or --json; the journal line when applied) */
 int cmd_report(const struct cmd_opts *opts, const struct plan *plan, bool applied, int64_t run);
+/* cmd_report_into - the same into out */
+void cmd_report_into(const struct cmd_opts *opts, const struct plan *plan, bool applied,
+                     int64_t run, struct strbuf *out);
+/* cmd_report_write - out on stdout, coloured on a terminal (text, no NO_COLOR) */
+int cmd_report_write(const struct cmd_opts *opts, struct strbuf *out);
 /* cmd_late_signal - rc, or 128 + the signal (with a message) when a stop signal came while a
  * run that was not stopped completed */
 int cmd_late_signal(int rc);
+struct profile;
+struct update_global;
+/* The steps of `update`, for update and migrate */
+struct cmd_update_steps {
+    struct profile *profile;
+    struct update_global *global;
+    bool public_mbox;
+};
+/* cmd_update_open - load what the steps need (the profile, the site-wide files) */
+int cmd_update_open(const struct cmd_opts *opts, struct cmd_env *env,
+                    struct cmd_update_steps *us);
+void cmd_update_close(struct cmd_update_steps *us);
+/* cmd_update_plan_list - a list's part of update (a cmd_plan_fn; ctx: cmd_update_steps) */
+int cmd_update_plan_list(void *ctx, struct cmd_env *env, const char *name, struct plan *plan,
+                         const char **error_r);
+/* cmd_update_plan_global - update's site-wide part (a cmd_global_fn) */
+int cmd_update_plan_global(void *ctx, struct cmd_env *env, struct plan *plan,
+                           const char **error_r);
 /* cmd_error - "mmfix: [list: ]message" on stderr */
 void cmd_error(const char *list, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* cmd_write - print a report buffer to stdout; EXIT_IOERR on failure */
@@ -126,14 +149,40 @@ typedef int cmd_plan_fn(void *ctx, struct cmd_env *env, const char *name, struct
  * a list could not be planned, 1 a dry run with changes, 75 locked, 128 + signal, else 0. */
 int cmd_run_lists(const struct cmd_opts *opts, struct cmd_env *env, char *const *names,
                   size_t n, const char *command, cmd_plan_fn *plan_list, void *ctx);
+/* cmd_host_fn - the host_name list `name` gets in this run: true with *host_r (malloc'd, NULL
+ * when unknown) when the run plans the list, false to read it from disk */
+typedef bool cmd_host_fn(void *ctx, const char *name, char **host_r);
+struct cmd_aliases;
+/* cmd_aliases_plan - genaliases as a step of a bigger run (migrate): the alias files of every
+ * list (host names from host_for where it knows them), a PLAN_PUT for each that changes;
+ * takes Mailman's creator lock unless a dry run. EXIT_OK or an exit code after a message;
+ * *ga_r is set either way (free it). */
+int cmd_aliases_plan(const struct cmd_opts *opts, struct cmd_env *env, cmd_host_fn *host_for,
+                     void *ctx, struct plan *plan, struct cmd_aliases **ga_r);
+/* cmd_aliases_after - once the files are written: postalias/postmap and every address
+ * looked up with -q; the creator lock released */
+int cmd_aliases_after(const struct cmd_opts *opts, struct cmd_env *env,
+                      struct cmd_aliases *ga);
+/* cmd_aliases_report - genaliases' report of the step (alias diffs, maps, lookups) */
+void cmd_aliases_report(const struct cmd_opts *opts, const struct cmd_aliases *ga,
+                        bool applied, int64_t run, struct strbuf *out);
+/* cmd_aliases_errors - how many error problems the step found */
+size_t cmd_aliases_errors(const struct cmd_aliases *ga);
+void cmd_aliases_free(struct cmd_aliases **ga);
 /* cmd_global_fn - the steps of a run that belong to no list (queues, global templates),
  * planned after every list; -1 with the reason */
 typedef int cmd_global_fn(void *ctx, struct cmd_env *env, struct plan *plan,
                           const char **error_r);
-/* cmd_run_steps - cmd_run_lists with a global step (may be NULL) after the lists */
+/* cmd_after_fn - once the plan is carried out (applied) or shown (a dry run): more work and
+ * its part of the report, appended to out (--json: inside the report's object); EXIT_OK or
+ * the exit code of what failed */
+typedef int cmd_after_fn(void *ctx, struct cmd_env *env, bool applied, int64_t run,
+                         struct strbuf *out);
+/* cmd_run_steps - cmd_run_lists with a global step after the lists and an after step once
+ * the plan is carried out (either may be NULL) */
 int cmd_run_steps(const struct cmd_opts *opts, struct cmd_env *env, char *const *names,
                   size_t n, const char *command, cmd_plan_fn *plan_list,
-                  cmd_global_fn *global, void *ctx);
+                  cmd_global_fn *global, cmd_after_fn *after, void *ctx);
 /* cmd_exit_for_load - exit code for a load_error */
 int cmd_exit_for_load(int load_error);
 
@@ -144,6 +193,7 @@ int cmd_convert(int argc, char **argv);
 int cmd_repair(int argc, char **argv);
 int cmd_rename(int argc, char **argv);
 int cmd_update(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
 int cmd_fix_url(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);

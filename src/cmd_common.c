@@ -461,14 +461,16 @@ int cmd_exit_for_load(int e)
 int cmd_run_lists(const struct cmd_opts *opts, struct cmd_env *env, char *const *names,
                   size_t n, const char *command, cmd_plan_fn *plan_list, void *ctx)
 {
-    return cmd_run_steps(opts, env, names, n, command, plan_list, NULL, ctx);
+    return cmd_run_steps(opts, env, names, n, command, plan_list, NULL, NULL, ctx);
 }
 
 /* cmd_run_steps - the shape of a writing batch command, lists read under their locks */
 int cmd_run_steps(const struct cmd_opts *opts, struct cmd_env *env, char *const *names,
                   size_t n, const char *command, cmd_plan_fn *plan_list,
-                  cmd_global_fn *global, void *ctx)
+                  cmd_global_fn *global, cmd_after_fn *after, void *ctx)
 {
+    struct strbuf out = STRBUF_INIT;
+    int arc = EXIT_OK;
     struct progress prog;
     struct plan plan;
     struct lockset *locks = NULL;
@@ -533,8 +535,14 @@ int cmd_run_steps(const struct cmd_opts *opts, struct cmd_env *env, char *const 
         }
         applied = true;
     }
-    rc = cmd_report(opts, &plan, applied, run);
-    if (rc == EXIT_OK) {
+    cmd_report_into(opts, &plan, applied, run, &out);
+    if (after != NULL) {
+        arc = after(ctx, env, applied, run, &out);
+    }
+    rc = cmd_report_write(opts, &out);
+    if (rc == EXIT_OK && arc != EXIT_OK) {
+        rc = arc;
+    } else if (rc == EXIT_OK) {
         if (problem_count_errors(&plan.problems, 0, plan.problems.len) > 0) {
             rc = EXIT_DATAERR;
         } else if (failed) {
@@ -546,31 +554,46 @@ int cmd_run_steps(const struct cmd_opts *opts, struct cmd_env *env, char *const 
     rc = cmd_late_signal(rc);
 out:
     lockset_release(&locks);
+    strbuf_release(&out);
     plan_free(&plan);
     return rc;
 }
 
-/* cmd_report - the report of a plan on stdout, and the journal line */
+/* cmd_report_into - the report of a plan, and the journal line */
+void cmd_report_into(const struct cmd_opts *opts, const struct plan *plan, bool applied,
+                     int64_t run, struct strbuf *out)
+{
+    if (opts->json) {
+        report_json(out, plan, applied);
+    } else {
+        report_text(out, plan, applied);
+        if (applied) {
+            strbuf_addf(out, "journal: run %lld (mmfix rollback %lld undoes it)\n",
+                        (long long)run, (long long)run);
+        }
+    }
+}
+
+/* cmd_report_write - a report on stdout, coloured on a terminal */
+int cmd_report_write(const struct cmd_opts *opts, struct strbuf *out)
+{
+    const char *nc = getenv("NO_COLOR");
+
+    /* colour on a terminal only, and never with NO_COLOR (no-color.org) */
+    if (!opts->json && isatty(STDOUT_FILENO) && (nc == NULL || *nc == '\0')) {
+        report_colorize(out);
+    }
+    return cmd_write(out);
+}
+
+/* cmd_report - the report of a plan on stdout */
 int cmd_report(const struct cmd_opts *opts, const struct plan *plan, bool applied, int64_t run)
 {
     struct strbuf out = STRBUF_INIT;
     int rc;
 
-    if (opts->json) {
-        report_json(&out, plan, applied);
-    } else {
-        const char *nc = getenv("NO_COLOR");
-        report_text(&out, plan, applied);
-        if (applied) {
-            strbuf_addf(&out, "journal: run %lld (mmfix rollback %lld undoes it)\n",
-                        (long long)run, (long long)run);
-        }
-        /* colour on a terminal only, and never with NO_COLOR (no-color.org) */
-        if (isatty(STDOUT_FILENO) && (nc == NULL || *nc == '\0')) {
-            report_colorize(&out);
-        }
-    }
-    rc = cmd_write(&out);
+    cmd_report_into(opts, plan, applied, run, &out);
+    rc = cmd_report_write(opts, &out);
     strbuf_release(&out);
     return rc;
 }

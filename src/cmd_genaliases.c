@@ -54,6 +54,8 @@ struct map_result {
 };
 
 struct gen {
+    cmd_host_fn *host_for;  /* migrate: the host_name a list will have, NULL: from disk */
+    void *host_ctx;
     struct aliases_list *lists;
     size_t n;
     char **owned;           /* host names */
@@ -106,7 +108,9 @@ static int collect(const struct cmd_env *env, struct gen *g, struct problem_list
                         "not see it either)", why);
             continue;
         }
-        if (mlist_open(env->install->lists_dir, names[i], 0, NULL, &ml, &err) != 0
+        if (g->host_for != NULL && g->host_for(g->host_ctx, names[i], &host)) {
+            /* the host_name the run gives it */
+        } else if (mlist_open(env->install->lists_dir, names[i], 0, NULL, &ml, &err) != 0
             || ml->loaded < 0) {
             problem_add(problems, "alias-no-config", names[i], PROBLEM_ERROR,
                         "no configuration loads (%s): its aliases are written, but its "
@@ -660,4 +664,103 @@ int cmd_genaliases(int argc, char **argv)
     problem_list_free(&notes);
     cmd_close(&env);
     return rc;
+}
+
+/* The alias step of a migrate run (cmd.h) */
+struct cmd_aliases {
+    struct gen g;
+    struct lockfile *lock;
+    struct problem_list problems;
+    struct problem_list notes;
+    bool ran;
+};
+
+/* cmd_aliases_plan - alias files of every list, hosts from host_for */
+int cmd_aliases_plan(const struct cmd_opts *opts, struct cmd_env *env, cmd_host_fn *host_for,
+                     void *ctx, struct plan *plan, struct cmd_aliases **ga_r)
+{
+    struct cmd_aliases *ga = xcalloc(1, sizeof(*ga));
+    char *site_host = NULL;
+    size_t i;
+    int rc;
+
+    *ga_r = ga;
+    problem_list_init(&ga->problems);
+    problem_list_init(&ga->notes);
+    ga->g.host_for = host_for;
+    ga->g.host_ctx = ctx;
+    ga->g.files[0].rel = "data/aliases";
+    ga->g.files[1].rel = "data/virtual-mailman";
+    for (i = 0; i < 2; i++) {
+        ga->g.files[i].path = xasprintf("%s/%s", env->install->var_prefix, ga->g.files[i].rel);
+        strbuf_init(&ga->g.files[i].text);
+    }
+    rc = opts->dry_run ? EXIT_OK : creator_lock(opts, env, &ga->lock);
+    if (rc == EXIT_OK) {
+        rc = collect(env, &ga->g, &ga->problems, &site_host);
+    }
+    for (i = 0; i < 2 && rc == EXIT_OK; i++) {
+        rc = read_old(&ga->g.files[i]);
+    }
+    if (rc == EXIT_OK) {
+        rc = build(env, &ga->g, site_host);
+    }
+    free(site_host);
+    for (i = 0; i < 2 && rc == EXIT_OK; i++) {
+        if (ga->g.files[i].write) {
+            plan_add_put(plan, ga->g.files[i].rel, ga->g.files[i].text.buf != NULL
+                         ? ga->g.files[i].text.buf : "", ga->g.files[i].text.len,
+                         PLAN_NO_LIST, false);
+            plan->ops[plan->n_ops - 1].mode = ALIAS_MODE;
+        }
+    }
+    return rc;
+}
+
+/* cmd_aliases_after - the maps rebuilt and every address looked up */
+int cmd_aliases_after(const struct cmd_opts *opts, struct cmd_env *env,
+                      struct cmd_aliases *ga)
+{
+    const char *err = NULL;
+    int rc = rebuild(opts, env, &ga->g, &ga->problems, &ga->notes);
+
+    if (ga->lock != NULL && lockfile_release(&ga->lock, &err) != 0) {
+        cmd_error(NULL, "%s", err);
+    }
+    if (rc == EXIT_OK) {
+        rc = check_maps(env, &ga->g, &ga->problems);
+    }
+    ga->ran = true;
+    return rc;
+}
+
+/* cmd_aliases_report - the alias part of the report */
+void cmd_aliases_report(const struct cmd_opts *opts, const struct cmd_aliases *ga,
+                        bool applied, int64_t run, struct strbuf *out)
+{
+    report(opts, &ga->g, &ga->problems, &ga->notes, applied, run, out);
+}
+
+/* cmd_aliases_errors - error problems of the alias step */
+size_t cmd_aliases_errors(const struct cmd_aliases *ga)
+{
+    return problem_count_errors(&ga->problems, 0, ga->problems.len);
+}
+
+/* cmd_aliases_free - release the creator lock (if held), free */
+void cmd_aliases_free(struct cmd_aliases **ga)
+{
+    const char *err = NULL;
+
+    if (*ga == NULL) {
+        return;
+    }
+    if ((*ga)->lock != NULL) {
+        lockfile_release(&(*ga)->lock, &err);
+    }
+    gen_free(&(*ga)->g);
+    problem_list_free(&(*ga)->problems);
+    problem_list_free(&(*ga)->notes);
+    free(*ga);
+    *ga = NULL;
 }

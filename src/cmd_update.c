@@ -31,11 +31,6 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-struct update_ctx {
-    struct profile *profile;
-    struct update_global *global;
-    bool public_mbox;
-};
 
 /* list_refused - a step refused the list (an error problem): nothing else
  * is done to it */
@@ -52,13 +47,13 @@ static bool list_refused(const struct plan *p, const char *name)
     return false;
 }
 
-/* plan_one - a list's part of bin/update: its config and data files
+/* cmd_update_plan_list - a list's part of bin/update: its config and data files
  * (update_plan), then, for a list that is upgraded, its templates (2.0
  * layout, the language-code collision) and its archives (dolist) */
-static int plan_one(void *ctx, struct cmd_env *env, const char *name, struct plan *plan,
-                    const char **error_r)
+int cmd_update_plan_list(void *ctx, struct cmd_env *env, const char *name, struct plan *plan,
+                         const char **error_r)
 {
-    struct update_ctx *uc = ctx;
+    struct cmd_update_steps *uc = ctx;
     size_t first = plan->n_lists;
     struct plan_list *l = NULL;
     struct archives_opts ao;
@@ -88,11 +83,12 @@ static int plan_one(void *ctx, struct cmd_env *env, const char *name, struct pla
     return archives_plan(env->install, env->site, name, &ao, plan, first, error_r);
 }
 
-/* plan_global - what bin/update does once, after every list: the site-wide
+/* cmd_update_plan_global - what bin/update does once, after every list: the site-wide
  * data files, the queue, the flat 2.0 templates */
-static int plan_global(void *ctx, struct cmd_env *env, struct plan *plan, const char **error_r)
+int cmd_update_plan_global(void *ctx, struct cmd_env *env, struct plan *plan,
+                           const char **error_r)
 {
-    struct update_ctx *uc = ctx;
+    struct cmd_update_steps *uc = ctx;
 
     if (update_global_plan(env->install, env->site, uc->global, plan, error_r) != 0
         || qfiles_plan(env->install, env->site, uc->global->now, plan, error_r) != 0) {
@@ -111,15 +107,38 @@ static bool public_mbox(const struct site_settings *site)
                          || (v->type == VALUE_BOOL && v->u.b));
 }
 
+/* cmd_update_open - the profile, the site-wide files and PUBLIC_MBOX */
+int cmd_update_open(const struct cmd_opts *opts, struct cmd_env *env,
+                    struct cmd_update_steps *us)
+{
+    const char *err = NULL;
+
+    memset(us, 0, sizeof(*us));
+    if (profile_load(env->site, &us->profile, &err) != 0
+        || update_global_load(env->install, env->site, opts->argc == 0, now(), &us->global,
+                              &err) != 0) {
+        cmd_error(NULL, "%s", err);
+        return EXIT_SOFTWARE;
+    }
+    us->public_mbox = public_mbox(env->site);
+    return EXIT_OK;
+}
+
+/* cmd_update_close - free them */
+void cmd_update_close(struct cmd_update_steps *us)
+{
+    update_global_free(&us->global);
+    profile_free(&us->profile);
+}
+
 /* cmd_update - the update command */
 int cmd_update(int argc, char **argv)
 {
     struct cmd_opts opts;
     struct cmd_env env;
-    struct update_ctx uc = { NULL, NULL, false };
+    struct cmd_update_steps us;
     char **names = NULL;
     size_t n = 0;
-    const char *err = NULL;
     int rc;
     size_t i;
 
@@ -131,25 +150,20 @@ int cmd_update(int argc, char **argv)
     if (rc != EXIT_OK) {
         return rc;
     }
-    if (profile_load(env.site, &uc.profile, &err) != 0) {
-        cmd_error(NULL, "%s", err);
-        rc = EXIT_SOFTWARE;
-    } else if (cmd_list_names(&opts, &env, &names, &n) != 0) {
+    memset(&us, 0, sizeof(us));
+    rc = cmd_update_open(&opts, &env, &us);
+    if (rc == EXIT_OK && cmd_list_names(&opts, &env, &names, &n) != 0) {
         rc = EXIT_NOINPUT;
-    } else if (update_global_load(env.install, env.site, opts.argc == 0, now(), &uc.global,
-                                  &err) != 0) {
-        cmd_error(NULL, "%s", err);
-        rc = EXIT_SOFTWARE;
-    } else {
-        uc.public_mbox = public_mbox(env.site);
-        rc = cmd_run_steps(&opts, &env, names, n, "update", plan_one, plan_global, &uc);
+    }
+    if (rc == EXIT_OK) {
+        rc = cmd_run_steps(&opts, &env, names, n, "update", cmd_update_plan_list,
+                           cmd_update_plan_global, NULL, &us);
     }
     for (i = 0; i < n; i++) {
         free(names[i]);
     }
     free(names);
-    update_global_free(&uc.global);
-    profile_free(&uc.profile);
+    cmd_update_close(&us);
     cmd_close(&env);
     return rc;
 }

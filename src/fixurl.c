@@ -210,3 +210,19 @@ int fixurl_plan(const struct install *install, const struct site_settings *site,
     }
     return 0;
 }
+
+/* fixurl_plan_tree - fix_url's two values on a list another step planned */
+void fixurl_plan_tree(const struct site_settings *site, const struct hosts_target *t,
+                      const char *name, struct plan *p, size_t list)
+{
+    struct plan_list *l = &p->lists[list];
+
+    if (l->after == NULL) {
+        return;
+    }
+    if (l->after == l->before) {
+        l->after = value_copy(l->ml->arena, l->before);
+    }
+    hosts_fix_url(l->ml->arena, l->after, t);
+    host_problems(site, t, name, l->before, p);
+}

@@ -32,6 +32,7 @@ static const struct command commands[] = {
     { "fix-url", cmd_fix_url, "move lists to another web/mail host as fix_url.py does" },
     { "genaliases", cmd_genaliases, "write Mailman's Postfix alias files and rebuild the maps" },
     { "check-postfix", cmd_check_postfix, "find Postfix settings that would lose list mail" },
+    { "migrate", cmd_migrate, "update + fix-url + genaliases as one run and one report" },
     { "rename", cmd_rename, "rename a list everywhere Mailman keys it by name" },
     { "history", cmd_history, "the journal of runs that changed the installation" },
     { "rollback", cmd_rollback, "restore the files a run changed" },

@@ -50,4 +50,10 @@ int fixurl_plan(const struct install *install, const struct site_settings *site,
                 const struct fixurl_opts *o, const char *name, struct plan *p,
                 const char **error_r);
 
+/* fixurl_plan_tree - fix_url's web_page_url and host_name set on the `after` tree of a list
+ * another step of the same run planned (migrate: update's), with the same warnings; the
+ * caller diffs the list again (plan_diff_list) */
+void fixurl_plan_tree(const struct site_settings *site, const struct hosts_target *t,
+                      const char *name, struct plan *p, size_t list);
+
 #endif
