@@ -397,6 +397,44 @@ static void check_formats(struct mlist *ml, struct problem_list *pl)
 }
 
 /* check_lock - the list's lock, judged by lockfile's one expiry rule */
+/* check_archive_links - archives/public/<list>[.mbox] of a tree copied from
+ * another host: a link into the old host's prefix, or one that dangles */
+static void check_archive_links(const struct install *install, struct mlist *ml,
+                                struct problem_list *pl)
+{
+    static const char *const exts[] = { "", ".mbox" };
+    size_t k;
+
+    if (install == NULL) {
+        return;
+    }
+    for (k = 0; k < 2; k++) {
+        char *path = xasprintf("%s/archives/public/%s%s", install->var_prefix, ml->name,
+                               exts[k]);
+        char target[4096];
+        struct stat st;
+        ssize_t n = -1;
+
+        if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)
+            && (n = readlink(path, target, sizeof(target) - 1)) > 0) {
+            char *priv = NULL;
+            target[n] = '\0';
+            priv = xasprintf("%s/archives/private/%s%s", install->var_prefix, ml->name,
+                             exts[k]);
+            if (stat(path, &st) != 0) {
+                problem_add(pl, "archive-link-dangling", ml->name, PROBLEM_WARNING,
+                            "archives/public/%s%s points to %s, which is not there (a tree "
+                            "copied from another host?)%s", ml->name, exts[k], target,
+                            lstat(priv, &st) == 0 ? ": mmfix update or migrate re-points it "
+                                                    "to this installation's private archive"
+                                                  : "");
+            }
+            free(priv);
+        }
+        free(path);
+    }
+}
+
 static void check_lock(const struct install *install, struct mlist *ml,
                        struct problem_list *pl)
 {
@@ -476,6 +514,7 @@ void scan_list(const struct install *install, const struct site_settings *site,
     scan_file_problems(ml, pl);
     check_formats(ml, pl);
     check_lock(install, ml, pl);
+    check_archive_links(install, ml, pl);
     used = mlist_loaded_file(ml);
     if (used != NULL) {
         e->file = xasprintf("lists/%s/%s", ml->name, used->name);

@@ -52,6 +52,12 @@ with tempfile.TemporaryDirectory() as tmp:
     start = digest(var)
     lists = sorted(os.listdir(os.path.join(var, "lists")))
 
+    rc, out, err = run("scan", "--json", "-d", var)
+    dangling = sorted(p["list"] for l in json.loads(out)["lists"] for p in l["problems"]
+                      if p["code"] == "archive-link-dangling")
+    check(dangling == lists, "scan reports the public archive links into the old host: %s"
+          % dangling)
+
     rc, out, err = run("migrate", "-n", "-d", var, "--url-host", HOST)
     text = out.decode()
     check(rc == 1, "migrate --dry-run exits 1 (got %d: %s)" % (rc, err))
@@ -81,6 +87,9 @@ with tempfile.TemporaryDirectory() as tmp:
     errors = [p for l in doc["lists"] for p in l["problems"] if p["severity"] == "error"]
     errors += [p for p in doc["problems"] if p["severity"] == "error"]
     check(errors == [], "scan finds no error after migrate: %s" % errors)
+    check(not [p for l in doc["lists"] for p in l["problems"]
+               if p["code"] == "archive-link-dangling"],
+          "the archive links point into this installation now")
     rc, out, err = run("history", "--json", "-d", var)
     runs = json.loads(out)["runs"]
     check([r["command"] for r in runs] == ["migrate", "prepare"],

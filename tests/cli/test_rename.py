@@ -53,7 +53,8 @@ def install(tmp, tag):
     pub = os.path.join(var, "archives", "public")
     for name in os.listdir(pub):
         p = os.path.join(pub, name)
-        target = open(p).read().strip()
+        # Mailman's absolute link, into this installation as on the host it was made on
+        target = open(p).read().strip().replace("/usr/lib/mailman", var)
         os.unlink(p)
         os.symlink(target, p)
     for d in ("locks",):
@@ -109,7 +110,7 @@ with tempfile.TemporaryDirectory() as tmp:
     check(not any(n.startswith("heldmsg-es-") for n in os.listdir(os.path.join(var, "data"))),
           "no held message left under the old name")
     check(os.readlink(os.path.join(var, "archives", "public", "espanol")) ==
-          "/usr/lib/mailman/archives/private/espanol", "public archive link re-pointed")
+          os.path.join(var, "archives", "private", "espanol"), "public archive link re-pointed")
     check(not os.path.lexists(os.path.join(var, "archives", "public", "es")),
           "old public link gone")
     check(os.path.isfile(os.path.join(var, "archives", "private", "espanol.mbox",
