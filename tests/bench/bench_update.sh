@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# bench_update.sh - time `mmfix update` of a Mailman 2.0 installation against
-# a Python 3 loop that loads every list file and dumps it again.
+# bench_update.sh - time `mmfix update` of a Mailman 2.0 installation (or, with
+# BENCH_COMMAND=migrate, `mmfix migrate` of a 2.1 one to a new web host, every
+# config.pck rewritten and the aliases regenerated and checked with Postfix's
+# postalias) against a Python 3 loop that loads every list file and dumps it
+# again.
 #
 # Usage: tests/bench/bench_update.sh BUILD_DIR [OUT]
 #
 #   BUILD_DIR  the cmake build directory holding the mmfix executable
-#   OUT        the synthetic 2.0 installation (gen_install.py --format 20);
-#              generated there when missing (default: a temporary directory)
+#   OUT        the synthetic installation (gen_install.py, --format 20 for
+#              update); generated there when missing (default: a temporary
+#              directory)
 #
-# Environment: BENCH_LISTS (2000), BENCH_MEMBERS (1000000), BENCH_RUNS (3),
-#              PYTHON (/usr/bin/python3, else python3).
+# Environment: BENCH_COMMAND (update | migrate), BENCH_LISTS (2000),
+#              BENCH_MEMBERS (1000000), BENCH_RUNS (3), PYTHON.
 #
 # Each run works on a fresh copy of OUT (the copy is not timed):
 #   (a) tests/bench/pyredump_all.py COPY  (marshal.load + pickle.dump(d, f, 1)
@@ -25,6 +29,12 @@ if [ -x /usr/bin/python3 ]; then py=${PYTHON:-/usr/bin/python3}; else py=${PYTHO
 lists=${BENCH_LISTS:-2000}
 members=${BENCH_MEMBERS:-1000000}
 runs=${BENCH_RUNS:-3}
+command=${BENCH_COMMAND:-update}
+case "$command" in
+    update) format=20 ;;
+    migrate) format=21 ;;
+    *) echo "$0: BENCH_COMMAND is update or migrate" >&2; exit 2 ;;
+esac
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
     echo "usage: $0 BUILD_DIR [OUT]" >&2
@@ -37,7 +47,8 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/mmfix-bench-update.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 out=${2:-$tmp/install}
 if [ ! -d "$out/lists" ]; then
-    "$py" "$here/gen_install.py" --format 20 --lists "$lists" --members "$members" "$out" >&2
+    "$py" "$here/gen_install.py" --format "$format" --lists "$lists" --members "$members" \
+        "$out" >&2
 fi
 
 now() { date +%s.%N; }
@@ -50,14 +61,23 @@ for i in $(seq "$runs"); do
     ta+=("$(echo "$t1 - $t0" | bc -l)")
     rm -rf "$tmp/work"; cp -a "$out" "$tmp/work"; sync
     t0=$(now)
-    rc=0; "$mmfix" update -q -d "$tmp/work" --install-dir "$tmp/work" > /dev/null || rc=$?
+    rc=0
+    if [ "$command" = update ]; then
+        "$mmfix" update -q -d "$tmp/work" --install-dir "$tmp/work" > /dev/null || rc=$?
+    else
+        mkdir -p "$tmp/postfix"; : > "$tmp/postfix/main.cf"
+        "$mmfix" migrate -q -d "$tmp/work" --install-dir "$tmp/work" \
+            --url-host listas.example.org --postalias "$(command -v postalias)" \
+            --postmap "$(command -v postmap)" --postfix-config "$tmp/postfix" \
+            > /dev/null || rc=$?
+    fi
     t1=$(now)
     if [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]; then
-        echo "$0: mmfix update exited $rc" >&2
+        echo "$0: mmfix $command exited $rc" >&2
         exit 1
     fi
     tb+=("$(echo "$t1 - $t0" | bc -l)")
 done
 a=$(best "${ta[@]}"); b=$(best "${tb[@]}")
-printf 'python load+dump loop: %.3f s\nmmfix update:          %.3f s\nratio:                 %.2f\n' \
-    "$a" "$b" "$(echo "$b / $a" | bc -l)"
+printf 'python load+dump loop: %.3f s\nmmfix %-15s %.3f s\nratio:                 %.2f\n' \
+    "$a" "$command:" "$b" "$(echo "$b / $a" | bc -l)"
