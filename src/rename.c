@@ -149,7 +149,8 @@ static void rename_config(struct plan *p, size_t idx, const char *old, const cha
     free(real);
 }
 
-/* held_id - N of "heldmsg-<old>-N.pck", or NULL */
+/* held_id - "N.pck" of "heldmsg-<old>-N.pck" (or "N.txt": Mailman 2.0 held
+ * messages as text, which 2.1.39 still reads), or NULL */
 static const char *held_id(const char *name, const char *old)
 {
     size_t ol = strlen(old);
@@ -158,7 +159,7 @@ static const char *held_id(const char *name, const char *old)
 
     if (strncmp(name, "heldmsg-", 8) != 0 || strncmp(name + 8, old, ol) != 0
         || name[8 + ol] != '-' || n < 8 + ol + 1 + 4 + 1
-        || strcmp(name + n - 4, ".pck") != 0) {
+        || (strcmp(name + n - 4, ".pck") != 0 && strcmp(name + n - 4, ".txt") != 0)) {
         return NULL;
     }
     id = name + 8 + ol + 1;

@@ -57,6 +57,9 @@ def install(tmp, tag):
         target = open(p).read().strip().replace("/usr/lib/mailman", var)
         os.unlink(p)
         os.symlink(target, p)
+    # a Mailman 2.0 held message, kept as text (2.1.39 still reads those)
+    with open(os.path.join(var, "data", "heldmsg-es-99.txt"), "wb") as f:
+        f.write(b"From: a@example.org\n\nheld under 2.0\n")
     for d in ("locks",):
         os.makedirs(os.path.join(var, d), exist_ok=True)
         os.chmod(os.path.join(var, d), 0o2775)
@@ -109,6 +112,8 @@ with tempfile.TemporaryDirectory() as tmp:
           "and their files are there")
     check(not any(n.startswith("heldmsg-es-") for n in os.listdir(os.path.join(var, "data"))),
           "no held message left under the old name")
+    check(os.path.exists(os.path.join(var, "data", "heldmsg-espanol-99.txt")),
+          "a 2.0 text held message moved too")
     check(os.readlink(os.path.join(var, "archives", "public", "espanol")) ==
           os.path.join(var, "archives", "private", "espanol"), "public archive link re-pointed")
     check(not os.path.lexists(os.path.join(var, "archives", "public", "es")),
