@@ -77,6 +77,27 @@ def tree_digest(top, times=True, dirs=False):
     return h.hexdigest()
 
 
+def entries_digest(top, skip=()):
+    """every entry below top: name, type, mode, owner; the bytes of files and
+    the targets of links (never followed); mmfix's journal and the relative
+    paths in skip left out: what an exact rollback must give back"""
+    h = hashlib.sha256()
+    for root, dirs, files in sorted(os.walk(top)):
+        dirs.sort()
+        for name in sorted(dirs + files):
+            p = os.path.join(root, name)
+            rel = os.path.relpath(p, top)
+            if name.startswith("mmfix-journal") or rel in skip:
+                continue
+            st = os.lstat(p)
+            h.update(b"%s %o %d %d\n" % (rel.encode(), st.st_mode, st.st_uid, st.st_gid))
+            if os.path.islink(p):
+                h.update(os.readlink(p).encode())
+            elif os.path.isfile(p):
+                h.update(open(p, "rb").read())
+    return h.hexdigest()
+
+
 def copy_writable(src, dst):
     """copy a corpus tree (read-only in place) to dst as Mailman leaves an installation:
     directories 02775, files 0660"""

@@ -5,17 +5,15 @@ then does; the renamed list loads, keeps its members, held messages,
 archives and links, and scan finds no problem for it; refusals change
 nothing; rollback and a kill at every operation give back the exact tree;
 a locked name is not touched; an upper-case 2.0 list name is cured."""
-import hashlib
 import json
 import os
 import shutil
-import stat
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from corpus_util import CORPUS, FIXTURES, check, finish, run
+from corpus_util import CORPUS, FIXTURES, check, entries_digest, finish, run
 
 TOOLS = os.path.join(os.path.dirname(__file__), "..", "tools")
 sys.path.insert(0, TOOLS)
@@ -25,22 +23,7 @@ SITE = os.path.join(CORPUS, "site")
 
 
 def digest(top):
-    """every entry: name, type, mode, owner; bytes of files, targets of links"""
-    h = hashlib.sha256()
-    for root, dirs, files in sorted(os.walk(top)):
-        dirs.sort()
-        for name in sorted(dirs + files):
-            if name.startswith("mmfix-journal"):
-                continue
-            p = os.path.join(root, name)
-            st = os.lstat(p)
-            h.update(b"%s %o %d %d\n" % (os.path.relpath(p, top).encode(), st.st_mode,
-                                         st.st_uid, st.st_gid))
-            if stat.S_ISLNK(st.st_mode):
-                h.update(os.readlink(p).encode())
-            elif stat.S_ISREG(st.st_mode):
-                h.update(open(p, "rb").read())
-    return h.hexdigest()
+    return entries_digest(top)
 
 
 def install(tmp, tag):

@@ -5,15 +5,13 @@ templates/cs/ is byte-identical and the list's own customised template is in
 lists/cs/<lang>/, its stock copies removed; on an installation an older
 bin/update damaged (templates/cs/ renamed into lists/cs/), update puts
 templates/cs/ back; a rollback restores the tree before exactly."""
-import hashlib
 import os
 import shutil
-import stat
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from corpus_util import FIXTURES, check, finish, run
+from corpus_util import FIXTURES, check, entries_digest, finish, run
 
 MM20 = os.path.join(FIXTURES, "mm20")
 OWN = b"<!-- nase vlastni stranka -->\n"
@@ -24,20 +22,7 @@ def snapshot(d):
 
 
 def digest(top):
-    h = hashlib.sha256()
-    for root, dirs, files in sorted(os.walk(top)):
-        dirs.sort()
-        for name in sorted(dirs + files):
-            if name.startswith("mmfix-journal"):
-                continue
-            p = os.path.join(root, name)
-            st = os.lstat(p)
-            h.update(b"%s %o\n" % (os.path.relpath(p, top).encode(), st.st_mode))
-            if stat.S_ISLNK(st.st_mode):
-                h.update(os.readlink(p).encode())
-            elif stat.S_ISREG(st.st_mode):
-                h.update(open(p, "rb").read())
-    return h.hexdigest()
+    return entries_digest(top)
 
 
 # a fuller Czech set, as Mailman 2.1 installs it (the fixture has three files)
