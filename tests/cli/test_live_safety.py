@@ -13,7 +13,6 @@ and saves list files the way MailList.Save does:
   never rolled back over;
 - convert onto a locked list's file exits 75 and changes nothing; onto an
   unlocked one it keeps .last and is journaled."""
-import hashlib
 import json
 import os
 import random
@@ -25,7 +24,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from corpus_util import FIXTURES, MMFIX, check, finish, run
+from corpus_util import FIXTURES, MMFIX, check, entries_digest, finish, run
 
 TOOLS = os.path.join(os.path.dirname(__file__), "..", "tools")
 sys.path.insert(0, TOOLS)
@@ -36,20 +35,7 @@ NEW = b"late.subscriber@example.org"
 
 
 def digest(top):
-    """bytes, mode and owner of every file (mmfix's journal aside)"""
-    h = hashlib.sha256()
-    for root, dirs, files in sorted(os.walk(top)):
-        dirs.sort()
-        for name in sorted(files):
-            if name.startswith("mmfix-journal"):
-                continue
-            p = os.path.join(root, name)
-            st = os.lstat(p)
-            h.update(b"%s %o %d %d\n" % (os.path.relpath(p, top).encode(), st.st_mode,
-                                         st.st_uid, st.st_gid))
-            if os.path.isfile(p) and not os.path.islink(p):
-                h.update(open(p, "rb").read())
-    return h.hexdigest()
+    return entries_digest(top)
 
 
 def fresh(tmp, tag):
