@@ -29,18 +29,25 @@ void plan_free(struct plan *p)
         mlist_free(&p->lists[i].ml);
         strbuf_release(&p->lists[i].sealed);
     }
-    for (i = 0; i < p->n_ops; i++) {
-        free(p->ops[i].path);
-        free(p->ops[i].to);
-        free(p->ops[i].data);
-        free(p->ops[i].group_of);
-    }
+    plan_truncate_ops(p, 0);
     free(p->lists);
     free(p->ops);
     free(p->var_prefix);
     problem_list_free(&p->problems);
     problem_list_free(&p->notes);
     memset(p, 0, sizeof(*p));
+}
+
+/* plan_truncate_ops - drop the operations after the first n */
+void plan_truncate_ops(struct plan *p, size_t n)
+{
+    while (p->n_ops > n) {
+        struct plan_op *op = &p->ops[--p->n_ops];
+        free(op->path);
+        free(op->to);
+        free(op->data);
+        free(op->group_of);
+    }
 }
 
 /* plan_add_list - a list and a working copy of its config */

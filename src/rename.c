@@ -416,13 +416,7 @@ int rename_plan(const struct install *install, const struct site_settings *site,
     plan_add_op(p, PLAN_WRITE, rel, NULL, idx, true);
     if (rename_requests(install, p, idx, old, new_name, error_r) != 0) {
         /* leave the plan as it was: only the list entry stays (its diff is shown) */
-        while (p->n_ops > n_ops) {
-            p->n_ops--;
-            free(p->ops[p->n_ops].path);
-            free(p->ops[p->n_ops].to);
-            free(p->ops[p->n_ops].data);
-            free(p->ops[p->n_ops].group_of);
-        }
+        plan_truncate_ops(p, n_ops);
         return -1;
     }
     rename_held(install, p, idx, old, new_name);

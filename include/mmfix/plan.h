@@ -78,6 +78,9 @@ size_t plan_add_list(struct plan *p, struct mlist *ml, const char *charset);
 /* plan_add_op - append a file operation */
 void plan_add_op(struct plan *p, enum plan_action action, const char *path, const char *to,
                  size_t list, bool make_last);
+/* plan_truncate_ops - drop every operation after the first n (a step that gives up
+ * takes back what it added) */
+void plan_truncate_ops(struct plan *p, size_t n);
 /* plan_add_put - append a write of the given bytes (copied) to path; list may be
  * PLAN_NO_LIST */
 void plan_add_put(struct plan *p, const char *path, const void *data, size_t len, size_t list,
