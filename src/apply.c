@@ -274,20 +274,30 @@ enum apply_status apply_plan(const struct plan *p, const struct install *install
     }
     *run_r = run;
     test_crash_point(0);
+    /* the directories are synced once each, before the journal says the run is done
+     * (a crash before that rolls the run back from whatever state they are in) */
+    atomic_sync_defer();
     for (i = 0; i < p->n_ops; i++) {
         if (sigstop_pending() != 0) {
+            atomic_sync_flush(&err2);
             settle(j, run, install, locks,
                    errstr("stopped by %s after %zu of %zu file operations", sigstop_name(),
                           i, p->n_ops), error_r);
             return APPLY_INTERRUPTED;
         }
         if (do_op(p, &p->ops[i], install, error_r) != 0) {
-            settle(j, run, install, locks,
-                   errstr("%s %s: %s", plan_action_name(p->ops[i].action), p->ops[i].path,
-                          *error_r), error_r);
+            const char *why = errstr("%s %s: %s", plan_action_name(p->ops[i].action),
+                                     p->ops[i].path, *error_r);
+            atomic_sync_flush(&err2);
+            settle(j, run, install, locks, why, error_r);
             return APPLY_FAILED;
         }
         test_crash_point(i + 1);
+    }
+    if (atomic_sync_flush(error_r) != 0) {
+        settle(j, run, install, locks, errstr("syncing the directories: %s", *error_r),
+               error_r);
+        return APPLY_FAILED;
     }
     /* every file is written: a signal now waits for the journal to say so */
     if (journal_record_after(j, run, error_r) != 0

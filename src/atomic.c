@@ -40,28 +40,108 @@
 #include "mmfix/strbuf.h"
 #include "mmfix/xalloc.h"
 
-/* fsync_dir - fsync the directory holding path */
-static int fsync_dir(const char *path, const char **error_r)
+/* Directory fsyncs put off by atomic_sync_defer() until atomic_sync_flush(): each
+ * directory once, however many entries a run made in it (archives/public gets one
+ * link per list) */
+#define DEFER_MAX 64
+static struct {
+    bool on;
+    char *dirs[DEFER_MAX];
+    size_t n;
+} deferred;
+
+/* fsync_path - fsync one directory */
+static int fsync_path(const char *dir, const char **error_r)
 {
-    char *dir = sysname_dir(path);
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int ret = -1;
+    int ret = 0;
 
     if (fd < 0) {
         *error_r = errstr("%s: cannot open directory: %s", dir, strerror(errno));
-        goto out;
+        return -1;
     }
     if (fsync(fd) != 0 && errno != EINVAL) {
         *error_r = errstr("%s: fsync: %s", dir, strerror(errno));
-        goto out;
+        ret = -1;
     }
-    ret = 0;
-out:
-    if (fd >= 0) {
-        close(fd);
-    }
-    free(dir);
+    close(fd);
     return ret;
+}
+
+/* flush_deferred - fsync every put-off directory (all of them, the first error kept) */
+static int flush_deferred(const char **error_r)
+{
+    const char *err = NULL;
+    int ret = 0;
+    size_t i;
+
+    for (i = 0; i < deferred.n; i++) {
+        struct stat st;
+        /* a directory gone since (a rollback removed what the run made) has nothing left
+         * to sync */
+        if (lstat(deferred.dirs[i], &st) != 0 && errno == ENOENT) {
+            free(deferred.dirs[i]);
+            continue;
+        }
+        if (fsync_path(deferred.dirs[i], &err) != 0 && ret == 0) {
+            *error_r = err;
+            ret = -1;
+        }
+        free(deferred.dirs[i]);
+    }
+    deferred.n = 0;
+    return ret;
+}
+
+/* fsync_dir - fsync the directory holding path (or note it, when put off) */
+static int fsync_dir(const char *path, const char **error_r)
+{
+    char *dir = sysname_dir(path);
+    int ret = 0;
+    size_t i;
+
+    if (!deferred.on) {
+        ret = fsync_path(dir, error_r);
+        free(dir);
+        return ret;
+    }
+    for (i = 0; i < deferred.n; i++) {
+        if (strcmp(deferred.dirs[i], dir) == 0) {
+            free(dir);
+            return 0;
+        }
+    }
+    if (deferred.n == DEFER_MAX) {
+        ret = flush_deferred(error_r);
+    }
+    deferred.dirs[deferred.n++] = dir;
+    return ret;
+}
+
+/* flush_before_move - a directory about to be moved or removed takes the entries made in
+ * it (and in those below it) along: the put-off syncs are made first */
+static int flush_before_move(const char **error_r)
+{
+    return deferred.on ? flush_deferred(error_r) : 0;
+}
+
+/* atomic_sync_defer - put off directory fsyncs until atomic_sync_flush */
+void atomic_sync_defer(void)
+{
+    deferred.on = true;
+}
+
+/* atomic_sync_pending - directories waiting for their fsync */
+size_t atomic_sync_pending(void)
+{
+    return deferred.n;
+}
+
+/* atomic_sync_flush - fsync the put-off directories; fsyncs are immediate again */
+int atomic_sync_flush(const char **error_r)
+{
+    deferred.on = false;
+    return flush_deferred(error_r);
 }
 
 /* atomic_temp_name - <path>.tmp.<host>.<pid>, the temp file of this process */
@@ -470,6 +550,9 @@ int atomic_rename(const char *root, const char *from, const char *to, bool overw
     char *dto = NULL;
     int ret = -1;
 
+    if (flush_before_move(error_r) != 0) {
+        return -1;
+    }
     if (atomic_check_inside(root, from, error_r) != 0 ||
         atomic_check_inside(root, to, error_r) != 0) {
         goto out;
@@ -666,7 +749,7 @@ int atomic_mkdir(const char *root, const char *path, mode_t mode, gid_t gid,
 /* atomic_rmdir - remove an empty directory (ENOENT ok), parent fsynced */
 int atomic_rmdir(const char *root, const char *path, const char **error_r)
 {
-    if (atomic_check_inside(root, path, error_r) != 0) {
+    if (flush_before_move(error_r) != 0 || atomic_check_inside(root, path, error_r) != 0) {
         return -1;
     }
     return remove_entry(path, true, error_r);
@@ -711,7 +794,7 @@ int atomic_move_whole(const char *root, const char *from, const char *to, const 
 {
     struct stat st;
 
-    if (atomic_check_inside(root, from, error_r) != 0
+    if (flush_before_move(error_r) != 0 || atomic_check_inside(root, from, error_r) != 0
         || atomic_check_inside(root, to, error_r) != 0) {
         return -1;
     }

@@ -101,4 +101,16 @@ int atomic_restore_dir(const char *root, const char *path, const struct atomic_m
  * absent so that a rollback removes what a killed save left behind. */
 char *atomic_temp_name(const char *path);
 
+/* atomic_sync_defer - from now on the fsync of a directory an operation changed is put off
+ * until atomic_sync_flush, and made once per directory: a run that makes one link per list
+ * in archives/public syncs it once, not 2000 times. The files themselves are still fsynced
+ * before they are renamed into place. For a journaled run, which can be rolled back from
+ * either state of a directory entry. */
+void atomic_sync_defer(void);
+/* atomic_sync_pending - how many directories wait for their fsync */
+size_t atomic_sync_pending(void);
+/* atomic_sync_flush - fsync every directory put off (all are tried; -1 with the first
+ * error) and stop putting them off */
+int atomic_sync_flush(const char **error_r);
+
 #endif

@@ -476,6 +476,40 @@ static void test_unlink(void **state)
     free(linkp);
 }
 
+/* put-off directory syncs: each directory once, the operations themselves as usual, and
+ * immediate syncs again after the flush */
+static void test_sync_defer(void **state)
+{
+    struct fixture *f = *state;
+    const char *err = NULL;
+    char *sub = xasprintf("%s/sub", f->root);
+    char *links[3];
+    size_t i;
+
+    atomic_sync_defer();
+    assert_int_equal(atomic_mkdir(f->root, sub, 02775, (gid_t)-1, &err), 0);
+    for (i = 0; i < 3; i++) {
+        links[i] = xasprintf("%s/l%zu", sub, i);
+        assert_int_equal(atomic_symlink(f->root, links[i], "target", &err), 0);
+    }
+    assert_int_equal(atomic_save(f->root, f->file, "x", 1, false, &err), 0);
+    /* root (for sub), sub (the three links), dir (the file) */
+    assert_int_equal(atomic_sync_pending(), 3);
+    assert_int_equal(atomic_sync_flush(&err), 0);
+    assert_int_equal(atomic_sync_pending(), 0);
+    for (i = 0; i < 3; i++) {
+        char t[16];
+        ssize_t n = readlink(links[i], t, sizeof(t));
+        assert_int_equal(n, 6);
+        assert_int_equal(atomic_unlink(f->root, links[i], &err), 0);
+        free(links[i]);
+    }
+    /* not put off any more */
+    assert_int_equal(atomic_sync_pending(), 0);
+    assert_content(f->file, "x");
+    free(sub);
+}
+
 /* main - run the tests */
 int main(void)
 {
@@ -488,6 +522,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_restore, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rename_copy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unlink, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync_defer, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
