@@ -126,7 +126,8 @@ static int tree_has_memo(const struct value *root)
             found = 1;
             break;
         }
-        if (v->refs > 1) {
+        if (v->refs > 1 || v == root) {
+            /* met twice at most through sharing, or (the root) through a cycle */
             bool added = false;
 
             ptrmap_insert(&seen, v, &added);
