@@ -75,16 +75,24 @@ static const struct option long_opts[] = {
 /* cmd_error - message on stderr */
 void cmd_error(const char *list, const char *fmt, ...)
 {
+    struct strbuf msg = STRBUF_INIT;
+    struct strbuf line = STRBUF_INIT;
     va_list ap;
 
-    fputs("mmfix: ", stderr);
-    if (list != NULL) {
-        fprintf(stderr, "%s: ", list);
-    }
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    strbuf_vaddf(&msg, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    /* names and messages from the data stay on one line */
+    strbuf_adds(&line, "mmfix: ");
+    if (list != NULL) {
+        strbuf_add_printable(&line, list);
+        strbuf_adds(&line, ": ");
+    }
+    strbuf_add_printable(&line, strbuf_cstr(&msg));
+    strbuf_addc(&line, '\n');
+    fwrite(line.buf, 1, line.len, stderr);
+    strbuf_release(&msg);
+    strbuf_release(&line);
 }
 
 /* cmd_parse - shared options */

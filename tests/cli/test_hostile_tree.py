@@ -445,6 +445,11 @@ def test_list_names(tmp):
         os.makedirs(t.path("lists/" + n))
         shutil.copy(t.path("lists/cs/config.db"), t.path("lists/%s/config.db" % n))
     t.seal()
+    # a name with a newline cannot start a report line of its own
+    rc, out, err = t.mm("update", "-n", "-d", t.var)
+    check("lists/new\\x0aline/config.db" in out, "the newline is shown as \\x0a")
+    check(not [l for l in (out + err).splitlines() if l.startswith("line")],
+          "no report line starts with what follows the newline")
     for c in writers(t):
         rc, out, err = t.mm(*c, cwd=t.out)
         no_crash(rc, c[0], err)
