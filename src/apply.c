@@ -101,6 +101,32 @@ static int record_op(const struct plan_op *op, const struct install *install,
     return rc;
 }
 
+/* apply_check_ops - see apply.h */
+int apply_check_ops(const struct plan *p, const struct install *install, size_t first,
+                    const char **error_r)
+{
+    size_t i;
+
+    for (i = first; i < p->n_ops; i++) {
+        const struct plan_op *op = &p->ops[i];
+        char *path = abs_path(install, op->path);
+        char *to = op->to != NULL && op->action != PLAN_SYMLINK ? abs_path(install, op->to)
+                                                                 : NULL;
+        int rc = op->action == PLAN_DELETE || op->action == PLAN_SYMLINK
+                     ? atomic_check_inside_link(install->var_prefix, path, error_r)
+                     : atomic_check_inside(install->var_prefix, path, error_r);
+        if (rc == 0 && to != NULL) {
+            rc = atomic_check_inside(install->var_prefix, to, error_r);
+        }
+        free(path);
+        free(to);
+        if (rc != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* record_paths - before-images of every path the plan touches */
 static int record_paths(const struct plan *p, const struct install *install,
                         struct journal *j, int64_t run, const char **error_r)

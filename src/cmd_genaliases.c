@@ -3,6 +3,7 @@
  * data/virtual-mailman rewritten (journaled), postalias/postmap run without a shell,
  * every list address looked up in the maps they built (SPEC §4)
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -71,6 +72,7 @@ struct gen {
     bool verified[2];       /* the map was checked with -q */
     struct mapcmd cmds[2];  /* postalias, postmap as run */
     bool own[2];            /* they are Postfix's own programs */
+    bool blocked;           /* nothing is written or run (a problem says why) */
 };
 
 /* host_of - the host_name of a loaded list as text */
@@ -136,8 +138,24 @@ static int collect(const struct cmd_env *env, struct gen *g, struct problem_list
     return EXIT_OK;
 }
 
-/* read_old - the current text of a file (none when missing) */
-static int read_old(struct alias_file *f)
+/* site_of - what the alias files take from the site's settings */
+static void site_of(const struct cmd_env *env, const char *site_host, struct aliases_site *site)
+{
+    const struct site_settings *s = env->site;
+
+    memset(site, 0, sizeof(*site));
+    site->wrapper_dir = s->wrapper_dir;
+    site->data_dir = s->data_dir;
+    site->site_list = s->mailman_site_list;
+    site->site_list_host = site_host;
+    site->virtual_domains = s->postfix_style_virtual_domains;
+    site->n_virtual_domains = s->n_postfix_style_virtual_domains;
+    site->local_domain = s->virtual_mailman_local_domain;
+}
+
+/* read_old - the current text of a file (none when missing); a file that is not a regular
+ * file (a symbolic link is never followed) blocks the step with a problem */
+static int read_old(struct gen *g, struct alias_file *f, struct problem_list *problems)
 {
     enum fileread_status st;
     const char *err = NULL;
@@ -150,27 +168,81 @@ static int read_old(struct alias_file *f)
         f->old_len = 0;
         return EXIT_OK;
     }
+    if (st == FILEREAD_NOT_REGULAR) {
+        problem_add(problems, "alias-file-not-regular", NULL, PROBLEM_ERROR,
+                    "%s: %s: never read or written through; the alias files are left as they "
+                    "are and postalias/postmap are not run", f->rel, err);
+        g->blocked = true;
+        return EXIT_OK;
+    }
     cmd_error(NULL, "%s: %s", f->path, err);
     return st == FILEREAD_IO ? EXIT_IOERR : EXIT_DATAERR;
+}
+
+/* map_links - Postfix writes its maps beside the text files (data/aliases.db, .lmdb, .cdb, a
+ * lock, ...) following symbolic links: an entry data/<file>.* that is a link would let
+ * postalias or postmap, run as root, overwrite its target. Such an entry blocks the step. */
+static void map_links(const struct cmd_env *env, struct gen *g, struct problem_list *problems)
+{
+    DIR *d = opendir(env->install->data_dir);
+    struct dirent *de = NULL;
+    size_t i;
+
+    while (d != NULL && (de = readdir(d)) != NULL) {
+        for (i = 0; i < 2; i++) {
+            const char *base = strrchr(g->files[i].rel, '/') + 1;
+            size_t n = strlen(base);
+            char *path = NULL;
+            struct stat st;
+            if (strncmp(de->d_name, base, n) != 0 || de->d_name[n] != '.') {
+                continue;
+            }
+            path = xasprintf("%s/%s", env->install->data_dir, de->d_name);
+            if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+                problem_add(problems, "alias-map-link", NULL, PROBLEM_ERROR,
+                            "data/%s is a symbolic link: %s would write through it; the alias "
+                            "files are left as they are and no map is rebuilt (remove the "
+                            "link)", de->d_name, i == 0 ? "postalias" : "postmap");
+                g->blocked = true;
+            }
+            free(path);
+        }
+    }
+    if (d != NULL) {
+        closedir(d);
+    }
+}
+
+/* read_all - both current texts, and what blocks the step (links, the site's settings) */
+static int read_all(const struct cmd_env *env, struct gen *g, struct problem_list *problems)
+{
+    struct aliases_site site;
+    const char *why = NULL;
+    size_t i;
+    int rc = EXIT_OK;
+
+    for (i = 0; i < 2 && rc == EXIT_OK; i++) {
+        rc = read_old(g, &g->files[i], problems);
+    }
+    map_links(env, g, problems);
+    site_of(env, NULL, &site);
+    if (!aliases_site_ok(&site, &why)) {
+        problem_add(problems, "alias-unsafe-setting", NULL, PROBLEM_ERROR,
+                    "%s; the alias files are left as they are", why);
+        g->blocked = true;
+    }
+    return rc;
 }
 
 /* build - the new texts and what changes */
 static int build(const struct cmd_env *env, struct gen *g, const char *site_host)
 {
-    const struct site_settings *s = env->site;
     struct aliases_site site;
     struct aliases_old old;
     const char *err = NULL;
     size_t i;
 
-    memset(&site, 0, sizeof(site));
-    site.wrapper_dir = s->wrapper_dir;
-    site.data_dir = s->data_dir;
-    site.site_list = s->mailman_site_list;
-    site.site_list_host = site_host;
-    site.virtual_domains = s->postfix_style_virtual_domains;
-    site.n_virtual_domains = s->n_postfix_style_virtual_domains;
-    site.local_domain = s->virtual_mailman_local_domain;
+    site_of(env, site_host, &site);
     old.aliases = g->files[0].old;
     old.aliases_len = g->files[0].old_len;
     old.virt = g->files[1].old;
@@ -434,6 +506,13 @@ static int rebuild(const struct cmd_opts *opts, const struct cmd_env *env, struc
     int rc = EXIT_OK;
     size_t i;
 
+    if (!g->blocked) {
+        /* again just before they run: a link made since the plan blocks them too */
+        map_links(env, g, problems);
+    }
+    if (g->blocked) {
+        return EXIT_OK;
+    }
     for (i = 0; i < 2 && rc == EXIT_OK; i++) {
         rc = map_command(settings[i], names[i], opts->postfix_config, &g->cmds[i], &g->own[i]);
     }
@@ -479,6 +558,9 @@ static int rebuild(const struct cmd_opts *opts, const struct cmd_env *env, struc
  * its 15 seconds) */
 static int check_maps(const struct cmd_env *env, struct gen *g, struct problem_list *problems)
 {
+    if (g->blocked) {
+        return EXIT_OK;
+    }
     if (verify(env, g, g->cmds, g->own, problems) != 0) {
         return EXIT_SOFTWARE;
     }
@@ -717,10 +799,10 @@ int cmd_genaliases(int argc, char **argv)
                     "virtual domain (Mailman 2.1.39's genaliases would stop here)",
                     env.site->mailman_site_list);
     }
-    for (i = 0; i < 2 && rc == EXIT_OK; i++) {
-        rc = read_old(&g.files[i]);
-    }
     if (rc == EXIT_OK) {
+        rc = read_all(&env, &g, &problems);
+    }
+    if (rc == EXIT_OK && !g.blocked) {
         rc = build(&env, &g, site_host);
     }
     if (rc == EXIT_OK && !opts.dry_run) {
@@ -793,10 +875,10 @@ int cmd_aliases_plan(const struct cmd_opts *opts, struct cmd_env *env, cmd_host_
     if (rc == EXIT_OK) {
         rc = collect(env, &ga->g, &ga->problems, &site_host);
     }
-    for (i = 0; i < 2 && rc == EXIT_OK; i++) {
-        rc = read_old(&ga->g.files[i]);
-    }
     if (rc == EXIT_OK) {
+        rc = read_all(env, &ga->g, &ga->problems);
+    }
+    if (rc == EXIT_OK && !ga->g.blocked) {
         rc = build(env, &ga->g, site_host);
     }
     free(site_host);

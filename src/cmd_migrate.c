@@ -114,10 +114,13 @@ static int plan_one(void *ctx, struct cmd_env *env, const char *name, struct pla
 static int plan_global(void *ctx, struct cmd_env *env, struct plan *plan, const char **error_r)
 {
     struct migrate_ctx *mc = ctx;
+    size_t first = plan->n_ops;
 
     if (cmd_update_plan_global(&mc->us, env, plan, error_r) != 0) {
         return -1;
     }
+    /* update's site files apart: what blocks them must not take the alias files along */
+    cmd_drop_blocked(env, plan, first, NULL);
     if (cmd_aliases_plan(mc->opts, env, host_for, mc, plan, &mc->ga) != EXIT_OK) {
         *error_r = "the alias files could not be made (see above)";
         return -1;

@@ -177,9 +177,14 @@ static void rewrite_templates(const struct site_settings *site, const struct fix
         int n_files = 0;
 
         snprintf(sub, sizeof(sub), "%s/%s", dir, langs[i]->d_name);
-        if (language_charset(site, langs[i]->d_name) != NULL && lstat(sub, &st) == 0
-            && S_ISDIR(st.st_mode)) {
+        if (language_charset(site, langs[i]->d_name) == NULL || lstat(sub, &st) != 0) {
+            /* not a language directory */
+        } else if (S_ISDIR(st.st_mode)) {
             n_files = scandir(sub, &files, template_name, alphasort);
+        } else if (S_ISLNK(st.st_mode)) {
+            problem_add(&p->problems, "template-skipped", name, PROBLEM_WARNING,
+                        "lists/%s/%s/: a symbolic link: never followed; its templates are not "
+                        "searched", name, langs[i]->d_name);
         }
         for (k = 0; k < n_files; k++) {
             char path[4096];

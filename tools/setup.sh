@@ -2,8 +2,9 @@
 # Install what mmfix needs to build and test on Debian 12, if missing.
 # Idempotent: runs apt-get only when a package is absent.
 set -euo pipefail
+# clang + libclang-rt-14-dev: the libFuzzer targets (tests/fuzz, run by tools/test.sh)
 pkgs=(cmake make gcc pkg-config python3 python3-dev libsqlite3-dev libjansson-dev libssl-dev
-      libcmocka-dev postfix)
+      libcmocka-dev postfix clang libclang-rt-14-dev)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
