@@ -27,11 +27,12 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
 import py2marshal  # noqa: E402
 import py2pickle  # noqa: E402
 
-# A stand-in for Postfix's postalias and postmap: `-q KEY FILE` finds every key; `FILE` is
-# built into FILE.db by writing through whatever FILE.db is, as Postfix's own programs do.
+# A stand-in for Postfix's postalias and postmap: `-q - FILE` finds every key it reads on
+# stdin (printed as `key<TAB>found`, as Postfix prints what it finds); `FILE` is built into
+# FILE.db by writing through whatever FILE.db is, as Postfix's own programs do.
 FAKE_MAP = """#!/bin/sh
 for a; do last=$a; done
-case " $* " in *" -q "*) echo found; exit 0;; esac
+case " $* " in *" -q - "*) while read -r k; do printf '%s\\tfound\\n' "$k"; done; exit 0;; esac
 cat "$last" > "$last.db"
 """
 
