@@ -43,12 +43,16 @@
 /* Directory fsyncs put off by atomic_sync_defer() until atomic_sync_flush(): each
  * directory once, however many entries a run made in it (archives/public gets one
  * link per list) */
-#define DEFER_MAX 64
 static struct {
     bool on;
-    char *dirs[DEFER_MAX];
+    char **dirs;
     size_t n;
+    size_t cap;
 } deferred;
+
+/* Beyond this many directories, one syncfs per file system syncs them all (each fsync of a
+ * directory is a journal commit of its own) */
+#define DEFER_SYNCFS_FROM 8
 
 /* fsync_path - fsync one directory */
 static int fsync_path(const char *dir, const char **error_r)
@@ -68,25 +72,71 @@ static int fsync_path(const char *dir, const char **error_r)
     return ret;
 }
 
-/* flush_deferred - fsync every put-off directory (all of them, the first error kept) */
+/* syncfs_dirs - one syncfs per file system holding the directories (the first error kept) */
+static int syncfs_dirs(char **dirs, size_t n, const char **error_r)
+{
+    dev_t done[8];
+    size_t n_done = 0;
+    int ret = 0;
+    size_t i;
+    size_t k;
+
+    for (i = 0; i < n; i++) {
+        struct stat st;
+        bool seen = false;
+        int fd;
+
+        if (lstat(dirs[i], &st) != 0) {
+            continue;   /* gone since: a rollback removed what the run made */
+        }
+        for (k = 0; k < n_done && !seen; k++) {
+            seen = done[k] == st.st_dev;
+        }
+        if (seen) {
+            continue;
+        }
+        fd = open(dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || syncfs(fd) != 0) {
+            if (ret == 0) {
+                *error_r = errstr("%s: %s: %s", dirs[i], fd < 0 ? "cannot open" : "syncfs",
+                                  strerror(errno));
+                ret = -1;
+            }
+        } else if (n_done < sizeof(done) / sizeof(done[0])) {
+            done[n_done++] = st.st_dev;
+        }
+        if (fd >= 0) {
+            close(fd);
+        }
+    }
+    return ret;
+}
+
+/* flush_deferred - sync every put-off directory: an fsync each when they are few, one
+ * syncfs per file system when they are many (all are tried, the first error kept) */
 static int flush_deferred(const char **error_r)
 {
     const char *err = NULL;
     int ret = 0;
     size_t i;
 
+    if (deferred.n > DEFER_SYNCFS_FROM) {
+        ret = syncfs_dirs(deferred.dirs, deferred.n, error_r);
+    } else {
+        for (i = 0; i < deferred.n; i++) {
+            struct stat st;
+            /* a directory gone since (a rollback removed what the run made) has nothing
+             * left to sync */
+            if (lstat(deferred.dirs[i], &st) != 0 && errno == ENOENT) {
+                continue;
+            }
+            if (fsync_path(deferred.dirs[i], &err) != 0 && ret == 0) {
+                *error_r = err;
+                ret = -1;
+            }
+        }
+    }
     for (i = 0; i < deferred.n; i++) {
-        struct stat st;
-        /* a directory gone since (a rollback removed what the run made) has nothing left
-         * to sync */
-        if (lstat(deferred.dirs[i], &st) != 0 && errno == ENOENT) {
-            free(deferred.dirs[i]);
-            continue;
-        }
-        if (fsync_path(deferred.dirs[i], &err) != 0 && ret == 0) {
-            *error_r = err;
-            ret = -1;
-        }
         free(deferred.dirs[i]);
     }
     deferred.n = 0;
@@ -105,14 +155,16 @@ static int fsync_dir(const char *path, const char **error_r)
         free(dir);
         return ret;
     }
-    for (i = 0; i < deferred.n; i++) {
+    /* the newest first: a run makes its entries list by list */
+    for (i = deferred.n; i-- > 0;) {
         if (strcmp(deferred.dirs[i], dir) == 0) {
             free(dir);
             return 0;
         }
     }
-    if (deferred.n == DEFER_MAX) {
-        ret = flush_deferred(error_r);
+    if (deferred.n == deferred.cap) {
+        deferred.cap = deferred.cap == 0 ? 64 : deferred.cap * 2;
+        deferred.dirs = xreallocarray(deferred.dirs, deferred.cap, sizeof(char *));
     }
     deferred.dirs[deferred.n++] = dir;
     return ret;
@@ -140,8 +192,14 @@ size_t atomic_sync_pending(void)
 /* atomic_sync_flush - fsync the put-off directories; fsyncs are immediate again */
 int atomic_sync_flush(const char **error_r)
 {
+    int rc;
+
     deferred.on = false;
-    return flush_deferred(error_r);
+    rc = flush_deferred(error_r);
+    free(deferred.dirs);
+    deferred.dirs = NULL;
+    deferred.cap = 0;
+    return rc;
 }
 
 /* atomic_temp_name - <path>.tmp.<host>.<pid>, the temp file of this process */

@@ -507,6 +507,28 @@ static void test_sync_defer(void **state)
     /* not put off any more */
     assert_int_equal(atomic_sync_pending(), 0);
     assert_content(f->file, "x");
+
+    /* many directories: synced with one syncfs, one removed meanwhile is passed over */
+    atomic_sync_defer();
+    for (i = 0; i < 12; i++) {
+        char *d = xasprintf("%s/d%zu", f->root, i);
+        char *l = xasprintf("%s/link", d);
+        assert_int_equal(atomic_mkdir(f->root, d, 02775, (gid_t)-1, &err), 0);
+        assert_int_equal(atomic_symlink(f->root, l, "t", &err), 0);
+        free(l);
+        free(d);
+    }
+    assert_int_equal(atomic_sync_pending(), 13);     /* root and the twelve */
+    {
+        char *l = xasprintf("%s/d11/link", f->root);
+        char *d = xasprintf("%s/d11", f->root);
+        assert_int_equal(unlink(l), 0);
+        assert_int_equal(rmdir(d), 0);
+        free(l);
+        free(d);
+    }
+    assert_int_equal(atomic_sync_flush(&err), 0);
+    assert_int_equal(atomic_sync_pending(), 0);
     free(sub);
 }
 
