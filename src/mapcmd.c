@@ -105,11 +105,11 @@ char *mapcmd_text(char *const *argv)
 }
 
 /* child - stdin /dev/null, stdout and stderr the pipe, then exec */
-static void child(char *const *argv, int out_fd)
+static void child(char *const *argv, int out_fd, int err_fd)
 {
     int null_fd = open("/dev/null", O_RDONLY);
 
-    if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0) {
+    if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0) {
         _exit(127);
     }
     if (null_fd > 2) {
@@ -118,13 +118,17 @@ static void child(char *const *argv, int out_fd)
     if (out_fd > 2) {
         close(out_fd);
     }
+    if (err_fd > 2 && err_fd != out_fd) {
+        close(err_fd);
+    }
     signal(SIGPIPE, SIG_DFL);
     execvp(argv[0], argv);
     _exit(127);
 }
 
-/* mapcmd_run - fork/execvp, collect the output, wait */
-int mapcmd_run(char *const *argv, int *status_r, struct strbuf *output, const char **error_r)
+/* run - fork/execvp with stdout to out_fd (-1: the pipe too), collect the pipe, wait */
+static int run(char *const *argv, int out_fd, int *status_r, struct strbuf *output,
+               const char **error_r)
 {
     int fds[2];
     pid_t pid;
@@ -145,7 +149,7 @@ int mapcmd_run(char *const *argv, int *status_r, struct strbuf *output, const ch
     }
     if (pid == 0) {
         close(fds[0]);
-        child(argv, fds[1]);
+        child(argv, out_fd >= 0 ? out_fd : fds[1], fds[1]);
     }
     close(fds[1]);
     for (;;) {
@@ -169,4 +173,17 @@ int mapcmd_run(char *const *argv, int *status_r, struct strbuf *output, const ch
     }
     *status_r = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1;
     return 0;
+}
+
+/* mapcmd_run - fork/execvp, collect the output, wait */
+int mapcmd_run(char *const *argv, int *status_r, struct strbuf *output, const char **error_r)
+{
+    return run(argv, -1, status_r, output, error_r);
+}
+
+/* mapcmd_run_to - mapcmd_run with stdout into out_fd */
+int mapcmd_run_to(char *const *argv, int out_fd, int *status_r, struct strbuf *errors,
+                  const char **error_r)
+{
+    return run(argv, out_fd, status_r, errors, error_r);
 }
