@@ -718,6 +718,20 @@ static char *relabelled(const char *ct, const char *charset)
     return strbuf_detach(&sb, NULL);
 }
 
+/* host_ok - a host name fit for a Message-ID's right side: letters, digits, '.', '-' */
+static bool host_ok(const char *h)
+{
+    if (h == NULL || *h == '\0') {
+        return false;
+    }
+    for (; *h != '\0'; h++) {
+        if (!isalnum((unsigned char)*h) && *h != '.' && *h != '-') {
+            return false;
+        }
+    }
+    return true;
+}
+
 struct checker {
     struct mboxcheck *m;
     const char *host;
@@ -758,8 +772,7 @@ static void finish(struct checker *c, struct msg *msg)
         sha1_update(&s, msg->sep.buf, msg->sep.len);
         sha1_update(&s, text, msg->text.len);
         sha1_hex(&s, hex);
-        add_id = xasprintf("<mmfix-%.32s@%s>", hex, c->host != NULL && *c->host ? c->host
-                                                                           : "localhost");
+        add_id = xasprintf("<mmfix-%.32s@%s>", hex, host_ok(c->host) ? c->host : "localhost");
         problem(m, MBOXCHECK_NO_MESSAGE_ID, msg->first_line, msg->index, fixing,
                 "no Message-ID%s%s", fixing ? ": added " : "", fixing ? add_id : "");
     }
