@@ -802,6 +802,7 @@ static void header_rules(struct value_arena *arena, struct value *config, struct
     size_t n = 0;
     size_t cap = 0;
     bool *bad = NULL;
+    size_t orig = 0;
     size_t i;
     size_t k;
 
@@ -809,7 +810,7 @@ static void header_rules(struct value_arena *arena, struct value *config, struct
         return;
     }
     i = 0;
-    while (i < rules->u.seq.len) {
+    for (orig = 0; i < rules->u.seq.len; orig++) {
         struct value *r = rules->u.seq.items[i];
         struct value *text = NULL;
         const char *chain = NULL;
@@ -821,7 +822,7 @@ static void header_rules(struct value_arena *arena, struct value *config, struct
             || (r->u.seq.items[1]->type == VALUE_LIST || r->u.seq.items[1]->type == VALUE_DICT)) {
             /* `for line_patterns, action, _unused in ...` and .splitlines() fail on it */
             struct strbuf w = STRBUF_INIT;
-            strbuf_addf(&w, "header_filter_rules[%zu]", i);
+            strbuf_addf(&w, "header_filter_rules[%zu]", orig);
             notes_add(&x->left_out, strbuf_cstr(&w),
                       "not a (patterns, action, flag) rule: import21 would fail on the list");
             strbuf_release(&w);
@@ -919,6 +920,7 @@ static void drop_non_str_entries(struct value_arena *arena, struct value *config
 {
     size_t a;
     size_t i;
+    size_t orig;
 
     for (a = 0; a < sizeof(nonmember_attrs) / sizeof(nonmember_attrs[0]); a++) {
         struct value *l = value_dict_get_str(arena, config, nonmember_attrs[a]);
@@ -926,13 +928,13 @@ static void drop_non_str_entries(struct value_arena *arena, struct value *config
             continue;
         }
         i = 0;
-        while (i < l->u.seq.len) {
+        for (orig = 0; i < l->u.seq.len; orig++) {
             if (value_is_str(l->u.seq.items[i])) {
                 i++;
                 continue;
             }
             {
-                char *w = xasprintf("%s[%zu]", nonmember_attrs[a], i);
+                char *w = xasprintf("%s[%zu]", nonmember_attrs[a], orig);
                 notes_add(&x->left_out, w, "not a string: import21 would fail on the list");
                 free(w);
             }
