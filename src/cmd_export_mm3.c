@@ -37,6 +37,7 @@
 #include "mmfix/mm3verify.h"
 #include "mmfix/progress.h"
 #include "mmfix/scan.h"
+#include "mmfix/site.h"
 #include "mmfix/xalloc.h"
 
 static const char export_usage[] =
@@ -51,6 +52,7 @@ struct xlist {
     int rc;                      /* EXIT_OK, or why the list was not exported */
     char *error;
     bool unknown_language;
+    bool site_list;              /* MAILMAN_SITE_LIST: Mailman 3 has none */
     struct mm3export x;
     struct mm3list_requests req;
     char **templates;
@@ -236,6 +238,8 @@ static void export_one(struct run *r, struct xlist *l)
         l->error = xasprintf("Mailman 2.0 data (%s): run `mmfix update` first", used->name);
         goto out;
     }
+    l->site_list = r->env->site->mailman_site_list != NULL
+                   && strcmp(l->name, r->env->site->mailman_site_list) == 0;
     charset = scan_config_charset(r->env->site, ml->config);
     l->unknown_language = charset == NULL;
     if (mm3export_prepare(ml->arena, ml->config, l->name, charset, &l->x, &err) != 0
@@ -572,6 +576,8 @@ static void json_list(const struct run *r, struct jsonw *w, const struct xlist *
         jsonw_string(w, p);
         free(p);
     }
+    jsonw_key(w, "site_list");
+    jsonw_bool(w, l->site_list);
     json_count(w, "strings_decoded", l->x.strings);
     json_count(w, "members", l->x.members);
     json_count(w, "digest_members", l->x.digest_members);
@@ -715,15 +721,22 @@ static void text_list(const struct run *r, struct strbuf *out, const struct xlis
         strbuf_addf(out, "%s: not exported: %s\n", l->name, l->error);
         return;
     }
-    strbuf_addf(out, "%s -> %s (%s%s, %zu strings decoded)\n", l->name, l->x.fqdn,
-                l->x.charset != NULL ? l->x.charset : "unknown language: utf-8, else latin-1",
-                "", l->x.strings);
+    strbuf_addf(out, "%s -> %s (%s, %zu strings decoded)\n", l->name, l->x.fqdn,
+                l->x.charset != NULL ? l->x.charset : "no charset", l->x.strings);
     if (l->rc != EXIT_OK) {
         strbuf_addf(out, "  not exported: %s\n", l->error);
     }
     strbuf_addf(out, "  %s %s/config.pck: %zu members, %zu digest members, %zu owners, "
                 "%zu moderators\n", r->opts->dry_run ? "would write" : "wrote", l->name,
                 l->x.members, l->x.digest_members, l->x.owners, l->x.moderators);
+    if (l->site_list) {
+        strbuf_adds(out, "  the site list (MAILMAN_SITE_LIST): Mailman 3 has none and needs "
+                    "none; it is imported as an ordinary list\n");
+    }
+    if (l->unknown_language) {
+        strbuf_adds(out, "  its preferred_language is in no language table: strings decoded "
+                    "as UTF-8, else Latin-1\n");
+    }
     for (i = 0; i < l->x.fallbacks.len && i < 10; i++) {
         strbuf_addf(out, "  decoded as %s%s%s: %s\n", l->x.fallbacks.items[i].what,
                     l->x.charset != NULL ? ", not " : "", l->x.charset != NULL
