@@ -535,14 +535,16 @@ static void add_address(struct roster *r, struct mm3export *x, const struct valu
     memset(a, 0, sizeof(*a));
     a->email = email;
     a->role = role;
-    /* merged_members.get(email, 0) != 0: the case a member's address keeps */
-    for (k = 0; k < 2 && orig == NULL; k++) {
+    /* merged_members (members updated with digest_members, so a digest entry wins)
+     * .get(email, 0) != 0: the case a member's address keeps */
+    for (k = 0; k < 2; k++) {
         struct value *m = value_dict_get_str(r->arena, r->config,
                                              k == 0 ? "digest_members" : "members");
         struct value *o = m != NULL && m->type == VALUE_DICT ? value_dict_get(r->arena, m, key)
                                                              : NULL;
-        if (o != NULL && value_is_str(o) && o->u.str.len > 0) {
-            orig = o;
+        if (o != NULL) {
+            orig = value_is_str(o) && o->u.str.len > 0 ? o : NULL;
+            break;
         }
     }
     a->original = orig != NULL ? text_dup(orig) : xstrdup(email);
