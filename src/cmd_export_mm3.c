@@ -268,6 +268,7 @@ static void export_one(struct run *r, struct xlist *l)
         mboxcheck_file(path, at != NULL ? at + 1 : NULL, fix, &l->mbox);
         free(fix);
     }
+    free(path);
 out:
     strbuf_release(&pck);
     mlist_free(&ml);
