@@ -28,7 +28,11 @@ that has them; requests.json holds es's held subscriptions with their names.
 
 Without a `mailman` command this test is skipped (exit 77), except under
 CI=true, where tools/setup.sh installs mailman3 and its absence fails.
-Time: about 40 s of CPU on a quiet machine (R and P run beside A).
+Time: nearly all of it is Mailman 3 (about 2 s to start each command, 10 ms
+per member imported): about 90 s of CPU, R and P running beside A. Against
+an ASan build of mmfix (tools/test.sh runs the suite twice) only cs and
+ja-users go through A and R, and P is left out: what the sanitizers check is
+mmfix's side, the same code for two lists as for five.
 """
 import email
 import email.policy
@@ -199,7 +203,7 @@ def compare(got, want, what):
                                                               diff[:3]))
         else:
             check(True, "%s equal" % table)
-    check(len(want["roster"]) > 1000, "the rosters hold the members (%d rows)"
+    check(len(want["roster"]) > 300, "the rosters hold the members (%d rows)"
           % len(want["roster"]))
     check(len(want["template_files"]) > 0, "import21 wrote templates (%d files)"
           % len(want["template_files"]))
@@ -269,7 +273,9 @@ def check_report(out, fqdns):
               and imp.get("addresses_checked", 0) > 0,
               "%s: mmfix checked the import (%s)" % (name, imp))
     with_bounces = [n for n in LISTS if len(corpus_config(n)[b"bounce_info"]) > 0]
-    check(len(with_bounces) >= 3, "lists with bounce records: %s" % with_bounces)
+    check(len(with_bounces) >= 2, "lists with bounce records: %s" % with_bounces)
+    if "es" not in LISTS:
+        return
     req = json.load(open(os.path.join(out, "es", "requests.json")))
     corpus_req = Loader(open(os.path.join(SAMPLE, "lists", "es", "request.pck"), "rb"),
                         encoding="bytes").load()
@@ -289,6 +295,12 @@ def main():
         sys.exit(77)
     root = ["--run-as-root"] if os.geteuid() == 0 else []
     charsets = site_charsets()
+    global LISTS
+    ldd = subprocess.run(["ldd", MMFIX], capture_output=True)
+    sanitized = b"libasan" in ldd.stdout
+    if sanitized:
+        LISTS = ["cs", "ja-users"]
+        print("an ASan build of mmfix: %s only, no plain import21" % ", ".join(LISTS))
     tmp = tempfile.mkdtemp(prefix="mmfix-mm3-")
     try:
         var_a, cfg_a = make_instance(tmp, "A")
@@ -310,9 +322,10 @@ def main():
         py = mm3_python(mailman)
         helper = os.path.join(HERE, "mm3_import.py")
         # R and P beside A: each is one process
+        runs = ((cfg_r, ref_pairs),) + (() if sanitized else ((cfg_p, plain_pairs),))
         procs = [subprocess.Popen([py, helper, cfg, *pairs], stdout=subprocess.DEVNULL,
                                   stderr=subprocess.PIPE)
-                 for cfg, pairs in ((cfg_r, ref_pairs), (cfg_p, plain_pairs))]
+                 for cfg, pairs in runs]
         out = os.path.join(tmp, "export")
         cmd = " ".join([mailman, "-C", cfg_a] + root)
         rc, stdout, stderr = run("export-mm3", "-d", SAMPLE, "--install-dir", SITE, "--out",
@@ -324,17 +337,19 @@ def main():
             check(p.returncode == 0, "the %s import ran (%s)" % (what, err.decode()[-2000:]))
         got = dump(var_a)
         want = dump(var_r)
-        plain = dump(var_p)
         compare(got, want, "mmfix export + import21")
-        fields, names, templates = losses(plain, want)
-        check(len(fields) > 0 and len(names) > 0,
-              "plain import21 loses text: %d fields, %d display names" % (len(fields),
-                                                                         len(names)))
-        print("plain import21 lost, and mmfix's export kept: %d mailinglist fields (%s), "
-              "%d display names, %d template files" % (
-                  len(fields), ", ".join(sorted(fields)[:8]) + ", ...", len(names),
-                  len(templates)))
-        check_held(out)
+        if not sanitized:
+            plain = dump(var_p)
+            fields, names, templates = losses(plain, want)
+            check(len(fields) > 0 and len(names) > 0,
+                  "plain import21 loses text: %d fields, %d display names" % (len(fields),
+                                                                             len(names)))
+            print("plain import21 lost, and mmfix's export kept: %d mailinglist fields (%s), "
+                  "%d display names, %d template files" % (
+                      len(fields), ", ".join(sorted(fields)[:8]) + ", ...", len(names),
+                      len(templates)))
+        if "es" in LISTS:
+            check_held(out)
         check_report(out, fqdns)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
