@@ -308,7 +308,7 @@ static void import_script(const struct run *r, struct strbuf *sh)
                 "set -e\ncd \"$(dirname \"$0\")\"\n: \"${MAILMAN:=mailman}\"\n"
                 "existing=$($MAILMAN lists -q)\n"
                 "create() {\n"
-                "    printf '%s\\n' \"$existing\" | grep -qixF -e \"$1\" || $MAILMAN create "
+                "    printf '%s\\n' \"$existing\" | grep -qixF -e \"$1\" || $MAILMAN create -- "
                 "\"$1\"\n}\n");
     for (i = 0; i < r->n; i++) {
         const struct xlist *l = &r->lists[i];
@@ -318,7 +318,7 @@ static void import_script(const struct run *r, struct strbuf *sh)
         }
         strbuf_adds(sh, "\ncreate ");
         shell_quote(sh, l->x.fqdn);
-        strbuf_adds(sh, "\n$MAILMAN import21 ");
+        strbuf_adds(sh, "\n$MAILMAN import21 -- ");
         shell_quote(sh, l->x.fqdn);
         strbuf_addc(sh, ' ');
         pck = xasprintf("%s/config.pck", l->name);
@@ -424,16 +424,16 @@ static void import_one(struct run *r, struct xlist *l, const struct strbuf *exis
 
     l->import_tried = true;
     if (!mm3verify_has_list(existing->buf, existing->len, l->x.fqdn)) {
-        const char *args[] = { "create", l->x.fqdn };
-        if (mm_run(r, args, 2, &status, &out, &err, &e) != 0 || status != 0) {
+        const char *args[] = { "create", "--", l->x.fqdn };
+        if (mm_run(r, args, 3, &status, &out, &err, &e) != 0 || status != 0) {
             l->import_error = e != NULL ? xstrdup(e) : failed_text("create", status, &err);
             goto out;
         }
         l->created = true;
     }
     {
-        const char *args[] = { "import21", l->x.fqdn, pck };
-        if (mm_run(r, args, 3, &status, &out, &err, &e) != 0 || status != 0) {
+        const char *args[] = { "import21", "--", l->x.fqdn, pck };
+        if (mm_run(r, args, 4, &status, &out, &err, &e) != 0 || status != 0) {
             l->import_error = e != NULL ? xstrdup(e) : failed_text("import21", status, &err);
             keep_messages(l, &err);
             goto out;
@@ -441,8 +441,8 @@ static void import_one(struct run *r, struct xlist *l, const struct strbuf *exis
         keep_messages(l, &err);
     }
     {
-        const char *args[] = { "members", "-R", "any", l->x.fqdn };
-        if (mm_run(r, args, 4, &status, &out, &err, &e) != 0 || status != 0) {
+        const char *args[] = { "members", "-R", "any", "--", l->x.fqdn };
+        if (mm_run(r, args, 5, &status, &out, &err, &e) != 0 || status != 0) {
             l->import_error = e != NULL ? xstrdup(e) : failed_text("members", status, &err);
             goto out;
         }

@@ -227,9 +227,10 @@ def check_script(tmp, out):
     check(p.returncode == 0, "import.sh runs (%s)" % p.stderr.decode(errors="replace"))
     calls = [json.loads(x) for x in open(log)]
     fq = "odd@ex'ample.org;touch pwned"
-    check(["create", fq] in calls, "create with the host as one argument: %r" % calls[:3])
-    check(["import21", fq, "odd/config.pck"] in calls, "import21 of odd/config.pck")
-    check(["import21", "es@ldc.usb.ve", "es/config.pck"] in calls, "import21 of es")
+    check(["create", "--", fq] in calls, "create with the host as one argument: %r"
+          % calls[:3])
+    check(["import21", "--", fq, "odd/config.pck"] in calls, "import21 of odd/config.pck")
+    check(["import21", "--", "es@ldc.usb.ve", "es/config.pck"] in calls, "import21 of es")
     check(calls[0] == ["lists", "-q"], "the lists Mailman 3 has are asked first")
     check(not os.path.exists(os.path.join(tmp, "PWNED"))
           and not os.path.exists(os.path.join(out, "PWNED")), "nothing run by the shell")
