@@ -818,7 +818,7 @@ static void report_text(const struct run *r, struct strbuf *out, size_t failed,
     if (r->mm_error != NULL) {
         strbuf_addf(out, "Mailman 3: %s\n", r->mm_error);
     }
-    strbuf_addf(out, "%s %s/import.sh and %s/report.json\n",
+    strbuf_addf(out, "%s %s/import.sh, %s/report.json and report.txt\n",
                 r->opts->dry_run ? "would write" : "wrote", r->out, r->out);
     strbuf_addf(out, "%zu list%s exported, %zu failed", r->n - failed, r->n - failed == 1
                 ? "" : "s", failed);
@@ -849,6 +849,7 @@ int cmd_export_mm3(int argc, char **argv)
     struct run r;
     struct strbuf out = STRBUF_INIT;
     struct strbuf js = STRBUF_INIT;
+    struct strbuf txt = STRBUF_INIT;
     struct progress prog;
     char **names = NULL;
     size_t n = 0;
@@ -925,28 +926,30 @@ int cmd_export_mm3(int argc, char **argv)
         rc = EXIT_CHANGES;
     }
     report_json(&r, &js);
+    report_text(&r, &txt, failed, losses);
     if (!opts.dry_run) {
         struct strbuf sh = STRBUF_INIT;
-        char *p = xasprintf("%s/import.sh", r.out);
+        const struct {
+            const char *name;
+            const struct strbuf *data;
+            mode_t mode;
+        } files[] = {
+            { "import.sh", &sh, 0755 }, { "report.json", &js, 0644 },
+            { "report.txt", &txt, 0644 },
+        };
         import_script(&r, &sh);
-        if (write_file(p, sh.buf, sh.len, 0755, &err) != 0) {
-            cmd_error(NULL, "export-mm3: %s", err);
-            rc = EXIT_CANTCREAT;
+        for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+            char *p = xasprintf("%s/%s", r.out, files[i].name);
+            if (write_file(p, files[i].data->buf, files[i].data->len, files[i].mode,
+                           &err) != 0) {
+                cmd_error(NULL, "export-mm3: %s", err);
+                rc = EXIT_CANTCREAT;
+            }
+            free(p);
         }
-        free(p);
-        p = xasprintf("%s/report.json", r.out);
-        if (write_file(p, js.buf, js.len, 0644, &err) != 0) {
-            cmd_error(NULL, "export-mm3: %s", err);
-            rc = EXIT_CANTCREAT;
-        }
-        free(p);
         strbuf_release(&sh);
     }
-    if (opts.json) {
-        strbuf_add(&out, js.buf, js.len);
-    } else {
-        report_text(&r, &out, failed, losses);
-    }
+    strbuf_add(&out, opts.json ? js.buf : txt.buf, opts.json ? js.len : txt.len);
     if (cmd_write(&out) != EXIT_OK && rc == EXIT_OK) {
         rc = EXIT_IOERR;
     }
@@ -961,6 +964,7 @@ out:
     install_names_free(names, n);
     strbuf_release(&out);
     strbuf_release(&js);
+    strbuf_release(&txt);
     cmd_close(&env);
     return rc;
 }

@@ -16,7 +16,7 @@ whose body is not in its declared charset.
 
 Checked: config.pck loads in Python 3 with every str decoded (no bytes left)
 and the values named; report.json names each fallback, each left-out value
-and each skipped rule; the held messages parse back (parts, bodies); import.sh
+and each skipped rule, report.txt the text report; the held messages parse back (parts, bodies); import.sh
 runs against a stand-in `mailman` that records its arguments: one argument per
 name and host, nothing run by the shell; the archive problems are reported,
 --fix-mbox writes a cleaned copy that Python's mailbox reads with one message
@@ -284,6 +284,8 @@ def main():
         check(rc == 0, "export-mm3 exits 0 (%d): %s" % (rc, se))
         rep = json.load(open(os.path.join(out, "report.json")))
         check([x["name"] for x in rep["lists"]] == ["odd", "es"], "report.json lists both")
+        check(open(os.path.join(out, "report.txt"), "rb").read() == so,
+              "report.txt holds the text report printed")
         check_config(out, rep)
         check_held(out, rep)
         check_script(tmp, out)
