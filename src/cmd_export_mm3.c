@@ -413,39 +413,43 @@ static char *failed_text(const char *what, int status, const struct strbuf *err)
                      (int)(n - start), s + start);
 }
 
+/* step - CMD args...; false, with the list's import_error, when it fails */
+static bool step(struct run *r, struct xlist *l, const char *const *args, size_t n,
+                 struct strbuf *out, struct strbuf *err)
+{
+    const char *e = NULL;
+    int status = 0;
+
+    if (mm_run(r, args, n, &status, out, err, &e) == 0 && status == 0) {
+        return true;
+    }
+    l->import_error = e != NULL ? xstrdup(e) : failed_text(args[0], status, err);
+    return false;
+}
+
 /* import_one - create when missing, import21, members */
 static void import_one(struct run *r, struct xlist *l, const struct strbuf *existing)
 {
     struct strbuf out = STRBUF_INIT;
     struct strbuf err = STRBUF_INIT;
-    const char *e = NULL;
     char *pck = xasprintf("%s/%s/config.pck", r->out, l->name);
-    int status = 0;
+    const char *create[] = { "create", "--", l->x.fqdn };
+    const char *import[] = { "import21", "--", l->x.fqdn, pck };
+    const char *members[] = { "members", "-R", "any", "--", l->x.fqdn };
 
     l->import_tried = true;
     if (!mm3verify_has_list(existing->buf, existing->len, l->x.fqdn)) {
-        const char *args[] = { "create", "--", l->x.fqdn };
-        if (mm_run(r, args, 3, &status, &out, &err, &e) != 0 || status != 0) {
-            l->import_error = e != NULL ? xstrdup(e) : failed_text("create", status, &err);
+        if (!step(r, l, create, 3, &out, &err)) {
             goto out;
         }
         l->created = true;
     }
-    {
-        const char *args[] = { "import21", "--", l->x.fqdn, pck };
-        if (mm_run(r, args, 4, &status, &out, &err, &e) != 0 || status != 0) {
-            l->import_error = e != NULL ? xstrdup(e) : failed_text("import21", status, &err);
-            keep_messages(l, &err);
-            goto out;
-        }
+    if (!step(r, l, import, 4, &out, &err)) {
         keep_messages(l, &err);
+        goto out;
     }
-    {
-        const char *args[] = { "members", "-R", "any", "--", l->x.fqdn };
-        if (mm_run(r, args, 5, &status, &out, &err, &e) != 0 || status != 0) {
-            l->import_error = e != NULL ? xstrdup(e) : failed_text("members", status, &err);
-            goto out;
-        }
+    keep_messages(l, &err);
+    if (step(r, l, members, 5, &out, &err)) {
         mm3verify_members(out.buf != NULL ? out.buf : "", out.len, &l->x, &l->verify);
     }
 out:
