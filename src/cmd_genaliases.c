@@ -4,6 +4,7 @@
  * every list address looked up in the maps they built (SPEC §4)
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,8 @@ static const char genaliases_usage[] =
 #define ALIAS_FILE_MAX ((size_t)256 * 1024 * 1024)
 /* Mailman's Postfix module: rw-rw-r-- at least, for the text files and their .db */
 #define ALIAS_MODE 0664
+/* what is kept of a map program's messages */
+#define ALIAS_OUTPUT_MAX (64 * 1024)
 /* Mailman's LockFile default lifetime, which its `creator` lock uses */
 #define CREATOR_LIFETIME 15
 
@@ -214,8 +217,8 @@ static int map_command(const char *setting, const char *postfix_name, const char
 }
 
 /* run_words - run cmd with extra words appended; status and output */
-static int run_words(const struct mapcmd *cmd, const char *const *extra, int *status_r,
-                     struct strbuf *out)
+static int run_words(const struct mapcmd *cmd, const char *const *extra, const char *input,
+                     size_t input_len, int *status_r, struct strbuf *out)
 {
     size_t n_extra = 0;
     char **argv = NULL;
@@ -233,7 +236,8 @@ static int run_words(const struct mapcmd *cmd, const char *const *extra, int *st
     for (k = 0; k < n_extra; k++) {
         argv[cmd->argc + k] = (char *)extra[k];
     }
-    if (mapcmd_run(argv, status_r, out, &err) != 0) {
+    if (mapcmd_run_input(argv, input, input_len, input != NULL ? SIZE_MAX : ALIAS_OUTPUT_MAX,
+                         status_r, out, &err) != 0) {
         cmd_error(NULL, "%s", err);
         rc = -1;
     }
@@ -255,27 +259,119 @@ static void fix_db(const char *path, struct problem_list *notes)
     free(db);
 }
 
-/* lookup - one address in one map with -q; a failure is a problem */
-static int lookup(struct gen *g, const struct mapcmd *cmd, const char *key, const char *file,
-                  struct problem_list *problems, const char *list)
-{
-    const char *extra[] = { "-q", key, file, NULL };
-    struct strbuf out = STRBUF_INIT;
-    int status = 0;
+/* the addresses one map is asked for, in one `-q -` run */
+struct query {
+    struct strbuf keys;     /* one a line */
+    char **key;             /* each, malloc'd */
+    const char **list;      /* the list each belongs to (NULL: the site) */
+    size_t n;
+};
 
-    g->lookups++;
-    if (run_words(cmd, extra, &status, &out) != 0) {
+/* query_add - one more address to look up */
+static void query_add(struct query *q, char *key, const char *list)
+{
+    q->key = xreallocarray(q->key, q->n + 1, sizeof(char *));
+    q->list = xreallocarray(q->list, q->n + 1, sizeof(char *));
+    q->key[q->n] = key;
+    q->list[q->n] = list;
+    q->n++;
+    strbuf_adds(&q->keys, key);
+    strbuf_addc(&q->keys, '\n');
+}
+
+/* query_free - the addresses */
+static void query_free(struct query *q)
+{
+    size_t i;
+
+    for (i = 0; i < q->n; i++) {
+        free(q->key[i]);
+    }
+    free(q->key);
+    free(q->list);
+    strbuf_release(&q->keys);
+    memset(q, 0, sizeof(*q));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* found_keys - the keys of the `key:<TAB>value` (postalias) or `key<TAB>value` (postmap)
+ * lines of out, sorted; other lines (warnings on stderr) are not keys */
+static char **found_keys(const struct strbuf *out, size_t *n_r)
+{
+    char **keys = NULL;
+    size_t n = 0;
+    const char *p = out->buf != NULL ? out->buf : "";
+    const char *end = p + out->len;
+
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *line_end = nl != NULL ? nl : end;
+        const char *tab = memchr(p, '\t', (size_t)(line_end - p));
+
+        if (tab != NULL && tab > p) {
+            const char *k_end = tab[-1] == ':' ? tab - 1 : tab;
+            keys = xreallocarray(keys, n + 1, sizeof(char *));
+            keys[n++] = xstrndup(p, (size_t)(k_end - p));
+        }
+        p = line_end + 1;
+    }
+    if (n > 1) {
+        qsort(keys, n, sizeof(char *), cmp_str);
+    }
+    *n_r = n;
+    return keys;
+}
+
+/* lookup - every address of q in one map with one `-q -` run (postalias and postmap read
+ * the keys from stdin and print a line for each one found); each one not found is a
+ * problem */
+static int lookup(struct gen *g, const struct mapcmd *cmd, struct query *q, const char *file,
+                  struct problem_list *problems)
+{
+    const char *extra[] = { "-q", "-", file, NULL };
+    struct strbuf out = STRBUF_INIT;
+    char **found = NULL;
+    size_t n_found = 0;
+    int status = 0;
+    size_t i;
+
+    if (q->n == 0) {
+        return 0;
+    }
+    g->lookups += q->n;
+    if (run_words(cmd, extra, q->keys.buf, q->keys.len, &status, &out) != 0) {
         strbuf_release(&out);
         return -1;
     }
-    if (status != 0 || out.len == 0) {
-        g->lookups_failed++;
-        problem_add(problems, "alias-lookup-failed", list, PROBLEM_ERROR,
-                    "%s -q %s %s found nothing (exit %d%s%.*s): mail to it will bounce",
-                    cmd->argv[0], key, file, status, out.len > 0 ? ": " : "",
+    if (status > 1) {
+        /* exit 1 is "none found"; more is the program failing */
+        g->lookups_failed += q->n;
+        problem_add(problems, "alias-lookup-failed", NULL, PROBLEM_ERROR,
+                    "%s -q - %s failed (exit %d%s%.*s): %zu addresses not checked",
+                    cmd->argv[0], file, status, out.len > 0 ? ": " : "",
                     (int)(out.len > 0 && out.buf[out.len - 1] == '\n' ? out.len - 1 : out.len),
-                    out.buf != NULL ? out.buf : "");
+                    out.buf != NULL ? out.buf : "", q->n);
+        strbuf_release(&out);
+        return 0;
     }
+    found = found_keys(&out, &n_found);
+    for (i = 0; i < q->n; i++) {
+        if (n_found == 0
+            || bsearch(&q->key[i], found, n_found, sizeof(char *), cmp_str) == NULL) {
+            g->lookups_failed++;
+            problem_add(problems, "alias-lookup-failed", q->list[i], PROBLEM_ERROR,
+                        "%s -q %s %s finds nothing: mail to it will bounce", cmd->argv[0],
+                        q->key[i], file);
+        }
+    }
+    for (i = 0; i < n_found; i++) {
+        free(found[i]);
+    }
+    free(found);
     strbuf_release(&out);
     return 0;
 }
@@ -284,47 +380,45 @@ static int lookup(struct gen *g, const struct mapcmd *cmd, const char *key, cons
 static int verify(const struct cmd_env *env, struct gen *g, const struct mapcmd *cmds,
                   const bool *own, struct problem_list *problems)
 {
+    struct query q[2];
+    struct aliases_site s;
     size_t i;
     size_t k;
+    int rc = 0;
 
+    memset(q, 0, sizeof(q));
+    memset(&s, 0, sizeof(s));
+    s.virtual_domains = env->site->postfix_style_virtual_domains;
+    s.n_virtual_domains = env->site->n_postfix_style_virtual_domains;
     if (own[0]) {
-        char *loop = xasprintf("%s-loop", env->site->mailman_site_list);
-        int rc = lookup(g, &cmds[0], loop, g->files[0].path, problems, NULL);
-        free(loop);
-        if (rc != 0) {
-            return -1;
-        }
+        query_add(&q[0], xasprintf("%s-loop", env->site->mailman_site_list), NULL);
         g->verified[0] = true;
     }
     if (own[1] && g->files[1].exists_after) {
         g->verified[1] = true;
     }
     for (i = 0; i < g->n; i++) {
+        bool virt = g->verified[1] && g->n_virtual > 0
+                    && aliases_is_virtual(&s, g->lists[i].host_name);
         for (k = 0; k < ALIASES_PER_LIST; k++) {
             char *addr = aliases_address(g->lists[i].name, k);
-            int rc = 0;
+            if (virt) {
+                query_add(&q[1], xasprintf("%s@%s", addr, g->lists[i].host_name),
+                          g->lists[i].name);
+            }
             if (own[0]) {
-                rc = lookup(g, &cmds[0], addr, g->files[0].path, problems, g->lists[i].name);
-            }
-            if (rc == 0 && g->verified[1] && g->n_virtual > 0) {
-                struct aliases_site s;
-                memset(&s, 0, sizeof(s));
-                s.virtual_domains = env->site->postfix_style_virtual_domains;
-                s.n_virtual_domains = env->site->n_postfix_style_virtual_domains;
-                if (aliases_is_virtual(&s, g->lists[i].host_name)) {
-                    char *full = xasprintf("%s@%s", addr, g->lists[i].host_name);
-                    rc = lookup(g, &cmds[1], full, g->files[1].path, problems,
-                                g->lists[i].name);
-                    free(full);
-                }
-            }
-            free(addr);
-            if (rc != 0) {
-                return -1;
+                query_add(&q[0], addr, g->lists[i].name);
+            } else {
+                free(addr);
             }
         }
     }
-    return 0;
+    for (i = 0; i < 2 && rc == 0; i++) {
+        rc = lookup(g, &cmds[i], &q[i], g->files[i].path, problems);
+    }
+    query_free(&q[0]);
+    query_free(&q[1]);
+    return rc;
 }
 
 /* rebuild - postalias / postmap as Mailman's _update_maps runs them (under the creator lock,
@@ -353,7 +447,7 @@ static int rebuild(const struct cmd_opts *opts, const struct cmd_env *env, struc
             continue;
         }
         m = &g->maps[g->n_maps++];
-        if (run_words(&g->cmds[i], extra, &m->status, &out) != 0) {
+        if (run_words(&g->cmds[i], extra, NULL, 0, &m->status, &out) != 0) {
             strbuf_release(&out);
             rc = EXIT_SOFTWARE;
             break;

@@ -52,6 +52,7 @@
 #include "mmfix/errstr.h"
 #include "mmfix/fileread.h"
 #include "mmfix/journal.h"
+#include "mmfix/sha1.h"
 #include "mmfix/strbuf.h"
 #include "mmfix/testfault.h"
 #include "mmfix/xalloc.h"
@@ -115,6 +116,13 @@ static const struct migration migrations[] = {
       "  CHECK (after_kind IS NULL OR after_kind IN ('file', 'dir', 'symlink', 'move'));\n"
       "ALTER TABLE files ADD COLUMN before_target TEXT;\n"
       "ALTER TABLE files ADD COLUMN after_target TEXT;\n" },
+    /* the after-image of a regular file as its size and SHA-1 (after_data left empty):
+     * rollback only asks whether the file is still what the run left, and keeping the
+     * bytes doubled what a run wrote to the journal */
+    { 3,
+      "ALTER TABLE files ADD COLUMN after_size INTEGER;\n"
+      "ALTER TABLE files ADD COLUMN after_sha1 TEXT\n"
+      "  CHECK (after_sha1 IS NULL OR length(after_sha1) = 40);\n" },
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -184,11 +192,12 @@ static const char *const stmt_sql[STMT_LAST] = {
         "FROM files WHERE run = ?1 ORDER BY id DESC",
     /* file id */
     [STMT_FILE_BEFORE_DATA] = "SELECT before_data FROM files WHERE id = ?1",
-    [STMT_FILE_AFTER_DATA] = "SELECT after_data FROM files WHERE id = ?1",
-    /* file id, exists, data, mode, uid, gid, kind, target */
+    [STMT_FILE_AFTER_DATA] = "SELECT after_data, after_size, after_sha1 FROM files WHERE id = ?1",
+    /* file id, exists, data, mode, uid, gid, kind, target, size, sha1 */
     [STMT_FILE_SET_AFTER] = "UPDATE files SET after_recorded = 1, after_exists = ?2, "
                             "after_data = ?3, after_mode = ?4, after_uid = ?5, after_gid = ?6, "
-                            "after_kind = ?7, after_target = ?8 WHERE id = ?1",
+                            "after_kind = ?7, after_target = ?8, after_size = ?9, "
+                            "after_sha1 = ?10 WHERE id = ?1",
 };
 
 struct journal {
@@ -843,6 +852,16 @@ static void jstate_free(struct jstate *s)
     memset(s, 0, sizeof(*s));
 }
 
+/* digest - the SHA-1 of a file's bytes, as 40 hex digits */
+static void digest(const char *data, size_t len, char hex[41])
+{
+    struct sha1 h;
+
+    sha1_init(&h);
+    sha1_update(&h, data != NULL ? data : "", len);
+    sha1_hex(&h, hex);
+}
+
 /* read_state - what path is now: a file with its bytes, a directory, a
  * symbolic link with its target, or absent; anything else is refused */
 static int read_state(const char *path, struct jstate *s, const char **error_r)
@@ -1132,10 +1151,17 @@ int journal_record_after(struct journal *j, int64_t run, const char **error_r)
         } else if (read_state(files[i].path, &cur, error_r) != 0) {
             goto out;
         } else {
-            rc = db_bindf(j, st, error_r, "iibiiitt", files[i].id, (int64_t)cur.m.exists,
-                          cur.m.exists ? (const void *)(cur.data != NULL ? cur.data : "") : NULL,
-                          cur.len, (int64_t)cur.m.mode, (int64_t)cur.m.uid, (int64_t)cur.m.gid,
-                          kind_name(cur.kind), cur.target);
+            /* a file: its size and digest, after_data empty (schema 3) */
+            bool file = cur.m.exists && cur.kind == ATOMIC_FILE;
+            char hex[41];
+            if (file) {
+                digest(cur.data, cur.len, hex);
+            }
+            rc = db_bindf(j, st, error_r, "iibiiittit", files[i].id, (int64_t)cur.m.exists,
+                          cur.m.exists ? (const void *)"" : NULL, (size_t)0,
+                          (int64_t)cur.m.mode, (int64_t)cur.m.uid, (int64_t)cur.m.gid,
+                          kind_name(cur.kind), cur.target, (int64_t)cur.len,
+                          file ? hex : NULL);
             if (rc == 0) {
                 rc = db_step_done(j, st, error_r);
             }
@@ -1272,6 +1298,17 @@ static int same_as_image(struct journal *j, const struct jfile *f, bool after,
     }
     if (db_bindf(j, st, error_r, "i", f->id) != 0 || db_step_row(j, st, error_r) != 0) {
         return -1;
+    }
+    if (after && sqlite3_column_type(st, 2) != SQLITE_NULL) {
+        /* schema 3: the size and SHA-1 of the file the run left */
+        char hex[41];
+        const char *want = column_text(st, 2);
+        if ((size_t)sqlite3_column_int64(st, 1) == cur->len) {
+            digest(cur->data, cur->len, hex);
+            *same_r = strcmp(hex, want) == 0;
+        }
+        db_reset(st);
+        return 0;
     }
     blob = sqlite3_column_blob(st, 0);
     n = (size_t)sqlite3_column_bytes(st, 0);

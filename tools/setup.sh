@@ -2,7 +2,7 @@
 # Install what mmfix needs to build and test on Debian 12, if missing.
 # Idempotent: runs apt-get only when a package is absent.
 set -euo pipefail
-pkgs=(cmake make gcc pkg-config python3 python3-dev libsqlite3-dev libjansson-dev
+pkgs=(cmake make gcc pkg-config python3 python3-dev libsqlite3-dev libjansson-dev libssl-dev
       libcmocka-dev postfix mailman3)
 missing=()
 for p in "${pkgs[@]}"; do
