@@ -826,7 +826,9 @@ static void report_text(const struct run *r, struct strbuf *out, size_t failed,
                 r->opts->dry_run ? "would write" : "wrote", r->out, r->out);
     strbuf_addf(out, "%zu list%s exported, %zu failed", r->n - failed, r->n - failed == 1
                 ? "" : "s", failed);
-    if (r->have_mm) {
+    if (r->have_mm && r->mm_error != NULL && losses == 0) {
+        strbuf_adds(out, "; the import was not checked (Mailman 3 failed)");
+    } else if (r->have_mm) {
         strbuf_addf(out, "; %zu imported with something missing or wrong", losses);
     }
     strbuf_adds(out, r->opts->dry_run ? " (dry run: nothing written)\n" : "\n");

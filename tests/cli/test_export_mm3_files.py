@@ -22,7 +22,8 @@ name and host, nothing run by the shell; the archive problems are reported,
 --fix-mbox writes a cleaned copy that Python's mailbox reads with one message
 per message, each with a Message-ID, a readable Date and a body in its
 charset, and the original stays byte for byte; a dry run writes nothing and
-exits 1; usage errors exit 64; a Mailman 2.0 list is refused (65).
+exits 1; a --mailman command that fails makes it exit 1; usage errors exit 64;
+a Mailman 2.0 list is refused (65).
 """
 import base64
 import email
@@ -307,6 +308,10 @@ def main():
         rc, so, se = run("export-mm3", "-d", var, "--out", out, "--mailman", "mailman; rm -rf /",
                          "es")
         check(rc == 64, "a --mailman command that needs a shell is refused (64)")
+        rc, so, se = run("export-mm3", "--json", "-d", var, "--out", os.path.join(tmp, "o3"),
+                         "--mailman", "/bin/false", "es")
+        check(rc == 1 and "lists -q exited 1" in json.loads(so).get("mailman_error", ""),
+              "a --mailman command that fails: exit 1, said in the report (%d)" % rc)
         rc, so, se = run("export-mm3", "-d", var, "--out", out, "nosuchlist")
         check(rc == 66, "a missing list: 66 (%d)" % rc)
         # Mailman 2.0 data is refused
