@@ -55,6 +55,9 @@ struct cmd_opts {
     const char *postmap;         /* genaliases --postmap CMD */
     const char *postfix_config;  /* genaliases --postfix-config DIR (postalias -c DIR) */
     const char *aliases_file;    /* check-postfix --aliases FILE */
+    const char *out_dir;         /* export-mm3 --out DIR */
+    const char *mailman;         /* export-mm3 --mailman CMD */
+    bool fix_mbox;               /* export-mm3 --fix-mbox */
     int argc;             /* positional arguments */
     char **argv;
 };
@@ -214,5 +217,6 @@ int cmd_history(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
 int cmd_genaliases(int argc, char **argv);
 int cmd_check_postfix(int argc, char **argv);
+int cmd_export_mm3(int argc, char **argv);
 
 #endif

@@ -43,6 +43,9 @@ enum {
     OPT_POSTMAP,
     OPT_POSTFIX_CONFIG,
     OPT_ALIASES,
+    OPT_OUT,
+    OPT_MAILMAN,
+    OPT_FIX_MBOX,
 };
 
 static const struct option long_opts[] = {
@@ -66,6 +69,9 @@ static const struct option long_opts[] = {
     { "postmap", required_argument, NULL, OPT_POSTMAP },
     { "postfix-config", required_argument, NULL, OPT_POSTFIX_CONFIG },
     { "aliases", required_argument, NULL, OPT_ALIASES },
+    { "out", required_argument, NULL, OPT_OUT },
+    { "mailman", required_argument, NULL, OPT_MAILMAN },
+    { "fix-mbox", no_argument, NULL, OPT_FIX_MBOX },
     { "quiet", no_argument, NULL, 'q' },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
@@ -131,6 +137,9 @@ int cmd_parse(const char *command, const char *usage, int argc, char **argv,
         case OPT_POSTMAP: opts->postmap = optarg; break;
         case OPT_POSTFIX_CONFIG: opts->postfix_config = optarg; break;
         case OPT_ALIASES: opts->aliases_file = optarg; break;
+        case OPT_OUT: opts->out_dir = optarg; break;
+        case OPT_MAILMAN: opts->mailman = optarg; break;
+        case OPT_FIX_MBOX: opts->fix_mbox = true; break;
         case OPT_LOCK_TIMEOUT: {
             char *end = NULL;
             double t = strtod(optarg, &end);

@@ -105,12 +105,12 @@ char *mapcmd_text(char *const *argv)
     return strbuf_detach(&sb, NULL);
 }
 
-/* child - stdin in_fd (or /dev/null when it is -1), stdout and stderr the pipe, then exec */
-static void child(char *const *argv, int in_fd, int out_fd)
+/* child - stdin in_fd (or /dev/null when it is -1), stdout out_fd, stderr err_fd, then exec */
+static void child(char *const *argv, int in_fd, int out_fd, int err_fd)
 {
     int fd = in_fd >= 0 ? in_fd : open("/dev/null", O_RDONLY);
 
-    if (fd < 0 || dup2(fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0) {
+    if (fd < 0 || dup2(fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0) {
         _exit(127);
     }
     if (fd > 2) {
@@ -118,6 +118,9 @@ static void child(char *const *argv, int in_fd, int out_fd)
     }
     if (out_fd > 2) {
         close(out_fd);
+    }
+    if (err_fd > 2 && err_fd != out_fd) {
+        close(err_fd);
     }
     signal(SIGPIPE, SIG_DFL);
     execvp(argv[0], argv);
@@ -149,9 +152,10 @@ int mapcmd_run(char *const *argv, int *status_r, struct strbuf *output, const ch
     return mapcmd_run_input(argv, NULL, 0, MAPCMD_OUTPUT_MAX, status_r, output, error_r);
 }
 
-/* mapcmd_run_input - mapcmd_run with input on stdin and an output limit */
-int mapcmd_run_input(char *const *argv, const char *input, size_t input_len, size_t output_max,
-                     int *status_r, struct strbuf *output, const char **error_r)
+/* run - fork/execvp with input on stdin, stdout to out_fd (-1: the pipe), stderr to the
+ * pipe; collect the pipe (up to output_max), wait */
+static int run(char *const *argv, const char *input, size_t input_len, int out_fd,
+               size_t output_max, int *status_r, struct strbuf *output, const char **error_r)
 {
     FILE *in = NULL;
     int fds[2];
@@ -182,7 +186,7 @@ int mapcmd_run_input(char *const *argv, const char *input, size_t input_len, siz
     }
     if (pid == 0) {
         close(fds[0]);
-        child(argv, in != NULL ? fileno(in) : -1, fds[1]);
+        child(argv, in != NULL ? fileno(in) : -1, out_fd >= 0 ? out_fd : fds[1], fds[1]);
     }
     close(fds[1]);
     if (in != NULL) {
@@ -209,4 +213,18 @@ int mapcmd_run_input(char *const *argv, const char *input, size_t input_len, siz
     }
     *status_r = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1;
     return 0;
+}
+
+/* mapcmd_run_input - mapcmd_run with input on stdin and an output limit */
+int mapcmd_run_input(char *const *argv, const char *input, size_t input_len, size_t output_max,
+                     int *status_r, struct strbuf *output, const char **error_r)
+{
+    return run(argv, input, input_len, -1, output_max, status_r, output, error_r);
+}
+
+/* mapcmd_run_to - mapcmd_run with stdout into out_fd */
+int mapcmd_run_to(char *const *argv, int out_fd, int *status_r, struct strbuf *errors,
+                  const char **error_r)
+{
+    return run(argv, NULL, 0, out_fd, MAPCMD_OUTPUT_MAX, status_r, errors, error_r);
 }

@@ -40,5 +40,9 @@ int mapcmd_run(char *const *argv, int *status_r, struct strbuf *output, const ch
  * and at most output_max bytes of the output kept */
 int mapcmd_run_input(char *const *argv, const char *input, size_t input_len, size_t output_max,
                      int *status_r, struct strbuf *output, const char **error_r);
+/* mapcmd_run_to - mapcmd_run with the program's stdout going to out_fd (a file the caller
+ * opened; however long the output) and only its stderr into *errors (at most 64 KiB kept) */
+int mapcmd_run_to(char *const *argv, int out_fd, int *status_r, struct strbuf *errors,
+                  const char **error_r);
 
 #endif
