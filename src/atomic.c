@@ -375,6 +375,29 @@ static int check_missing_rest(const char *rel, const char *path, const char **er
     return 0;
 }
 
+/* resolved_root - realpath(root), malloc'd; the last root asked about is remembered (a run
+ * checks every path it touches against the same var prefix) */
+static char *resolved_root(const char *root, const char **error_r)
+{
+    static char *last_root;
+    static char *last_resolved;
+    char *r = NULL;
+
+    if (last_root != NULL && strcmp(last_root, root) == 0) {
+        return xstrdup(last_resolved);
+    }
+    r = realpath(root, NULL);
+    if (r == NULL) {
+        *error_r = errstr("%s: %s", root, strerror(errno));
+        return NULL;
+    }
+    free(last_root);
+    free(last_resolved);
+    last_root = xstrdup(root);
+    last_resolved = xstrdup(r);
+    return r;
+}
+
 /* check_inside - path stays inside root, with no symlink after it (but
  * for path itself when link_ok: a link that is replaced or removed, never
  * followed) */
@@ -383,15 +406,13 @@ static int check_inside(const char *root, const char *path, bool link_ok, const 
     char *rroot = NULL;
     char *troot = NULL;
     char *parent = NULL;
-    char *rparent = NULL;
     struct strbuf cur = STRBUF_INIT;
     const char *rel = NULL;
     const char *base = NULL;
     int ret = -1;
 
-    rroot = realpath(root, NULL);
+    rroot = resolved_root(root, error_r);
     if (rroot == NULL) {
-        *error_r = errstr("%s: %s", root, strerror(errno));
         goto out;
     }
     troot = xstrdup(root);
@@ -457,22 +478,12 @@ static int check_inside(const char *root, const char *path, bool link_ok, const 
         }
         rel = next;
     }
-    if (parent == NULL) {
-        parent = sysname_dir(path);
-    }
-    rparent = realpath(parent, NULL);
-    if (rparent == NULL) {
-        *error_r = errstr("%s: %s", parent, strerror(errno));
-        goto out;
-    }
-    if (under(rparent, rroot) == NULL) {
-        *error_r = errstr("%s: resolves to %s, outside %s", path, rparent, rroot);
-        goto out;
-    }
+    /* every component from the root down was looked at and none is a link (but the path
+     * itself, when link_ok): the path resolves inside the root, no realpath() of it needed
+     * (which looked at each component of the whole path again) */
     ret = 0;
 out:
     strbuf_release(&cur);
-    free(rparent);
     free(parent);
     free(troot);
     free(rroot);
