@@ -3,7 +3,7 @@
 # Idempotent: runs apt-get only when a package is absent.
 set -euo pipefail
 pkgs=(cmake make gcc pkg-config python3 python3-dev libsqlite3-dev libjansson-dev
-      libcmocka-dev postfix)
+      libcmocka-dev postfix strace)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -13,8 +13,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     SUDO=""
     [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
-    # postfix: the tests run the real postalias/postmap/postconf. Preseeded so
-    # that installing it asks nothing and writes no main.cf.
+    # strace: test_io_faults checks that its LD_PRELOAD shim sees every call
+    # that changes the tree. postfix: the tests run the real
+    # postalias/postmap/postconf. Preseeded so that installing it asks
+    # nothing and writes no main.cf.
     echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi

@@ -1,30 +1,34 @@
 """I/O faults at every point of a multi-list repair, update and migrate.
 
 The shim tests/fault/iofault.c (LD_PRELOAD, $MMFIX_IOFAULT) counts every
-write-side call mmfix makes under the test tree (creating opens, write,
-pwrite, fsync, fdatasync, ftruncate, rename, link, unlink, mkdir, rmdir,
-symlink, chmod/chown/utimensat and their f/l/at forms: mmfix's own and
-SQLite's) and fails call number N with ENOSPC (odd N) or EIO (even N). An
-unfaulted run gives the number of points; the walk then fails each point
-in turn, over a fresh copy of the tree, and checks:
+call mmfix makes that changes the test tree (creating opens, write, pwrite,
+fsync, fdatasync, ftruncate, rename, link, unlink, mkdir, rmdir, symlink,
+chmod/chown/utimensat and their f/l/at forms: mmfix's own and SQLite's) and
+fails call number N. An unfaulted run gives the number of points (two runs
+must make the same calls; strace, when installed, must see exactly those
+calls change the tree); the walk then fails each point in turn, over a
+fresh copy of the tree, and checks:
 
 - no crash: an exit status of SPEC §8, no signal, no sanitizer report;
 - right after the faulted run, before any other mmfix command, every list
   loads the way Mailman 2.1 loads it (config.pck, config.pck.last,
-  config.db, config.db.last: the first that loads, pickles through a
-  restricted unpickler) to its value from before or from after the run;
+  config.db, config.db.last: the first that loads, through a restricted
+  unpickler) to its value from before or from after the run, and no lock
+  is left that Mailman would not break at once (unless the run says the
+  lists stay locked because its rollback failed too);
 - the next mmfix command (check --json: it finishes or rolls back an
   interrupted run first) leaves the tree exactly all-before or all-after
   (corpus_util.entries_digest), with no lock of mmfix's left in locks/,
-  says every list loads from a good file, and the journal has no run left
-  unfinished.
+  says every list loads from a good file, and leaves no run unfinished in
+  the journal.
 
-STICKY=1 in the environment (MMFIX_IOFAULT_STICKY) also walks the disk
-that stays full: every call from N on fails. MMFIX_IOFAULT_JOBS sets the
-number of points walked at once (default 2). In a sanitizer build the
-walk takes one point per run of identical consecutive calls (a
-transaction's page writes to the journal are one point), to keep the time
-sane; the plain build walks every point."""
+Walks (MMFIX_IOFAULT_WALKS): "once" fails point N alone (ENOSPC for odd
+N, EIO for even N); "full" is a disk that stays full from N on (ENOSPC
+for every call that needs space); "dead" a device that stays bad (EIO for
+every call from N on; opt-in). See points_of for which points each walks.
+Every run sees the same wall clock (MMFIX_FAULT_CLOCK), so that trees of
+different runs compare. MMFIX_IOFAULT_JOBS points are walked at once
+(default 2). The bugs the walk found are checked again in regressions()."""
 import concurrent.futures
 import json
 import os
@@ -45,10 +49,11 @@ import py2pickle  # noqa: E402
 SHIM = os.environ.get("MMFIX_IOFAULT", "")
 TOOLS = os.path.join(os.path.dirname(__file__), "..", "tools")
 JOBS = int(os.environ.get("MMFIX_IOFAULT_JOBS", "2"))
-STICKY = os.environ.get("MMFIX_IOFAULT_STICKY", "") == "1"
+ALL = os.environ.get("MMFIX_IOFAULT_ALL", "") == "1"
+SAN_POINTS = 40
 EXIT_CODES = {0, 1, 64, 65, 66, 70, 73, 74, 75, 77}
 SANITIZER = re.compile(r"ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:")
-MAX_REPORTED = 12
+MAX_REPORTED = int(os.environ.get("MMFIX_IOFAULT_REPORTED", "12"))
 HOST = "listas.example.org"
 REPAIR_LISTS = ["roster-mess", "broken", "hostile", "zh-old"]
 CLOCK = str(int(time.time()))       # every run's wall clock: their trees compare
@@ -56,9 +61,12 @@ MAILMAN_ORDER = ["config.pck", "config.pck.last", "config.db", "config.db.last"]
 
 
 def preload():
-    """LD_PRELOAD for the shim: a sanitizer runtime mmfix links dynamically
-    must come first (ASan checks that), then the shim, whose calls then go
-    on to the sanitizer's interceptors and libc"""
+    """LD_PRELOAD for the shim, and whether mmfix is a sanitizer build. The
+    sanitizer runtimes mmfix links dynamically come first (ASan insists on
+    being first in the library list; verify_asan_link_order=0 would waive
+    that, but this keeps ASan's own order): an intercepted call then reaches
+    ASan's interceptor first, which checks it and hands it on (RTLD_NEXT)
+    to the shim, which hands it to libc"""
     libs = []
     out = subprocess.run(["ldd", MMFIX], capture_output=True, text=True).stdout
     for line in out.splitlines():
@@ -69,6 +77,9 @@ def preload():
 
 
 PRELOAD, SANITIZED = preload()
+# the walks: a sanitizer build only walks single faults (see points_of)
+WALKS = [w for w in os.environ.get("MMFIX_IOFAULT_WALKS",
+                                   "once" if SANITIZED else "once,full").split(",") if w]
 
 
 def digest(top):
@@ -123,35 +134,84 @@ def live_locks(var, template_locks):
 
 
 def unfinished_runs(var):
-    """runs the journal still has as applying or rolling-back"""
+    """runs the journal still has as applying or rolling-back (or failed:
+    refused by the recovery). A run left 'planned' is not one: it never
+    started and changed nothing (apply_plan marks it abandoned, unless the
+    device refuses that write too; history then shows it as planned)"""
     path = os.path.join(var, "data", "mmfix-journal.sqlite")
     if not os.path.exists(path):
         return []
     db = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
     try:
         return db.execute("SELECT id, command, status FROM runs WHERE status NOT IN "
-                          "('done', 'rolled-back', 'abandoned')").fetchall()
+                          "('done', 'rolled-back', 'abandoned', 'planned')").fetchall()
     finally:
         db.close()
 
 
-def mmfix(args, env_extra=None):
+def mmfix(args, env_extra=None, strace=None):
+    """mmfix args (under strace -o strace: the environment given to mmfix only)"""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MMFIX_FAULT_")}
-    env.update(env_extra or {})
-    p = subprocess.run([MMFIX, *args], capture_output=True, env=env, timeout=300)
+    cmd = [MMFIX, *args]
+    if strace is not None:
+        cmd = (["strace", "-f", "-y", "-qq", "-o", strace, "-e", "trace=" + ",".join(SYSCALLS)]
+               + ["-E%s=%s" % kv for kv in sorted((env_extra or {}).items())] + cmd)
+    else:
+        env.update(env_extra or {})
+    p = subprocess.run(cmd, capture_output=True, env=env, timeout=300)
     return p.returncode, p.stdout, p.stderr.decode(errors="replace")
 
 
-def faulted(args, var, log, n=0, sticky=False):
+# the system calls that change a file system (x86-64 and arm64 names)
+SYSCALLS = ["open", "openat", "creat", "write", "pwrite64", "writev", "pwritev", "pwritev2",
+            "fsync", "fdatasync", "sync_file_range", "ftruncate", "truncate", "fallocate",
+            "rename", "renameat", "renameat2", "link", "linkat", "unlink", "unlinkat", "rmdir",
+            "mkdir", "mkdirat", "symlink", "symlinkat", "mknod", "mknodat", "chmod", "fchmod",
+            "fchmodat", "chown", "fchown", "lchown", "fchownat", "utimensat", "utimes",
+            "utime", "futimesat", "setxattr", "lsetxattr", "fsetxattr", "removexattr",
+            "lremovexattr", "fremovexattr"]
+
+
+def strace_count(trace, var):
+    """the calls strace (-y) saw change something under var: a descriptor's
+    file (the first argument, for the calls on descriptors) or a path
+    argument there; opens only when they create"""
+    n = 0
+    for line in open(trace, encoding="utf-8", errors="replace"):
+        m = re.match(r"\d+\s+(\w+)\((.*)", line)
+        if not m or m.group(1) not in SYSCALLS:
+            continue
+        call, args = m.groups()
+        fd = re.match(r"\d+<([^>]*)>", args)
+        if fd and not re.match(r"\d+<[^>]*>, \"", args):
+            paths = [fd.group(1)]        # write(3<path>, ...): the data is no path
+        else:
+            paths = re.findall(r'"([^"]*)"', args) + re.findall(r"\d+<([^>]*)>, \"", args)
+        if not any(p == var or p.startswith(var + "/") for p in paths):
+            continue
+        if call in ("open", "openat") and "O_CREAT" not in args:
+            continue
+        n += 1
+    return n
+
+
+# how point n fails: once (ENOSPC for odd n, EIO for even n), or for good:
+# "full" (ENOSPC from n on for every call that needs space) or "dead" (EIO
+# for every call from n on)
+MODES = {"once": "a single call fails", "full": "the disk stays full",
+         "dead": "the device stays bad"}
+
+
+def faulted(args, var, log, n=0, mode="once", strace=None):
     """mmfix args with the shim counting under var (and failing call n)"""
     env = {"LD_PRELOAD": PRELOAD, "MMFIX_FAULT_ROOT": var, "MMFIX_FAULT_LOG": log,
-           "MMFIX_FAULT_CLOCK": CLOCK,
-           "MMFIX_FAULT_ERRNO": "ENOSPC" if n % 2 == 1 else "EIO"}
+           "MMFIX_FAULT_CLOCK": CLOCK}
     if n > 0:
         env["MMFIX_FAULT_N"] = str(n)
-    if sticky:
-        env["MMFIX_FAULT_STICKY"] = "1"
-    return mmfix(args, env)
+        env["MMFIX_FAULT_ERRNO"] = ("ENOSPC" if mode == "full" or (mode == "once" and n % 2)
+                                    else "EIO")
+        env["MMFIX_FAULT_STICKY"] = "1" if mode != "once" else ""
+    return mmfix(args, env, strace)
 
 
 def read_log(log, var):
@@ -168,12 +228,24 @@ def read_log(log, var):
     return calls
 
 
-def points_of(calls):
-    """the points walked: all of them, or (sanitizer build) the first of
-    each run of identical consecutive calls"""
-    if not SANITIZED:
-        return list(range(1, len(calls) + 1))
-    return [i + 1 for i, c in enumerate(calls) if i == 0 or calls[i - 1] != c]
+def points_of(calls, mode):
+    """the points walked: all of them for a single fault; for a fault that
+    stays, and in a sanitizer build (five times slower), the first of each
+    run of identical consecutive calls (a transaction's page writes to the
+    journal are one point), and in a sanitizer build at most SAN_POINTS of
+    those, evenly spread (MMFIX_IOFAULT_ALL=1: every point, always).
+    MMFIX_IOFAULT_POINTS=A-B narrows them (to look into a failure)."""
+    points = list(range(1, len(calls) + 1))
+    if (SANITIZED or mode != "once") and not ALL:
+        points = [i + 1 for i, c in enumerate(calls) if i == 0 or calls[i - 1] != c]
+    if SANITIZED and not ALL and len(points) > SAN_POINTS:
+        step = (len(points) - 1) / (SAN_POINTS - 1)
+        points = sorted({points[round(k * step)] for k in range(SAN_POINTS)})
+    narrow = os.environ.get("MMFIX_IOFAULT_POINTS")
+    if narrow:
+        a, b = (int(x) for x in narrow.split("-"))
+        points = [n for n in points if a <= n <= b]
+    return points
 
 
 class Scenario:
@@ -222,6 +294,16 @@ class Scenario:
             self.calls = calls
         check(len(self.calls) > 50, "%s: the shim counts the run's calls (%d)"
               % (self.tag, len(self.calls)))
+        if shutil.which("strace"):
+            # the kernel's view: every call that changed the tree went through the shim
+            # (none through a path inside glibc that an LD_PRELOAD library cannot see)
+            tvar = self.copy(self.tag + "-strace")
+            trace = tvar + ".strace"
+            rc, out, err = faulted(self.cmd(tvar), tvar, tvar + ".log", strace=trace)
+            seen = strace_count(trace, tvar)
+            check(rc == 0 and seen == len(self.calls),
+                  "%s: strace sees %d calls change the tree, the shim counts %d (%d: %s)"
+                  % (self.tag, seen, len(self.calls), rc, err))
         self.after = digest(var)
         self.view_after = mailman_view(var)
         check(self.after != self.before, "%s: the run changes the tree" % self.tag)
@@ -240,16 +322,15 @@ class Scenario:
         print("%s: %d points: %s" % (self.tag, len(self.calls),
                                      ", ".join("%s %d" % kv for kv in sorted(kinds.items()))))
 
-    def point(self, n, sticky):
+    def point(self, n, mode):
         """fail point n; returns the failures"""
         bad = []
-        name = "%s-%s%d" % (self.tag, "s" if sticky else "n", n)
+        name = "%s-%s%d" % (self.tag, mode, n)
         var = self.copy(name)
         log = var + ".log"
-        what = "%s%s point %d (%s %s)" % (self.tag, " sticky" if sticky else "", n,
-                                         *self.calls[n - 1])
+        what = "%s %s point %d (%s %s)" % (self.tag, mode, n, *self.calls[n - 1])
         try:
-            rc, out, err = faulted(self.cmd(var), var, log, n, sticky)
+            rc, out, err = faulted(self.cmd(var), var, log, n, mode)
             calls = read_log(log, var)
             if len(calls) < n or calls[n - 1] != self.calls[n - 1]:
                 bad.append("%s: the faulted run reached the same call (%s)"
@@ -271,9 +352,10 @@ class Scenario:
             if sorted(view) != sorted(self.view_before):
                 bad.append("%s: the lists are %s" % (what, sorted(view)))
             # a lock left behind keeps Mailman out: only when the run says the lists
-            # stay locked (its rollback failed), else it is marked expired
+            # stay locked (its rollback failed), else it is marked expired (a bad
+            # device may refuse both)
             for lock in live_locks(var, self.locks):
-                if "stay locked" not in err:
+                if "stay locked" not in err and mode != "dead":
                     bad.append("%s: lock %s left live after the run (%s)" % (what, lock,
                                                                            err.strip()))
             # the next command settles an interrupted run
@@ -305,23 +387,60 @@ class Scenario:
                 os.unlink(log)
         return bad
 
-    def walk(self, sticky=False):
-        points = points_of(self.calls)
+    def walk(self, mode):
+        points = points_of(self.calls, mode)
         t0 = time.time()
         with concurrent.futures.ThreadPoolExecutor(max_workers=JOBS) as pool:
-            results = list(pool.map(lambda n: self.point(n, sticky), points))
+            results = list(pool.map(lambda n: self.point(n, mode), points))
         failed = [bad for bad in results if bad]
         for bad in failed[:MAX_REPORTED]:
             check(False, "\n    ".join(bad))
         if len(failed) > MAX_REPORTED:
             check(False, "%s: %d more points failed" % (self.tag, len(failed) - MAX_REPORTED))
-        check(not failed, "%s%s: every point passes" % (self.tag, " (sticky)" if sticky else ""))
-        print("%s%s: %d points walked of %d (%d failed) in %.1f s"
-              % (self.tag, " (sticky)" if sticky else "", len(points), len(self.calls),
-                 len(failed), time.time() - t0))
+        check(not failed, "%s %s: every point passes" % (self.tag, mode))
+        print("%s, %s: %d points walked of %d (%d failed) in %.1f s"
+              % (self.tag, MODES[mode], len(points), len(self.calls), len(failed),
+                 time.time() - t0))
 
 
-if not SHIM or not os.path.exists(SHIM):
+def regressions(sc):
+    """the bugs the walk found, each at its own point, checked in detail"""
+    def at(call, path):
+        n = sc.calls.index((call, path)) + 1
+        var = sc.copy("%s-reg%d" % (sc.tag, n))
+        rc, out, err = faulted(sc.cmd(var), var, var + ".log", n)
+        return var, rc, err
+
+    if sc.tag == "migrate":
+        # the creator lock cannot be made: migrate went on without its alias step
+        # and upgraded every list (exit 66); now it stops before changing anything
+        var, rc, err = at("open", "locks/creator.HOST.PID")
+        check(rc == 73 and "stopped before anything was changed" in err,
+              "migrate, creator lock not to be made: exit 73, stopped (%d: %s)" % (rc, err))
+        check(digest(var) == sc.before, "migrate, creator lock not to be made: nothing changed")
+        check(locks_of(var) == sc.locks, "migrate, creator lock not to be made: no lock left "
+              "(%s)" % locks_of(var))
+    if sc.tag in ("repair", "migrate"):
+        # a lock mmfix cannot remove: it stayed live for Mailman (5 hours for a list
+        # lock), and the next command did not clear a dead `creator` lock at all
+        lock = "broken.lock" if sc.tag == "repair" else "creator"
+        var, rc, err = at("unlink", "locks/" + lock)
+        path = os.path.join(var, "locks", lock)
+        check(rc == 0 and os.path.exists(path) and live_locks(var, sc.locks) == [],
+              "%s, %s not removable: still there, marked expired (%d: %s)"
+              % (sc.tag, lock, rc, err))
+        t = subprocess.run([sys.executable, os.path.join(TOOLS, "mm_lockfile.py"), "try",
+                            "--timeout", "0.5", path], capture_output=True)
+        check(t.returncode == 0, "%s: Mailman takes the lock mmfix could not remove (%d)"
+              % (sc.tag, t.returncode))
+        var, rc, err = at("unlink", "locks/" + lock)
+        mmfix(["check", "-d", var])
+        check(locks_of(var) == sc.locks, "%s: the next command clears the %s lock and its "
+              "claimant file (%s)" % (sc.tag, lock, locks_of(var)))
+
+
+if not SHIM or not os.path.exists(SHIM) or not set(WALKS) <= set(MODES):
+    check(set(WALKS) <= set(MODES), "MMFIX_IOFAULT_WALKS names walks of %s" % sorted(MODES))
     check(False, "the fault shim is built ($MMFIX_IOFAULT = %r)" % SHIM)
     finish()
 
@@ -343,8 +462,8 @@ with tempfile.TemporaryDirectory() as tmp:
         if only and sc.tag != only:
             continue
         sc.reference()
-        sc.walk()
-        if STICKY:
-            sc.walk(sticky=True)
+        regressions(sc)
+        for mode in WALKS:
+            sc.walk(mode)
 
 finish()

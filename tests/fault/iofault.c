@@ -20,9 +20,12 @@
  *  stderr, pipes, and files elsewhere (the embedded CPython's, say) are
  *  never counted, so the count of a run over a given tree is the same from
  *  run to run. Counted call number MMFIX_FAULT_N (1-based) fails with
- *  MMFIX_FAULT_ERRNO (default EIO) without doing anything; with
- *  MMFIX_FAULT_STICKY=1 every counted call from N on fails (a disk that
- *  stays full). MMFIX_FAULT_LOG names a file that gets one line per
+ *  MMFIX_FAULT_ERRNO (default EIO) without doing anything. With
+ *  MMFIX_FAULT_STICKY=1 the fault stays: with EIO every counted call from
+ *  N on fails (a device gone bad); with ENOSPC every later call that needs
+ *  space does (a disk that stays full: writes, creating opens, mkdir,
+ *  link, symlink, rename, fsync, fallocate), while unlink, rmdir and the
+ *  metadata calls go on working as they do on a full disk. MMFIX_FAULT_LOG names a file that gets one line per
  *  counted call, appended as it happens (so a crash loses none):
  *  "N CALL PATH[ -> PATH2][ FAIL]"; the number of lines of an unfaulted
  *  run is the number of fault points it has.
@@ -216,6 +219,23 @@ static void log_call(unsigned long n, const char *call, const char *a, const cha
     }
 }
 
+/* needs_space - a call that a full disk fails (ENOSPC) */
+static bool needs_space(const char *call)
+{
+    static const char *const frees[] = { "unlink", "unlinkat", "rmdir", "chmod", "fchmod",
+                                         "fchmodat", "chown", "lchown", "fchown", "fchownat",
+                                         "utimensat", "futimens", "ftruncate", "ftruncate64",
+                                         "truncate", "truncate64" };
+    size_t i;
+
+    for (i = 0; i < sizeof(frees) / sizeof(frees[0]); i++) {
+        if (strcmp(call, frees[i]) == 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* hit - count a call on paths a (and b); true: fail it (errno is set) */
 static bool hit(const char *call, const char *a, const char *b)
 {
@@ -226,7 +246,10 @@ static bool hit(const char *call, const char *a, const char *b)
         return false;
     }
     n = __atomic_add_fetch(&cfg.calls, 1, __ATOMIC_SEQ_CST);
-    fail = cfg.fail_at != 0 && (n == cfg.fail_at || (cfg.sticky && n > cfg.fail_at));
+    fail = cfg.fail_at != 0
+           && (n == cfg.fail_at
+               || (cfg.sticky && n > cfg.fail_at
+                   && (cfg.errnum != ENOSPC || needs_space(call))));
     log_call(n, call, a, b, fail);
     if (fail) {
         errno = cfg.errnum;
