@@ -420,6 +420,17 @@ def regressions(sc):
         check(digest(var) == sc.before, "migrate, creator lock not to be made: nothing changed")
         check(locks_of(var) == sc.locks, "migrate, creator lock not to be made: no lock left "
               "(%s)" % locks_of(var))
+        # the same when Mailman holds the creator lock (creating a list): exit 75
+        var = sc.copy("migrate-creator-busy")
+        holder = subprocess.Popen([sys.executable, os.path.join(TOOLS, "mm_lockfile.py"), "hold",
+                                   "--seconds", "60", os.path.join(var, "locks", "creator")],
+                                  stdout=subprocess.PIPE, stdin=subprocess.PIPE)
+        check(holder.stdout.readline().startswith(b"locked"), "Mailman holds the creator lock")
+        rc, out, err = mmfix(sc.cmd(var))
+        holder.communicate(b"\n", timeout=30)
+        check(rc == 75 and digest(var) == sc.before,
+              "migrate, creator lock held by Mailman: exit 75, nothing changed (%d: %s)"
+              % (rc, err))
     if sc.tag in ("repair", "migrate"):
         # a lock mmfix cannot remove: it stayed live for Mailman (5 hours for a list
         # lock), and the next command did not clear a dead `creator` lock at all
