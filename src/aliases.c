@@ -370,6 +370,50 @@ static bool seen_domain(char **domains, size_t n, const char *host)
 }
 
 /* aliases_build - both texts */
+/* only_of - s is not empty and every byte of it is in set */
+static bool only_of(const char *s, const char *set)
+{
+    return s != NULL && *s != '\0' && strspn(s, set) == strlen(s);
+}
+
+#define ALIASES_HOST_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_"
+
+/* aliases_site_ok - see aliases.h */
+bool aliases_site_ok(const struct aliases_site *site, const char **why_r)
+{
+    static const char path_chars[] = ALIASES_HOST_CHARS "/+=@%~";
+    const char *dirs[2] = { site->wrapper_dir, site->data_dir };
+    const char *names[2] = { "WRAPPER_DIR", "DATA_DIR" };
+    size_t i;
+
+    for (i = 0; i < 2; i++) {
+        if (dirs[i] == NULL || dirs[i][0] != '/' || !only_of(dirs[i], path_chars)) {
+            *why_r = errstr("the site's %s '%s' is not a plain absolute path ([A-Za-z0-9/._+=@%%~-]"
+                            "): written into data/aliases it would end the pipe and start "
+                            "another alias or command", names[i], dirs[i] != NULL ? dirs[i] : "");
+            return false;
+        }
+    }
+    if (!only_of(site->site_list, ALIASES_HOST_CHARS "+=")) {
+        *why_r = errstr("the site's MAILMAN_SITE_LIST '%s' is not a list name ([-+_.=a-z0-9])",
+                        site->site_list != NULL ? site->site_list : "");
+        return false;
+    }
+    if (site->local_domain != NULL && !only_of(site->local_domain, ALIASES_HOST_CHARS)) {
+        *why_r = errstr("the site's VIRTUAL_MAILMAN_LOCAL_DOMAIN '%s' is not a host name",
+                        site->local_domain);
+        return false;
+    }
+    for (i = 0; i < site->n_virtual_domains; i++) {
+        if (!only_of(site->virtual_domains[i], ALIASES_HOST_CHARS)) {
+            *why_r = errstr("'%s' in the site's POSTFIX_STYLE_VIRTUAL_DOMAINS is not a host name",
+                            site->virtual_domains[i]);
+            return false;
+        }
+    }
+    return true;
+}
+
 int aliases_build(const struct aliases_list *lists, size_t n, const struct aliases_site *site,
                   const struct aliases_old *old, time_t now, struct strbuf *aliases,
                   struct strbuf *virt, size_t *n_virtual_r, const char **error_r)
@@ -388,6 +432,10 @@ int aliases_build(const struct aliases_list *lists, size_t n, const struct alias
     int ret = -1;
 
     *n_virtual_r = 0;
+    if (!aliases_site_ok(site, error_r)) {
+        free(domains);
+        return -1;
+    }
     old_index_build(old != NULL ? old->aliases : NULL, old != NULL ? old->aliases_len : 0,
                     &ix_a);
     old_index_build(old != NULL ? old->virt : NULL, old != NULL ? old->virt_len : 0, &ix_v);

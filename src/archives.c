@@ -264,6 +264,15 @@ static enum link_class classify(struct actx *c, const char *rel, const char *tar
     return k;
 }
 
+/* not_dir - why rel (a directory of archives/) cannot be used: a link is never followed */
+static char *not_dir(struct actx *c, const char *rel)
+{
+    return ent(c, rel)->kind == ATOMIC_SYMLINK
+               ? xasprintf("%s is a symbolic link (to %s), never followed", rel,
+                           link_text(c, rel))
+               : xasprintf("%s is not a directory", rel);
+}
+
 /* public_link - archives/public/<l>[.mbox]: Mailman's save, and the copied-tree repair */
 static void public_link(struct actx *c, const struct archives_opts *o, const char *pub,
                         const char *priv, bool want)
@@ -272,6 +281,13 @@ static void public_link(struct actx *c, const struct archives_opts *o, const cha
     enum atomic_kind kind = ent(c, pub)->kind;
     char *target = xasprintf("%s/%s", c->install->var_prefix, priv);
 
+    if (kind != ATOMIC_ABSENT && ent(c, "archives/public")->kind != ATOMIC_DIR) {
+        char *why = not_dir(c, "archives/public");
+        say(c, TROUBLE(c), "archive-dir-missing", "%s: %s is left as it is", why, pub);
+        free(why);
+        free(target);
+        return;
+    }
     if (in_the_way(c, pub)) {
         free(target);
         return;
@@ -279,8 +295,9 @@ static void public_link(struct actx *c, const struct archives_opts *o, const cha
     if (kind == ATOMIC_ABSENT) {
         if (o->save_links && !o->archive_private && want && here
             && ent(c, "archives/public")->kind != ATOMIC_DIR) {
-            say(c, TROUBLE(c), "archive-dir-missing", "archives/public is not a directory: "
-                "%s is not made", pub);
+            char *why = not_dir(c, "archives/public");
+            say(c, TROUBLE(c), "archive-dir-missing", "%s: %s is not made", why, pub);
+            free(why);
         } else if (o->save_links && !o->archive_private && want && here
                    && !next_run(c, pub, "the public link")) {
             plan_add_op(c->p, PLAN_SYMLINK, pub, target, c->list, false);
@@ -424,11 +441,16 @@ int archives_plan(const struct install *install, const struct site_settings *sit
         *error_r = errstr("%s: not a list name archives/ can hold", name);
         goto out;
     }
-    if (ent(&c, "archives/private")->kind != ATOMIC_DIR) {
-        say(&c, TROUBLE(&c), "archive-dir-missing", "archives/private is not a directory: the "
-                "archive step is skipped");
-        rc = 0;
-        goto out;
+    for (i = 0; i < 2; i++) {
+        /* archives/ itself first: lstat of archives/private would follow a link there */
+        const char *dir = i == 0 ? "archives" : "archives/private";
+        if (ent(&c, dir)->kind != ATOMIC_DIR) {
+            char *why = not_dir(&c, dir);
+            say(&c, TROUBLE(&c), "archive-dir-missing", "%s: the archive step is skipped", why);
+            free(why);
+            rc = 0;
+            goto out;
+        }
     }
     /* 1. the mbox directory */
     if (ent(&c, mbox_dir)->kind == ATOMIC_FILE) {

@@ -40,28 +40,166 @@
 #include "mmfix/strbuf.h"
 #include "mmfix/xalloc.h"
 
-/* fsync_dir - fsync the directory holding path */
-static int fsync_dir(const char *path, const char **error_r)
+/* Directory fsyncs put off by atomic_sync_defer() until atomic_sync_flush(): each
+ * directory once, however many entries a run made in it (archives/public gets one
+ * link per list) */
+static struct {
+    bool on;
+    char **dirs;
+    size_t n;
+    size_t cap;
+} deferred;
+
+/* Beyond this many directories, one syncfs per file system syncs them all (each fsync of a
+ * directory is a journal commit of its own) */
+#define DEFER_SYNCFS_FROM 8
+
+/* fsync_path - fsync one directory */
+static int fsync_path(const char *dir, const char **error_r)
 {
-    char *dir = sysname_dir(path);
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int ret = -1;
+    int ret = 0;
 
     if (fd < 0) {
         *error_r = errstr("%s: cannot open directory: %s", dir, strerror(errno));
-        goto out;
+        return -1;
     }
     if (fsync(fd) != 0 && errno != EINVAL) {
         *error_r = errstr("%s: fsync: %s", dir, strerror(errno));
-        goto out;
+        ret = -1;
     }
-    ret = 0;
-out:
-    if (fd >= 0) {
-        close(fd);
-    }
-    free(dir);
+    close(fd);
     return ret;
+}
+
+/* syncfs_dirs - one syncfs per file system holding the directories (the first error kept) */
+static int syncfs_dirs(char **dirs, size_t n, const char **error_r)
+{
+    dev_t done[8];
+    size_t n_done = 0;
+    int ret = 0;
+    size_t i;
+    size_t k;
+
+    for (i = 0; i < n; i++) {
+        struct stat st;
+        bool seen = false;
+        int fd;
+
+        if (lstat(dirs[i], &st) != 0) {
+            continue;   /* gone since: a rollback removed what the run made */
+        }
+        for (k = 0; k < n_done && !seen; k++) {
+            seen = done[k] == st.st_dev;
+        }
+        if (seen) {
+            continue;
+        }
+        fd = open(dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || syncfs(fd) != 0) {
+            if (ret == 0) {
+                *error_r = errstr("%s: %s: %s", dirs[i], fd < 0 ? "cannot open" : "syncfs",
+                                  strerror(errno));
+                ret = -1;
+            }
+        } else if (n_done < sizeof(done) / sizeof(done[0])) {
+            done[n_done++] = st.st_dev;
+        }
+        if (fd >= 0) {
+            close(fd);
+        }
+    }
+    return ret;
+}
+
+/* flush_deferred - sync every put-off directory: an fsync each when they are few, one
+ * syncfs per file system when they are many (all are tried, the first error kept) */
+static int flush_deferred(const char **error_r)
+{
+    const char *err = NULL;
+    int ret = 0;
+    size_t i;
+
+    if (deferred.n > DEFER_SYNCFS_FROM) {
+        ret = syncfs_dirs(deferred.dirs, deferred.n, error_r);
+    } else {
+        for (i = 0; i < deferred.n; i++) {
+            struct stat st;
+            /* a directory gone since (a rollback removed what the run made) has nothing
+             * left to sync */
+            if (lstat(deferred.dirs[i], &st) != 0 && errno == ENOENT) {
+                continue;
+            }
+            if (fsync_path(deferred.dirs[i], &err) != 0 && ret == 0) {
+                *error_r = err;
+                ret = -1;
+            }
+        }
+    }
+    for (i = 0; i < deferred.n; i++) {
+        free(deferred.dirs[i]);
+    }
+    deferred.n = 0;
+    return ret;
+}
+
+/* fsync_dir - fsync the directory holding path (or note it, when put off) */
+static int fsync_dir(const char *path, const char **error_r)
+{
+    char *dir = sysname_dir(path);
+    int ret = 0;
+    size_t i;
+
+    if (!deferred.on) {
+        ret = fsync_path(dir, error_r);
+        free(dir);
+        return ret;
+    }
+    /* the newest first: a run makes its entries list by list */
+    for (i = deferred.n; i-- > 0;) {
+        if (strcmp(deferred.dirs[i], dir) == 0) {
+            free(dir);
+            return 0;
+        }
+    }
+    if (deferred.n == deferred.cap) {
+        deferred.cap = deferred.cap == 0 ? 64 : deferred.cap * 2;
+        deferred.dirs = xreallocarray(deferred.dirs, deferred.cap, sizeof(char *));
+    }
+    deferred.dirs[deferred.n++] = dir;
+    return ret;
+}
+
+/* flush_before_move - a directory about to be moved or removed takes the entries made in
+ * it (and in those below it) along: the put-off syncs are made first */
+static int flush_before_move(const char **error_r)
+{
+    return deferred.on ? flush_deferred(error_r) : 0;
+}
+
+/* atomic_sync_defer - put off directory fsyncs until atomic_sync_flush */
+void atomic_sync_defer(void)
+{
+    deferred.on = true;
+}
+
+/* atomic_sync_pending - directories waiting for their fsync */
+size_t atomic_sync_pending(void)
+{
+    return deferred.n;
+}
+
+/* atomic_sync_flush - fsync the put-off directories; fsyncs are immediate again */
+int atomic_sync_flush(const char **error_r)
+{
+    int rc;
+
+    deferred.on = false;
+    rc = flush_deferred(error_r);
+    free(deferred.dirs);
+    deferred.dirs = NULL;
+    deferred.cap = 0;
+    return rc;
 }
 
 /* atomic_temp_name - <path>.tmp.<host>.<pid>, the temp file of this process */
@@ -143,6 +281,19 @@ static int apply_meta(int fd, const char *tmp, uid_t uid, gid_t gid, mode_t mode
             *error_r = errstr("%s: cannot set the mtime: %s", tmp, strerror(errno));
             return -1;
         }
+    }
+    return 0;
+}
+
+/* close_temp - close the temp file, not synced (fd is -1 afterwards) */
+static int close_temp(int *fd, const char *tmp, const char **error_r)
+{
+    int rc = close(*fd);
+
+    *fd = -1;
+    if (rc != 0) {
+        *error_r = errstr("%s: close: %s", tmp, strerror(errno));
+        return -1;
     }
     return 0;
 }
@@ -340,28 +491,41 @@ int atomic_check_inside_link(const char *root, const char *path, const char **er
     return check_inside(root, path, true, error_r);
 }
 
-/* replace - write data to a temp file next to path with the given meta and
- * rename it over path; make_last links the old file to <path>.last first */
-static int replace(const char *path, const void *data, size_t len, uid_t uid, gid_t gid,
-                   mode_t mode, const struct timespec *mtime, bool make_last,
-                   const char **error_r)
+/* write_temp - path's temp file holding data with that owner, group, mode (and mtime),
+ * fsynced when sync; *tmp_r its name. Nothing is left behind on failure. */
+static int write_temp(const char *path, const void *data, size_t len, uid_t uid, gid_t gid,
+                      mode_t mode, const struct timespec *mtime, bool sync, char **tmp_r,
+                      const char **error_r)
 {
     char *tmp = NULL;
-    char *last = NULL;
     int fd = -1;
-    int ret = -1;
 
     if (make_temp(path, &tmp, &fd, error_r) != 0) {
-        goto out;
+        return -1;
     }
     if (fdio_write_all(fd, data, len) != 0) {
         *error_r = errstr("%s: write: %s", tmp, strerror(errno));
-        goto out;
+    } else if (apply_meta(fd, tmp, uid, gid, mode, mtime, error_r) != 0) {
+        /* error_r set */
+    } else if (sync ? finish_temp(&fd, tmp, error_r) == 0 : close_temp(&fd, tmp, error_r) == 0) {
+        *tmp_r = tmp;
+        return 0;
     }
-    if (apply_meta(fd, tmp, uid, gid, mode, mtime, error_r) != 0 ||
-        finish_temp(&fd, tmp, error_r) != 0) {
-        goto out;
+    if (fd >= 0) {
+        close(fd);
     }
+    unlink(tmp);
+    free(tmp);
+    return -1;
+}
+
+/* commit_temp - the previous generation linked as .last (when asked), the temp file
+ * renamed over path, the directory synced; the temp file is gone either way */
+static int commit_temp(const char *path, char **tmp, bool make_last, const char **error_r)
+{
+    char *last = NULL;
+    int ret = -1;
+
     if (make_last) {
         last = xasprintf("%s.last", path);
         if (unlink(last) != 0 && errno != ENOENT) {
@@ -373,26 +537,37 @@ static int replace(const char *path, const void *data, size_t len, uid_t uid, gi
             goto out;
         }
     }
-    if (rename(tmp, path) != 0) {
-        *error_r = errstr("%s: cannot rename to %s: %s", tmp, path, strerror(errno));
+    if (rename(*tmp, path) != 0) {
+        *error_r = errstr("%s: cannot rename to %s: %s", *tmp, path, strerror(errno));
         goto out;
     }
-    free(tmp);
-    tmp = NULL;
+    free(*tmp);
+    *tmp = NULL;
     if (fsync_dir(path, error_r) != 0) {
         goto out;
     }
     ret = 0;
 out:
-    if (fd >= 0) {
-        close(fd);
+    if (*tmp != NULL) {
+        unlink(*tmp);
+        free(*tmp);
+        *tmp = NULL;
     }
-    if (tmp != NULL) {
-        unlink(tmp);
-    }
-    free(tmp);
     free(last);
     return ret;
+}
+
+/* replace - write a temp file, fsync, link .last, rename over path, fsync the directory */
+static int replace(const char *path, const void *data, size_t len, uid_t uid, gid_t gid,
+                   mode_t mode, const struct timespec *mtime, bool make_last,
+                   const char **error_r)
+{
+    char *tmp = NULL;
+
+    if (write_temp(path, data, len, uid, gid, mode, mtime, true, &tmp, error_r) != 0) {
+        return -1;
+    }
+    return commit_temp(path, &tmp, make_last, error_r);
 }
 
 /* atomic_save - replace path with data as Mailman's __save does */
@@ -402,9 +577,12 @@ int atomic_save(const char *root, const char *path, const void *data, size_t len
     return atomic_save_add_mode(root, path, data, len, make_last, 0, error_r);
 }
 
-/* atomic_save_add_mode - atomic_save, the mode bits add_mode added */
-int atomic_save_add_mode(const char *root, const char *path, const void *data, size_t len,
-                         bool make_last, unsigned add_mode, const char **error_r)
+/* save_meta - what a save of path gives the file: the owner, group and mode of the file it
+ * replaces (add_mode added), or for a new one the directory's group and 0660; *replacing_r
+ * false for a new file (no .last is made then: an existing one may be the only copy left,
+ * where Mailman would unlink it) */
+static int save_meta(const char *root, const char *path, unsigned add_mode, uid_t *uid_r,
+                     gid_t *gid_r, mode_t *mode_r, bool *replacing_r, const char **error_r)
 {
     struct stat old;
     struct stat dst;
@@ -412,31 +590,133 @@ int atomic_save_add_mode(const char *root, const char *path, const void *data, s
     int ret = -1;
 
     if (atomic_check_inside(root, path, error_r) != 0) {
-        goto out;
+        return -1;
     }
     dir = sysname_dir(path);
     if (stat(dir, &dst) != 0) {
         *error_r = errstr("%s: %s", dir, strerror(errno));
-        goto out;
-    }
-    if (lstat(path, &old) == 0) {
+    } else if (lstat(path, &old) == 0) {
         if (!S_ISREG(old.st_mode)) {
             *error_r = errstr("%s: is not a regular file", path);
-            goto out;
+        } else {
+            *uid_r = old.st_uid;
+            *gid_r = old.st_gid;
+            *mode_r = (old.st_mode & 07777) | (add_mode & 07777);
+            *replacing_r = true;
+            ret = 0;
         }
-        ret = replace(path, data, len, old.st_uid, old.st_gid,
-                      (old.st_mode & 07777) | (add_mode & 07777), NULL, make_last, error_r);
     } else if (errno == ENOENT) {
-        /* no previous generation: an existing .last is kept (it may be the
-         * only copy left), where Mailman would unlink it */
-        ret = replace(path, data, len, geteuid(), dst.st_gid, 0660 | (add_mode & 07777), NULL,
-                      false, error_r);
+        *uid_r = geteuid();
+        *gid_r = dst.st_gid;
+        *mode_r = 0660 | (add_mode & 07777);
+        *replacing_r = false;
+        ret = 0;
     } else {
         *error_r = errstr("%s: %s", path, strerror(errno));
     }
-out:
     free(dir);
     return ret;
+}
+
+/* atomic_save_add_mode - atomic_save, the mode bits add_mode added */
+int atomic_save_add_mode(const char *root, const char *path, const void *data, size_t len,
+                         bool make_last, unsigned add_mode, const char **error_r)
+{
+    uid_t uid;
+    gid_t gid;
+    mode_t mode;
+    bool replacing = false;
+
+    if (save_meta(root, path, add_mode, &uid, &gid, &mode, &replacing, error_r) != 0) {
+        return -1;
+    }
+    return replace(path, data, len, uid, gid, mode, NULL, make_last && replacing, error_r);
+}
+
+/* atomic_prepare - the first half of atomic_save_add_mode: the temp file written, not
+ * synced */
+int atomic_prepare(const char *root, const char *path, const void *data, size_t len,
+                   bool make_last, unsigned add_mode, struct atomic_prepared *p,
+                   const char **error_r)
+{
+    uid_t uid;
+    gid_t gid;
+    mode_t mode;
+    bool replacing = false;
+    struct stat st;
+
+    memset(p, 0, sizeof(*p));
+    if (save_meta(root, path, add_mode, &uid, &gid, &mode, &replacing, error_r) != 0
+        || write_temp(path, data, len, uid, gid, mode, NULL, false, &p->tmp, error_r) != 0) {
+        return -1;
+    }
+    p->path = xstrdup(path);
+    p->make_last = make_last && replacing;
+    p->dev = stat(p->tmp, &st) == 0 ? st.st_dev : 0;
+    return 0;
+}
+
+/* atomic_prepared_sync - every prepared temp file on disk: one syncfs per file system */
+int atomic_prepared_sync(const struct atomic_prepared *ps, size_t n, const char **error_r)
+{
+    dev_t done[8];
+    size_t n_done = 0;
+    size_t i;
+    size_t k;
+
+    for (i = 0; i < n; i++) {
+        bool seen = false;
+        int fd;
+
+        if (ps[i].tmp == NULL) {
+            continue;
+        }
+        for (k = 0; k < n_done && !seen; k++) {
+            seen = done[k] == ps[i].dev;
+        }
+        if (seen && ps[i].dev != 0) {
+            continue;
+        }
+        fd = open(ps[i].tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 || syncfs(fd) != 0) {
+            *error_r = errstr("%s: %s: %s", ps[i].tmp, fd < 0 ? "cannot open" : "syncfs",
+                              strerror(errno));
+            if (fd >= 0) {
+                close(fd);
+            }
+            return -1;
+        }
+        close(fd);
+        if (n_done < sizeof(done) / sizeof(done[0]) && ps[i].dev != 0) {
+            done[n_done++] = ps[i].dev;
+        }
+    }
+    return 0;
+}
+
+/* atomic_commit - the second half: .last linked, the temp file renamed over the path */
+int atomic_commit(const char *root, struct atomic_prepared *p, const char **error_r)
+{
+    int rc = 0;
+
+    if (atomic_check_inside(root, p->path, error_r) != 0) {
+        atomic_prepared_discard(p);
+        return -1;
+    }
+    rc = commit_temp(p->path, &p->tmp, p->make_last, error_r);
+    atomic_prepared_discard(p);
+    return rc;
+}
+
+/* atomic_prepared_discard - the temp file removed (if still there), the memory freed */
+void atomic_prepared_discard(struct atomic_prepared *p)
+{
+    if (p->tmp != NULL) {
+        unlink(p->tmp);
+    }
+    free(p->tmp);
+    free(p->path);
+    memset(p, 0, sizeof(*p));
 }
 
 /* atomic_restore - put back a before-image exactly */
@@ -470,6 +750,9 @@ int atomic_rename(const char *root, const char *from, const char *to, bool overw
     char *dto = NULL;
     int ret = -1;
 
+    if (flush_before_move(error_r) != 0) {
+        return -1;
+    }
     if (atomic_check_inside(root, from, error_r) != 0 ||
         atomic_check_inside(root, to, error_r) != 0) {
         goto out;
@@ -666,7 +949,7 @@ int atomic_mkdir(const char *root, const char *path, mode_t mode, gid_t gid,
 /* atomic_rmdir - remove an empty directory (ENOENT ok), parent fsynced */
 int atomic_rmdir(const char *root, const char *path, const char **error_r)
 {
-    if (atomic_check_inside(root, path, error_r) != 0) {
+    if (flush_before_move(error_r) != 0 || atomic_check_inside(root, path, error_r) != 0) {
         return -1;
     }
     return remove_entry(path, true, error_r);
@@ -711,7 +994,7 @@ int atomic_move_whole(const char *root, const char *from, const char *to, const 
 {
     struct stat st;
 
-    if (atomic_check_inside(root, from, error_r) != 0
+    if (flush_before_move(error_r) != 0 || atomic_check_inside(root, from, error_r) != 0
         || atomic_check_inside(root, to, error_r) != 0) {
         return -1;
     }

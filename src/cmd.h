@@ -55,6 +55,9 @@ struct cmd_opts {
     const char *postmap;         /* genaliases --postmap CMD */
     const char *postfix_config;  /* genaliases --postfix-config DIR (postalias -c DIR) */
     const char *aliases_file;    /* check-postfix --aliases FILE */
+    const char *out_dir;         /* export-mm3 --out DIR */
+    const char *mailman;         /* export-mm3 --mailman CMD */
+    bool fix_mbox;               /* export-mm3 --fix-mbox */
     int argc;             /* positional arguments */
     char **argv;
 };
@@ -97,6 +100,21 @@ struct problem_list;
  * is something to make). EXIT_OK or the exit code after a message. */
 int cmd_prepare(const struct cmd_opts *opts, struct cmd_env *env, struct problem_list *notes,
                 bool *pending_r);
+/* cmd_tree_check - lists/, data/ and locks/ of the var prefix are its own (not symbolic links
+ * out of it; locks/ may lead to the site's own LOCK_DIR): EXIT_OK, else EXIT_DATAERR after a
+ * message saying which (none when quiet). Every command that opens the journal, takes a lock or
+ * writes checks it first. */
+int cmd_tree_check(const struct cmd_env *env, bool quiet);
+/* cmd_tree_name_check - a list named on the command line is a name (not a path: no '/', not
+ * empty, '.' or '..') whose lists/<name> does not link out of the installation: EXIT_OK, else
+ * EXIT_DATAERR (a link) or EXIT_USAGE (a path) after a message */
+int cmd_tree_name_check(const struct cmd_env *env, const char *name);
+/* cmd_drop_blocked - a step's operations from first on that apply would refuse
+ * (apply_check_ops: a symbolic link planted in the tree) are taken back with an error problem
+ * (path-blocked) for list (NULL: the site's files): that part is left as it is and the run
+ * does not stop half-way. cmd_run_steps calls it after each list and after the global step. */
+void cmd_drop_blocked(const struct cmd_env *env, struct plan *plan, size_t first,
+                      const char *list);
 /* cmd_lock_lists - catch stop signals from now on and take the locks of names (the lists a
  * writing command will read and change), waiting up to --lock-timeout; EXIT_OK, or the exit
  * code after a message (75 locked, 128 + signal when stopped while waiting) */
@@ -201,5 +219,6 @@ int cmd_history(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
 int cmd_genaliases(int argc, char **argv);
 int cmd_check_postfix(int argc, char **argv);
+int cmd_export_mm3(int argc, char **argv);
 
 #endif

@@ -43,6 +43,9 @@ enum {
     OPT_POSTMAP,
     OPT_POSTFIX_CONFIG,
     OPT_ALIASES,
+    OPT_OUT,
+    OPT_MAILMAN,
+    OPT_FIX_MBOX,
 };
 
 static const struct option long_opts[] = {
@@ -66,6 +69,9 @@ static const struct option long_opts[] = {
     { "postmap", required_argument, NULL, OPT_POSTMAP },
     { "postfix-config", required_argument, NULL, OPT_POSTFIX_CONFIG },
     { "aliases", required_argument, NULL, OPT_ALIASES },
+    { "out", required_argument, NULL, OPT_OUT },
+    { "mailman", required_argument, NULL, OPT_MAILMAN },
+    { "fix-mbox", no_argument, NULL, OPT_FIX_MBOX },
     { "quiet", no_argument, NULL, 'q' },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
@@ -75,16 +81,24 @@ static const struct option long_opts[] = {
 /* cmd_error - message on stderr */
 void cmd_error(const char *list, const char *fmt, ...)
 {
+    struct strbuf msg = STRBUF_INIT;
+    struct strbuf line = STRBUF_INIT;
     va_list ap;
 
-    fputs("mmfix: ", stderr);
-    if (list != NULL) {
-        fprintf(stderr, "%s: ", list);
-    }
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    strbuf_vaddf(&msg, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    /* names and messages from the data stay on one line */
+    strbuf_adds(&line, "mmfix: ");
+    if (list != NULL) {
+        strbuf_add_printable(&line, list);
+        strbuf_adds(&line, ": ");
+    }
+    strbuf_add_printable(&line, strbuf_cstr(&msg));
+    strbuf_addc(&line, '\n');
+    fwrite(line.buf, 1, line.len, stderr);
+    strbuf_release(&msg);
+    strbuf_release(&line);
 }
 
 /* cmd_parse - shared options */
@@ -123,6 +137,9 @@ int cmd_parse(const char *command, const char *usage, int argc, char **argv,
         case OPT_POSTMAP: opts->postmap = optarg; break;
         case OPT_POSTFIX_CONFIG: opts->postfix_config = optarg; break;
         case OPT_ALIASES: opts->aliases_file = optarg; break;
+        case OPT_OUT: opts->out_dir = optarg; break;
+        case OPT_MAILMAN: opts->mailman = optarg; break;
+        case OPT_FIX_MBOX: opts->fix_mbox = true; break;
         case OPT_LOCK_TIMEOUT: {
             char *end = NULL;
             double t = strtod(optarg, &end);
@@ -231,6 +248,10 @@ int cmd_open_journal(const struct cmd_opts *opts, struct cmd_env *env)
     if (env->journal != NULL) {
         return EXIT_OK;
     }
+    rc = cmd_tree_check(env, false);
+    if (rc != EXIT_OK) {
+        return rc;
+    }
     path = journal_path(opts, env);
     if (journal_open(path, &env->journal, &err) != 0) {
         cmd_error(NULL, "journal %s: %s", path, err);
@@ -243,12 +264,18 @@ int cmd_open_journal(const struct cmd_opts *opts, struct cmd_env *env)
 /* cmd_recover - an earlier run was killed: roll it back before anything else */
 static int cmd_recover(const struct cmd_opts *opts, struct cmd_env *env)
 {
-    char *path = journal_path(opts, env);
+    char *path = NULL;
     struct stat st;
     int64_t run = 0;
     const char *err = NULL;
     int rc = EXIT_OK;
 
+    if (cmd_tree_check(env, true) != EXIT_OK) {
+        /* nothing is read or locked through a link out of the tree (a writing
+         * command says so when it starts) */
+        return EXIT_OK;
+    }
+    path = journal_path(opts, env);
     if (stat(path, &st) != 0) {
         free(path);
         /* no journal: nothing was ever changed by mmfix; but an mmfix killed
@@ -290,6 +317,11 @@ int cmd_list_names(const struct cmd_opts *opts, const struct cmd_env *env, char 
         cmd_error(NULL, "give list names or -a/--all, not both");
         return -1;
     }
+    for (i = 0; i < (size_t)opts->argc; i++) {
+        if (cmd_tree_name_check(env, opts->argv[i]) != EXIT_OK) {
+            return -1;
+        }
+    }
     if (opts->argc > 0) {
         *n_r = (size_t)opts->argc;
         *names_r = xcalloc(*n_r, sizeof(char *));
@@ -321,9 +353,12 @@ int cmd_prepare(const struct cmd_opts *opts, struct cmd_env *env, struct problem
     const char *err = NULL;
     bool need_data = lstat(env->install->data_dir, &st) != 0 && errno == ENOENT;
     bool need_locks = lstat(env->install->locks_dir, &st) != 0 && errno == ENOENT;
-    int rc = EXIT_OK;
+    int rc = cmd_tree_check(env, false);
 
     *pending_r = need_data || need_locks;
+    if (rc != EXIT_OK) {
+        return rc;
+    }
     if (opts->dry_run) {
         if (need_data || need_locks) {
             problem_add(notes, "create-dirs", NULL, PROBLEM_WARNING,
@@ -464,6 +499,21 @@ int cmd_run_lists(const struct cmd_opts *opts, struct cmd_env *env, char *const 
     return cmd_run_steps(opts, env, names, n, command, plan_list, NULL, NULL, ctx);
 }
 
+/* cmd_drop_blocked - see cmd.h */
+void cmd_drop_blocked(const struct cmd_env *env, struct plan *plan, size_t first,
+                      const char *list)
+{
+    const char *err = NULL;
+
+    if (apply_check_ops(plan, env->install, first, &err) != 0) {
+        plan_truncate_ops(plan, first);
+        problem_add(&plan->problems, "path-blocked", list, PROBLEM_ERROR,
+                    "%s: never followed or written through; %s", err,
+                    list != NULL ? "the list is left as it is"
+                                 : "the site's files are left as they are");
+    }
+}
+
 /* cmd_run_steps - the shape of a writing batch command, lists read under their locks */
 int cmd_run_steps(const struct cmd_opts *opts, struct cmd_env *env, char *const *names,
                   size_t n, const char *command, cmd_plan_fn *plan_list,
@@ -495,6 +545,7 @@ int cmd_run_steps(const struct cmd_opts *opts, struct cmd_env *env, char *const 
     progress_start(&prog, command, n, !opts->quiet);
     for (i = 0; i < n; i++) {
         size_t first = plan.n_lists;
+        size_t first_op = plan.n_ops;
         size_t k;
 
         progress_update(&prog, i);
@@ -503,6 +554,7 @@ int cmd_run_steps(const struct cmd_opts *opts, struct cmd_env *env, char *const 
             cmd_error(names[i], "%s", err);
             failed = true;
         }
+        cmd_drop_blocked(env, &plan, first_op, names[i]);
         /* its report rendered and what will be written pickled, the list's
          * trees go: one list's trees in memory at a time */
         for (k = first; k < plan.n_lists; k++) {
@@ -522,6 +574,7 @@ int cmd_run_steps(const struct cmd_opts *opts, struct cmd_env *env, char *const 
         }
     }
     progress_done(&prog);
+    i = plan.n_ops;
     if (global != NULL) {
         int grc = global(ctx, env, &plan, &err);
         if (grc > 0) {
@@ -534,6 +587,7 @@ int cmd_run_steps(const struct cmd_opts *opts, struct cmd_env *env, char *const 
             failed = true;
         }
     }
+    cmd_drop_blocked(env, &plan, i, NULL);
     if (!opts->dry_run && plan.n_ops > 0) {
         struct apply_opts ao = { opts->lock_timeout_ms, command };
 

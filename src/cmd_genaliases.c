@@ -3,7 +3,9 @@
  * data/virtual-mailman rewritten (journaled), postalias/postmap run without a shell,
  * every list address looked up in the maps they built (SPEC §4)
  */
+#include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +36,8 @@ static const char genaliases_usage[] =
 #define ALIAS_FILE_MAX ((size_t)256 * 1024 * 1024)
 /* Mailman's Postfix module: rw-rw-r-- at least, for the text files and their .db */
 #define ALIAS_MODE 0664
+/* what is kept of a map program's messages */
+#define ALIAS_OUTPUT_MAX (64 * 1024)
 /* Mailman's LockFile default lifetime, which its `creator` lock uses */
 #define CREATOR_LIFETIME 15
 
@@ -68,6 +72,7 @@ struct gen {
     bool verified[2];       /* the map was checked with -q */
     struct mapcmd cmds[2];  /* postalias, postmap as run */
     bool own[2];            /* they are Postfix's own programs */
+    bool blocked;           /* nothing is written or run (a problem says why) */
 };
 
 /* host_of - the host_name of a loaded list as text */
@@ -133,8 +138,24 @@ static int collect(const struct cmd_env *env, struct gen *g, struct problem_list
     return EXIT_OK;
 }
 
-/* read_old - the current text of a file (none when missing) */
-static int read_old(struct alias_file *f)
+/* site_of - what the alias files take from the site's settings */
+static void site_of(const struct cmd_env *env, const char *site_host, struct aliases_site *site)
+{
+    const struct site_settings *s = env->site;
+
+    memset(site, 0, sizeof(*site));
+    site->wrapper_dir = s->wrapper_dir;
+    site->data_dir = s->data_dir;
+    site->site_list = s->mailman_site_list;
+    site->site_list_host = site_host;
+    site->virtual_domains = s->postfix_style_virtual_domains;
+    site->n_virtual_domains = s->n_postfix_style_virtual_domains;
+    site->local_domain = s->virtual_mailman_local_domain;
+}
+
+/* read_old - the current text of a file (none when missing); a file that is not a regular
+ * file (a symbolic link is never followed) blocks the step with a problem */
+static int read_old(struct gen *g, struct alias_file *f, struct problem_list *problems)
 {
     enum fileread_status st;
     const char *err = NULL;
@@ -147,27 +168,81 @@ static int read_old(struct alias_file *f)
         f->old_len = 0;
         return EXIT_OK;
     }
+    if (st == FILEREAD_NOT_REGULAR) {
+        problem_add(problems, "alias-file-not-regular", NULL, PROBLEM_ERROR,
+                    "%s: %s: never read or written through; the alias files are left as they "
+                    "are and postalias/postmap are not run", f->rel, err);
+        g->blocked = true;
+        return EXIT_OK;
+    }
     cmd_error(NULL, "%s: %s", f->path, err);
     return st == FILEREAD_IO ? EXIT_IOERR : EXIT_DATAERR;
+}
+
+/* map_links - Postfix writes its maps beside the text files (data/aliases.db, .lmdb, .cdb, a
+ * lock, ...) following symbolic links: an entry data/<file>.* that is a link would let
+ * postalias or postmap, run as root, overwrite its target. Such an entry blocks the step. */
+static void map_links(const struct cmd_env *env, struct gen *g, struct problem_list *problems)
+{
+    DIR *d = opendir(env->install->data_dir);
+    struct dirent *de = NULL;
+    size_t i;
+
+    while (d != NULL && (de = readdir(d)) != NULL) {
+        for (i = 0; i < 2; i++) {
+            const char *base = strrchr(g->files[i].rel, '/') + 1;
+            size_t n = strlen(base);
+            char *path = NULL;
+            struct stat st;
+            if (strncmp(de->d_name, base, n) != 0 || de->d_name[n] != '.') {
+                continue;
+            }
+            path = xasprintf("%s/%s", env->install->data_dir, de->d_name);
+            if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+                problem_add(problems, "alias-map-link", NULL, PROBLEM_ERROR,
+                            "data/%s is a symbolic link: %s would write through it; the alias "
+                            "files are left as they are and no map is rebuilt (remove the "
+                            "link)", de->d_name, i == 0 ? "postalias" : "postmap");
+                g->blocked = true;
+            }
+            free(path);
+        }
+    }
+    if (d != NULL) {
+        closedir(d);
+    }
+}
+
+/* read_all - both current texts, and what blocks the step (links, the site's settings) */
+static int read_all(const struct cmd_env *env, struct gen *g, struct problem_list *problems)
+{
+    struct aliases_site site;
+    const char *why = NULL;
+    size_t i;
+    int rc = EXIT_OK;
+
+    for (i = 0; i < 2 && rc == EXIT_OK; i++) {
+        rc = read_old(g, &g->files[i], problems);
+    }
+    map_links(env, g, problems);
+    site_of(env, NULL, &site);
+    if (!aliases_site_ok(&site, &why)) {
+        problem_add(problems, "alias-unsafe-setting", NULL, PROBLEM_ERROR,
+                    "%s; the alias files are left as they are", why);
+        g->blocked = true;
+    }
+    return rc;
 }
 
 /* build - the new texts and what changes */
 static int build(const struct cmd_env *env, struct gen *g, const char *site_host)
 {
-    const struct site_settings *s = env->site;
     struct aliases_site site;
     struct aliases_old old;
     const char *err = NULL;
     size_t i;
 
-    memset(&site, 0, sizeof(site));
-    site.wrapper_dir = s->wrapper_dir;
-    site.data_dir = s->data_dir;
-    site.site_list = s->mailman_site_list;
-    site.site_list_host = site_host;
-    site.virtual_domains = s->postfix_style_virtual_domains;
-    site.n_virtual_domains = s->n_postfix_style_virtual_domains;
-    site.local_domain = s->virtual_mailman_local_domain;
+    site_of(env, site_host, &site);
     old.aliases = g->files[0].old;
     old.aliases_len = g->files[0].old_len;
     old.virt = g->files[1].old;
@@ -214,8 +289,8 @@ static int map_command(const char *setting, const char *postfix_name, const char
 }
 
 /* run_words - run cmd with extra words appended; status and output */
-static int run_words(const struct mapcmd *cmd, const char *const *extra, int *status_r,
-                     struct strbuf *out)
+static int run_words(const struct mapcmd *cmd, const char *const *extra, const char *input,
+                     size_t input_len, int *status_r, struct strbuf *out)
 {
     size_t n_extra = 0;
     char **argv = NULL;
@@ -233,7 +308,8 @@ static int run_words(const struct mapcmd *cmd, const char *const *extra, int *st
     for (k = 0; k < n_extra; k++) {
         argv[cmd->argc + k] = (char *)extra[k];
     }
-    if (mapcmd_run(argv, status_r, out, &err) != 0) {
+    if (mapcmd_run_input(argv, input, input_len, input != NULL ? SIZE_MAX : ALIAS_OUTPUT_MAX,
+                         status_r, out, &err) != 0) {
         cmd_error(NULL, "%s", err);
         rc = -1;
     }
@@ -255,27 +331,119 @@ static void fix_db(const char *path, struct problem_list *notes)
     free(db);
 }
 
-/* lookup - one address in one map with -q; a failure is a problem */
-static int lookup(struct gen *g, const struct mapcmd *cmd, const char *key, const char *file,
-                  struct problem_list *problems, const char *list)
-{
-    const char *extra[] = { "-q", key, file, NULL };
-    struct strbuf out = STRBUF_INIT;
-    int status = 0;
+/* the addresses one map is asked for, in one `-q -` run */
+struct query {
+    struct strbuf keys;     /* one a line */
+    char **key;             /* each, malloc'd */
+    const char **list;      /* the list each belongs to (NULL: the site) */
+    size_t n;
+};
 
-    g->lookups++;
-    if (run_words(cmd, extra, &status, &out) != 0) {
+/* query_add - one more address to look up */
+static void query_add(struct query *q, char *key, const char *list)
+{
+    q->key = xreallocarray(q->key, q->n + 1, sizeof(char *));
+    q->list = xreallocarray(q->list, q->n + 1, sizeof(char *));
+    q->key[q->n] = key;
+    q->list[q->n] = list;
+    q->n++;
+    strbuf_adds(&q->keys, key);
+    strbuf_addc(&q->keys, '\n');
+}
+
+/* query_free - the addresses */
+static void query_free(struct query *q)
+{
+    size_t i;
+
+    for (i = 0; i < q->n; i++) {
+        free(q->key[i]);
+    }
+    free(q->key);
+    free(q->list);
+    strbuf_release(&q->keys);
+    memset(q, 0, sizeof(*q));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* found_keys - the keys of the `key:<TAB>value` (postalias) or `key<TAB>value` (postmap)
+ * lines of out, sorted; other lines (warnings on stderr) are not keys */
+static char **found_keys(const struct strbuf *out, size_t *n_r)
+{
+    char **keys = NULL;
+    size_t n = 0;
+    const char *p = out->buf != NULL ? out->buf : "";
+    const char *end = p + out->len;
+
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *line_end = nl != NULL ? nl : end;
+        const char *tab = memchr(p, '\t', (size_t)(line_end - p));
+
+        if (tab != NULL && tab > p) {
+            const char *k_end = tab[-1] == ':' ? tab - 1 : tab;
+            keys = xreallocarray(keys, n + 1, sizeof(char *));
+            keys[n++] = xstrndup(p, (size_t)(k_end - p));
+        }
+        p = line_end + 1;
+    }
+    if (n > 1) {
+        qsort(keys, n, sizeof(char *), cmp_str);
+    }
+    *n_r = n;
+    return keys;
+}
+
+/* lookup - every address of q in one map with one `-q -` run (postalias and postmap read
+ * the keys from stdin and print a line for each one found); each one not found is a
+ * problem */
+static int lookup(struct gen *g, const struct mapcmd *cmd, struct query *q, const char *file,
+                  struct problem_list *problems)
+{
+    const char *extra[] = { "-q", "-", file, NULL };
+    struct strbuf out = STRBUF_INIT;
+    char **found = NULL;
+    size_t n_found = 0;
+    int status = 0;
+    size_t i;
+
+    if (q->n == 0) {
+        return 0;
+    }
+    g->lookups += q->n;
+    if (run_words(cmd, extra, q->keys.buf, q->keys.len, &status, &out) != 0) {
         strbuf_release(&out);
         return -1;
     }
-    if (status != 0 || out.len == 0) {
-        g->lookups_failed++;
-        problem_add(problems, "alias-lookup-failed", list, PROBLEM_ERROR,
-                    "%s -q %s %s found nothing (exit %d%s%.*s): mail to it will bounce",
-                    cmd->argv[0], key, file, status, out.len > 0 ? ": " : "",
+    if (status > 1) {
+        /* exit 1 is "none found"; more is the program failing */
+        g->lookups_failed += q->n;
+        problem_add(problems, "alias-lookup-failed", NULL, PROBLEM_ERROR,
+                    "%s -q - %s failed (exit %d%s%.*s): %zu addresses not checked",
+                    cmd->argv[0], file, status, out.len > 0 ? ": " : "",
                     (int)(out.len > 0 && out.buf[out.len - 1] == '\n' ? out.len - 1 : out.len),
-                    out.buf != NULL ? out.buf : "");
+                    out.buf != NULL ? out.buf : "", q->n);
+        strbuf_release(&out);
+        return 0;
     }
+    found = found_keys(&out, &n_found);
+    for (i = 0; i < q->n; i++) {
+        if (n_found == 0
+            || bsearch(&q->key[i], found, n_found, sizeof(char *), cmp_str) == NULL) {
+            g->lookups_failed++;
+            problem_add(problems, "alias-lookup-failed", q->list[i], PROBLEM_ERROR,
+                        "%s -q %s %s finds nothing: mail to it will bounce", cmd->argv[0],
+                        q->key[i], file);
+        }
+    }
+    for (i = 0; i < n_found; i++) {
+        free(found[i]);
+    }
+    free(found);
     strbuf_release(&out);
     return 0;
 }
@@ -284,47 +452,45 @@ static int lookup(struct gen *g, const struct mapcmd *cmd, const char *key, cons
 static int verify(const struct cmd_env *env, struct gen *g, const struct mapcmd *cmds,
                   const bool *own, struct problem_list *problems)
 {
+    struct query q[2];
+    struct aliases_site s;
     size_t i;
     size_t k;
+    int rc = 0;
 
+    memset(q, 0, sizeof(q));
+    memset(&s, 0, sizeof(s));
+    s.virtual_domains = env->site->postfix_style_virtual_domains;
+    s.n_virtual_domains = env->site->n_postfix_style_virtual_domains;
     if (own[0]) {
-        char *loop = xasprintf("%s-loop", env->site->mailman_site_list);
-        int rc = lookup(g, &cmds[0], loop, g->files[0].path, problems, NULL);
-        free(loop);
-        if (rc != 0) {
-            return -1;
-        }
+        query_add(&q[0], xasprintf("%s-loop", env->site->mailman_site_list), NULL);
         g->verified[0] = true;
     }
     if (own[1] && g->files[1].exists_after) {
         g->verified[1] = true;
     }
     for (i = 0; i < g->n; i++) {
+        bool virt = g->verified[1] && g->n_virtual > 0
+                    && aliases_is_virtual(&s, g->lists[i].host_name);
         for (k = 0; k < ALIASES_PER_LIST; k++) {
             char *addr = aliases_address(g->lists[i].name, k);
-            int rc = 0;
+            if (virt) {
+                query_add(&q[1], xasprintf("%s@%s", addr, g->lists[i].host_name),
+                          g->lists[i].name);
+            }
             if (own[0]) {
-                rc = lookup(g, &cmds[0], addr, g->files[0].path, problems, g->lists[i].name);
-            }
-            if (rc == 0 && g->verified[1] && g->n_virtual > 0) {
-                struct aliases_site s;
-                memset(&s, 0, sizeof(s));
-                s.virtual_domains = env->site->postfix_style_virtual_domains;
-                s.n_virtual_domains = env->site->n_postfix_style_virtual_domains;
-                if (aliases_is_virtual(&s, g->lists[i].host_name)) {
-                    char *full = xasprintf("%s@%s", addr, g->lists[i].host_name);
-                    rc = lookup(g, &cmds[1], full, g->files[1].path, problems,
-                                g->lists[i].name);
-                    free(full);
-                }
-            }
-            free(addr);
-            if (rc != 0) {
-                return -1;
+                query_add(&q[0], addr, g->lists[i].name);
+            } else {
+                free(addr);
             }
         }
     }
-    return 0;
+    for (i = 0; i < 2 && rc == 0; i++) {
+        rc = lookup(g, &cmds[i], &q[i], g->files[i].path, problems);
+    }
+    query_free(&q[0]);
+    query_free(&q[1]);
+    return rc;
 }
 
 /* rebuild - postalias / postmap as Mailman's _update_maps runs them (under the creator lock,
@@ -340,6 +506,13 @@ static int rebuild(const struct cmd_opts *opts, const struct cmd_env *env, struc
     int rc = EXIT_OK;
     size_t i;
 
+    if (!g->blocked) {
+        /* again just before they run: a link made since the plan blocks them too */
+        map_links(env, g, problems);
+    }
+    if (g->blocked) {
+        return EXIT_OK;
+    }
     for (i = 0; i < 2 && rc == EXIT_OK; i++) {
         rc = map_command(settings[i], names[i], opts->postfix_config, &g->cmds[i], &g->own[i]);
     }
@@ -353,7 +526,7 @@ static int rebuild(const struct cmd_opts *opts, const struct cmd_env *env, struc
             continue;
         }
         m = &g->maps[g->n_maps++];
-        if (run_words(&g->cmds[i], extra, &m->status, &out) != 0) {
+        if (run_words(&g->cmds[i], extra, NULL, 0, &m->status, &out) != 0) {
             strbuf_release(&out);
             rc = EXIT_SOFTWARE;
             break;
@@ -385,6 +558,9 @@ static int rebuild(const struct cmd_opts *opts, const struct cmd_env *env, struc
  * its 15 seconds) */
 static int check_maps(const struct cmd_env *env, struct gen *g, struct problem_list *problems)
 {
+    if (g->blocked) {
+        return EXIT_OK;
+    }
     if (verify(env, g, g->cmds, g->own, problems) != 0) {
         return EXIT_SOFTWARE;
     }
@@ -623,10 +799,10 @@ int cmd_genaliases(int argc, char **argv)
                     "virtual domain (Mailman 2.1.39's genaliases would stop here)",
                     env.site->mailman_site_list);
     }
-    for (i = 0; i < 2 && rc == EXIT_OK; i++) {
-        rc = read_old(&g.files[i]);
-    }
     if (rc == EXIT_OK) {
+        rc = read_all(&env, &g, &problems);
+    }
+    if (rc == EXIT_OK && !g.blocked) {
         rc = build(&env, &g, site_host);
     }
     if (rc == EXIT_OK && !opts.dry_run) {
@@ -699,10 +875,10 @@ int cmd_aliases_plan(const struct cmd_opts *opts, struct cmd_env *env, cmd_host_
     if (rc == EXIT_OK) {
         rc = collect(env, &ga->g, &ga->problems, &site_host);
     }
-    for (i = 0; i < 2 && rc == EXIT_OK; i++) {
-        rc = read_old(&ga->g.files[i]);
-    }
     if (rc == EXIT_OK) {
+        rc = read_all(env, &ga->g, &ga->problems);
+    }
+    if (rc == EXIT_OK && !ga->g.blocked) {
         rc = build(env, &ga->g, site_host);
     }
     free(site_host);

@@ -16,13 +16,15 @@
 
 static const char migrate_usage[] =
     "[-n|--dry-run] [-d VAR_PREFIX] [--install-dir DIR] [--json] [--lock-timeout SECONDS]\n"
-    "       [--journal FILE] [--url-host H] [--email-host E] [--postalias CMD]\n"
-    "       [--postmap CMD] [--postfix-config DIR] [-a|--all | LIST...]";
+    "       [--journal FILE] [--url-host H] [--email-host E] [--rewrite-text OLD=NEW]...\n"
+    "       [--postalias CMD] [--postmap CMD] [--postfix-config DIR] [-a|--all | LIST...]";
 
 struct migrate_ctx {
     const struct cmd_opts *opts;
     struct cmd_update_steps us;
     struct hosts_target target;
+    struct hosts_rewrite rw[CMD_MAX_REWRITE];
+    struct fixurl_opts fo;      /* target and rewrites */
     bool fix;                   /* --url-host or --email-host: the fix-url step */
     char **names;               /* the host_name each planned list gets */
     char **hosts;
@@ -86,19 +88,19 @@ static int plan_one(void *ctx, struct cmd_env *env, const char *name, struct pla
         struct plan_list *l = &plan->lists[first];
         if (mc->fix && l->after != NULL) {
             char rel[4096];
-            fixurl_plan_tree(env->site, &mc->target, name, plan, first);
+            fixurl_plan_tree(env->site, &mc->fo, name, plan, first);
             plan_diff_list(plan, first);
             if (l->diff.len > 0 && !has_write(plan, first)) {
                 snprintf(rel, sizeof(rel), "lists/%s/config.pck", name);
                 plan_add_op(plan, PLAN_WRITE, rel, NULL, first, true);
             }
+            fixurl_plan_templates(env->install, env->site, &mc->fo, name, plan, first);
         }
-        remember(mc, name, l->after);
+        remember(mc, name, plan->lists[first].after);
         return 0;
     }
     if (mc->fix) {
-        struct fixurl_opts fo = { &mc->target, NULL, 0 };
-        if (fixurl_plan(env->install, env->site, &fo, name, plan, error_r) != 0) {
+        if (fixurl_plan(env->install, env->site, &mc->fo, name, plan, error_r) != 0) {
             return -1;
         }
         if (plan->n_lists > first) {
@@ -115,11 +117,14 @@ static int plan_one(void *ctx, struct cmd_env *env, const char *name, struct pla
 static int plan_global(void *ctx, struct cmd_env *env, struct plan *plan, const char **error_r)
 {
     struct migrate_ctx *mc = ctx;
+    size_t first = plan->n_ops;
     int rc;
 
     if (cmd_update_plan_global(&mc->us, env, plan, error_r) != 0) {
         return -1;
     }
+    /* update's site files apart: what blocks them must not take the alias files along */
+    cmd_drop_blocked(env, plan, first, NULL);
     rc = cmd_aliases_plan(mc->opts, env, host_for, mc, plan, &mc->ga);
     return rc == EXIT_OK ? 0 : rc;
 }
@@ -187,12 +192,27 @@ int cmd_migrate(int argc, char **argv)
     }
     memset(&mc, 0, sizeof(mc));
     mc.opts = &opts;
+    mc.fo.target = &mc.target;
+    mc.fo.rw = mc.rw;
     mc.fix = opts.url_host != NULL || opts.email_host != NULL;
-    if (mc.fix && hosts_target_make(env.site, opts.url_host, opts.email_host, &mc.target,
-                                    &err) != 0) {
+    for (i = 0; i < opts.n_rewrite_text && rc == EXIT_OK; i++) {
+        if (hosts_rewrite_parse(opts.rewrite_text[i], &mc.rw[mc.fo.n_rw], &err) != 0) {
+            cmd_error(NULL, "migrate: %s", err);
+            rc = EXIT_USAGE;
+        } else {
+            mc.fo.n_rw++;
+        }
+    }
+    if (rc == EXIT_OK && opts.n_rewrite_text > 0 && !mc.fix) {
+        cmd_error(NULL, "migrate: --rewrite-text goes with --url-host or --email-host");
+        rc = EXIT_USAGE;
+    }
+    if (rc == EXIT_OK && mc.fix
+        && hosts_target_make(env.site, opts.url_host, opts.email_host, &mc.target, &err) != 0) {
         cmd_error(NULL, "migrate: %s", err);
         rc = EXIT_USAGE;
-    } else {
+    }
+    if (rc == EXIT_OK) {
         rc = cmd_update_open(&opts, &env, &mc.us);
     }
     if (rc == EXIT_OK && cmd_list_names(&opts, &env, &names, &n) != 0) {
@@ -214,6 +234,9 @@ int cmd_migrate(int argc, char **argv)
     cmd_aliases_free(&mc.ga);
     if (mc.fix) {
         hosts_target_free(&mc.target);
+    }
+    for (i = 0; i < mc.fo.n_rw; i++) {
+        hosts_rewrite_free(&mc.rw[i]);
     }
     cmd_update_close(&mc.us);
     cmd_close(&env);

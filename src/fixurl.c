@@ -45,21 +45,17 @@ static int visible(const struct dirent *de)
 
 /* rewrite_template - one template file: a PUT of its rewritten bytes */
 static void rewrite_template(const struct site_settings *site, const struct fixurl_opts *o,
-                             const char *name, const char *dir, const char *lang,
-                             const char *file, size_t idx, struct plan *p, struct strbuf *data,
+                             const char *name, const char *path, const char *rel,
+                             const char *lang, size_t idx, struct plan *p, struct strbuf *data,
                              struct strbuf *out)
 {
     const char *cs = language_charset(site, lang);
-    char path[4096];
-    char rel[4096];
     const char *err = NULL;
     enum fileread_status st = FILEREAD_OK;
     enum hosts_how how = HOSTS_TEXT;
     size_t count = 0;
     size_t bad = 0;
 
-    snprintf(path, sizeof(path), "%s/%s/%s", dir, lang, file);
-    snprintf(rel, sizeof(rel), "lists/%s/%s/%s", name, lang, file);
     if (fileread_into(path, FIXURL_TEMPLATE_MAX, data, &st, &err) != 0) {
         problem_add(&p->problems, "template-skipped", name, PROBLEM_WARNING,
                     "%s: %s: not searched", rel,
@@ -95,6 +91,74 @@ static void rewrite_template(const struct site_settings *site, const struct fixu
     }
 }
 
+/* planned_elsewhere - another step of the run already moves, copies, deletes or writes rel
+ * (a template update moves out of the list's directory, say) */
+static bool planned_elsewhere(const struct plan *p, size_t list, const char *rel)
+{
+    size_t i;
+
+    for (i = 0; i < p->n_ops; i++) {
+        const struct plan_op *op = &p->ops[i];
+        if (op->list == list
+            && (strcmp(op->path, rel) == 0 || (op->to != NULL && strcmp(op->to, rel) == 0))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* rewrite_moved - a template another step moves or copies into lists/<name>/<lang>/: its
+ * bytes rewritten and put at the destination after that move */
+static void rewrite_moved(const struct install *install, const struct site_settings *site,
+                          const struct fixurl_opts *o, const char *name, size_t idx,
+                          struct plan *p)
+{
+    struct strbuf data = STRBUF_INIT;
+    struct strbuf out = STRBUF_INIT;
+    char prefix[4096];
+    size_t n_ops = p->n_ops;
+    size_t pl;
+    size_t i;
+
+    snprintf(prefix, sizeof(prefix), "lists/%s/", name);
+    pl = strlen(prefix);
+    for (i = 0; i < n_ops; i++) {
+        const struct plan_op *op = &p->ops[i];
+        const char *rest = NULL;
+        const char *slash = NULL;
+        char lang[64];
+        char path[4096];
+        struct dirent de;
+
+        if (op->list != idx || (op->action != PLAN_MOVE && op->action != PLAN_COPY)
+            || op->to == NULL || strncmp(op->to, prefix, pl) != 0) {
+            continue;
+        }
+        rest = op->to + pl;
+        slash = strchr(rest, '/');
+        if (slash == NULL || (size_t)(slash - rest) >= sizeof(lang)
+            || strchr(slash + 1, '/') != NULL) {
+            continue;
+        }
+        memcpy(lang, rest, (size_t)(slash - rest));
+        lang[slash - rest] = '\0';
+        memset(&de, 0, sizeof(de));
+        snprintf(de.d_name, sizeof(de.d_name), "%s", slash + 1);
+        if (language_charset(site, lang) == NULL || !template_name(&de)) {
+            continue;
+        }
+        snprintf(path, sizeof(path), "%s/%s", install->var_prefix, op->path);
+        /* op may move when p->ops grows: copy what is needed first */
+        {
+            char *to = xstrdup(op->to);
+            rewrite_template(site, o, name, path, to, lang, idx, p, &data, &out);
+            free(to);
+        }
+    }
+    strbuf_release(&data);
+    strbuf_release(&out);
+}
+
 /* rewrite_templates - every lists/<name>/<lang>/ *.html, *.txt */
 static void rewrite_templates(const struct site_settings *site, const struct fixurl_opts *o,
                               const char *name, const char *dir, size_t idx, struct plan *p)
@@ -113,13 +177,25 @@ static void rewrite_templates(const struct site_settings *site, const struct fix
         int n_files = 0;
 
         snprintf(sub, sizeof(sub), "%s/%s", dir, langs[i]->d_name);
-        if (language_charset(site, langs[i]->d_name) != NULL && lstat(sub, &st) == 0
-            && S_ISDIR(st.st_mode)) {
+        if (language_charset(site, langs[i]->d_name) == NULL || lstat(sub, &st) != 0) {
+            /* not a language directory */
+        } else if (S_ISDIR(st.st_mode)) {
             n_files = scandir(sub, &files, template_name, alphasort);
+        } else if (S_ISLNK(st.st_mode)) {
+            problem_add(&p->problems, "template-skipped", name, PROBLEM_WARNING,
+                        "lists/%s/%s/: a symbolic link: never followed; its templates are not "
+                        "searched", name, langs[i]->d_name);
         }
         for (k = 0; k < n_files; k++) {
-            rewrite_template(site, o, name, dir, langs[i]->d_name, files[k]->d_name, idx, p,
-                             &data, &out);
+            char path[4096];
+            char rel[4096];
+            snprintf(path, sizeof(path), "%s/%s/%s", dir, langs[i]->d_name, files[k]->d_name);
+            snprintf(rel, sizeof(rel), "lists/%s/%s/%s", name, langs[i]->d_name,
+                     files[k]->d_name);
+            if (!planned_elsewhere(p, idx, rel)) {
+                rewrite_template(site, o, name, path, rel, langs[i]->d_name, idx, p, &data,
+                                 &out);
+            }
             free(files[k]);
         }
         free(files);
@@ -196,33 +272,41 @@ int fixurl_plan(const struct install *install, const struct site_settings *site,
                     "config.pck does not hold a dict: nothing to fix");
         return 0;
     }
-    hosts_rewrite_config(ml->arena, l->after, l->charset, o->rw, o->n_rw, name, &p->notes,
-                         &p->problems);
-    hosts_fix_url(ml->arena, l->after, o->target);
-    host_problems(site, o->target, name, l->before, p);
+    fixurl_plan_tree(site, o, name, p, idx);
     plan_diff_list(p, idx);
     if (l->diff.len > 0) {
         snprintf(path, sizeof(path), "lists/%s/config.pck", name);
         plan_add_op(p, PLAN_WRITE, path, NULL, idx, true);
     }
-    if (o->n_rw > 0) {
-        rewrite_templates(site, o, name, ml->dir, idx, p);
-    }
+    fixurl_plan_templates(install, site, o, name, p, idx);
     return 0;
 }
 
-/* fixurl_plan_tree - fix_url's two values on a list another step planned */
-void fixurl_plan_tree(const struct site_settings *site, const struct hosts_target *t,
+/* fixurl_plan_tree - the rewrite and fix_url's two values on a list another step planned */
+void fixurl_plan_tree(const struct site_settings *site, const struct fixurl_opts *o,
                       const char *name, struct plan *p, size_t list)
 {
     struct plan_list *l = &p->lists[list];
 
-    if (l->after == NULL) {
+    if (l->after == NULL || l->after->type != VALUE_DICT) {
         return;
     }
     if (l->after == l->before) {
         l->after = value_copy(l->ml->arena, l->before);
     }
-    hosts_fix_url(l->ml->arena, l->after, t);
-    host_problems(site, t, name, l->before, p);
+    hosts_rewrite_config(l->ml->arena, l->after, l->charset, o->rw, o->n_rw, name, &p->notes,
+                         &p->problems);
+    hosts_fix_url(l->ml->arena, l->after, o->target);
+    host_problems(site, o->target, name, l->before, p);
+}
+
+/* fixurl_plan_templates - the rewrite in the list's own templates */
+void fixurl_plan_templates(const struct install *install, const struct site_settings *site,
+                           const struct fixurl_opts *o, const char *name, struct plan *p,
+                           size_t list)
+{
+    if (o->n_rw > 0 && p->lists[list].ml != NULL) {
+        rewrite_templates(site, o, name, p->lists[list].ml->dir, list, p);
+        rewrite_moved(install, site, o, name, list, p);
+    }
 }

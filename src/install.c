@@ -238,6 +238,31 @@ static bool inside(const char *path, const char *root)
 static int walk_lists(const struct install *install, bool outside, char ***names_r,
                       size_t *count_r, const char **error_r);
 
+/* install_link_out - VAR/rel is a symbolic link out of the var prefix (or dangling) */
+char *install_link_out(const struct install *install, const char *rel)
+{
+    char *path = xasprintf("%s/%s", install->var_prefix, rel);
+    char *real = NULL;
+    char *target = NULL;
+    char buf[PATH_MAX];
+    struct stat st;
+    ssize_t n;
+
+    if (lstat(path, &st) != 0 || !S_ISLNK(st.st_mode)) {
+        goto out;
+    }
+    real = absolute(path);
+    if (real != NULL && inside(real, install->var_prefix)) {
+        goto out;
+    }
+    n = readlink(path, buf, sizeof(buf) - 1);
+    target = n < 0 ? xstrdup("(unreadable)") : xstrndup(buf, (size_t)n);
+out:
+    free(real);
+    free(path);
+    return target;
+}
+
 /* install_list_names - the lists */
 int install_list_names(const struct install *install, char ***names_r, size_t *count_r,
                        const char **error_r)

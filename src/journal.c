@@ -52,6 +52,7 @@
 #include "mmfix/errstr.h"
 #include "mmfix/fileread.h"
 #include "mmfix/journal.h"
+#include "mmfix/sha1.h"
 #include "mmfix/strbuf.h"
 #include "mmfix/testfault.h"
 #include "mmfix/xalloc.h"
@@ -115,6 +116,23 @@ static const struct migration migrations[] = {
       "  CHECK (after_kind IS NULL OR after_kind IN ('file', 'dir', 'symlink', 'move'));\n"
       "ALTER TABLE files ADD COLUMN before_target TEXT;\n"
       "ALTER TABLE files ADD COLUMN after_target TEXT;\n" },
+    /* after-images in a table of their own, a regular file's as its size and SHA-1: rollback
+     * only asks whether the file is still what the run left. Recording them as columns of
+     * `files` made SQLite rewrite each row with its before-image blob (the row grows), and
+     * keeping the bytes doubled the journal again. Rows of older journals keep their
+     * after_* columns, read where a file has no row here. */
+    { 3,
+      "CREATE TABLE afters (\n"
+      "  file INTEGER PRIMARY KEY REFERENCES files (id) ON DELETE CASCADE,\n"
+      "  present INTEGER NOT NULL CHECK (present IN (0, 1)),\n"
+      "  mode INTEGER NOT NULL,\n"
+      "  uid INTEGER NOT NULL,\n"
+      "  gid INTEGER NOT NULL,\n"
+      "  kind TEXT CHECK (kind IS NULL OR kind IN ('file', 'dir', 'symlink', 'move')),\n"
+      "  target TEXT,\n"
+      "  size INTEGER,\n"
+      "  sha1 TEXT CHECK (sha1 IS NULL OR length(sha1) = 40)\n"
+      ");\n" },
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -178,17 +196,23 @@ static const char *const stmt_sql[STMT_LAST] = {
                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     /* run; newest recording first */
     [STMT_FILES_OF_RUN] =
-        "SELECT id, path, before_exists, before_mode, before_uid, before_gid, before_mtime_s, "
-        "before_mtime_ns, after_recorded, after_exists, after_mode, after_uid, after_gid, "
-        "kind, after_kind, before_target, after_target "
-        "FROM files WHERE run = ?1 ORDER BY id DESC",
+        "SELECT f.id, f.path, f.before_exists, f.before_mode, f.before_uid, f.before_gid, "
+        "f.before_mtime_s, f.before_mtime_ns, "
+        "CASE WHEN a.file IS NULL THEN f.after_recorded ELSE 1 END, "
+        "CASE WHEN a.file IS NULL THEN f.after_exists ELSE a.present END, "
+        "CASE WHEN a.file IS NULL THEN f.after_mode ELSE a.mode END, "
+        "CASE WHEN a.file IS NULL THEN f.after_uid ELSE a.uid END, "
+        "CASE WHEN a.file IS NULL THEN f.after_gid ELSE a.gid END, "
+        "f.kind, CASE WHEN a.file IS NULL THEN f.after_kind ELSE a.kind END, "
+        "f.before_target, CASE WHEN a.file IS NULL THEN f.after_target ELSE a.target END "
+        "FROM files f LEFT JOIN afters a ON a.file = f.id WHERE f.run = ?1 ORDER BY f.id DESC",
     /* file id */
     [STMT_FILE_BEFORE_DATA] = "SELECT before_data FROM files WHERE id = ?1",
-    [STMT_FILE_AFTER_DATA] = "SELECT after_data FROM files WHERE id = ?1",
-    /* file id, exists, data, mode, uid, gid, kind, target */
-    [STMT_FILE_SET_AFTER] = "UPDATE files SET after_recorded = 1, after_exists = ?2, "
-                            "after_data = ?3, after_mode = ?4, after_uid = ?5, after_gid = ?6, "
-                            "after_kind = ?7, after_target = ?8 WHERE id = ?1",
+    [STMT_FILE_AFTER_DATA] = "SELECT f.after_data, a.size, a.sha1 FROM files f "
+                             "LEFT JOIN afters a ON a.file = f.id WHERE f.id = ?1",
+    /* file id, present, mode, uid, gid, kind, target, size, sha1 */
+    [STMT_FILE_SET_AFTER] = "INSERT OR REPLACE INTO afters (file, present, mode, uid, gid, kind, "
+                            "target, size, sha1) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 };
 
 struct journal {
@@ -843,6 +867,16 @@ static void jstate_free(struct jstate *s)
     memset(s, 0, sizeof(*s));
 }
 
+/* digest - the SHA-1 of a file's bytes, as 40 hex digits */
+static void digest(const char *data, size_t len, char hex[41])
+{
+    struct sha1 h;
+
+    sha1_init(&h);
+    sha1_update(&h, data != NULL ? data : "", len);
+    sha1_hex(&h, hex);
+}
+
 /* read_state - what path is now: a file with its bytes, a directory, a
  * symbolic link with its target, or absent; anything else is refused */
 static int read_state(const char *path, struct jstate *s, const char **error_r)
@@ -1126,16 +1160,22 @@ int journal_record_after(struct journal *j, int64_t run, const char **error_r)
 
         if (strcmp(files[i].kind, "move") == 0) {
             /* a move's after-state: done (1) or not (0); see move_state */
-            rc = db_bindf(j, st, error_r, "iibiiitn", files[i].id,
-                          (int64_t)(move_state(&files[i]) == 1), "", (size_t)0, (int64_t)0,
-                          (int64_t)0, (int64_t)0, "move");
+            rc = db_bindf(j, st, error_r, "iiiiitnnn", files[i].id,
+                          (int64_t)(move_state(&files[i]) == 1), (int64_t)0, (int64_t)0,
+                          (int64_t)0, "move");
         } else if (read_state(files[i].path, &cur, error_r) != 0) {
             goto out;
         } else {
-            rc = db_bindf(j, st, error_r, "iibiiitt", files[i].id, (int64_t)cur.m.exists,
-                          cur.m.exists ? (const void *)(cur.data != NULL ? cur.data : "") : NULL,
-                          cur.len, (int64_t)cur.m.mode, (int64_t)cur.m.uid, (int64_t)cur.m.gid,
-                          kind_name(cur.kind), cur.target);
+            /* a file: its size and digest (schema 3) */
+            bool file = cur.m.exists && cur.kind == ATOMIC_FILE;
+            char hex[41];
+            if (file) {
+                digest(cur.data, cur.len, hex);
+            }
+            rc = db_bindf(j, st, error_r, "iiiiittit", files[i].id, (int64_t)cur.m.exists,
+                          (int64_t)cur.m.mode, (int64_t)cur.m.uid, (int64_t)cur.m.gid,
+                          kind_name(cur.kind), cur.target, (int64_t)cur.len,
+                          file ? hex : NULL);
             if (rc == 0) {
                 rc = db_step_done(j, st, error_r);
             }
@@ -1272,6 +1312,17 @@ static int same_as_image(struct journal *j, const struct jfile *f, bool after,
     }
     if (db_bindf(j, st, error_r, "i", f->id) != 0 || db_step_row(j, st, error_r) != 0) {
         return -1;
+    }
+    if (after && sqlite3_column_type(st, 2) != SQLITE_NULL) {
+        /* schema 3: the size and SHA-1 of the file the run left */
+        char hex[41];
+        const char *want = column_text(st, 2);
+        if ((size_t)sqlite3_column_int64(st, 1) == cur->len) {
+            digest(cur->data, cur->len, hex);
+            *same_r = strcmp(hex, want) == 0;
+        }
+        db_reset(st);
+        return 0;
     }
     blob = sqlite3_column_blob(st, 0);
     n = (size_t)sqlite3_column_bytes(st, 0);

@@ -34,6 +34,7 @@ static const struct command commands[] = {
     { "check-postfix", cmd_check_postfix, "find Postfix settings that would lose list mail" },
     { "migrate", cmd_migrate, "update + fix-url + genaliases as one run and one report" },
     { "rename", cmd_rename, "rename a list everywhere Mailman keys it by name" },
+    { "export-mm3", cmd_export_mm3, "hand lists to Mailman 3's import21 with nothing lost" },
     { "history", cmd_history, "the journal of runs that changed the installation" },
     { "rollback", cmd_rollback, "restore the files a run changed" },
     { NULL, NULL, NULL },

@@ -79,6 +79,7 @@ struct pw_frame {
 
 struct pw {
     struct strbuf *out;
+    const struct value *root;
     struct ptrmap map;
     struct pw_class *classes;
     size_t n_classes;
@@ -125,7 +126,8 @@ static int tree_has_memo(const struct value *root)
             found = 1;
             break;
         }
-        if (v->refs > 1) {
+        if (v->refs > 1 || v == root) {
+            /* met twice at most through sharing, or (the root) through a cycle */
             bool added = false;
 
             ptrmap_insert(&seen, v, &added);
@@ -209,14 +211,24 @@ static uint32_t next_index(struct pw *w, uint32_t want)
     return idx;
 }
 
+/* tracked - a node the walk can meet more than once, so the node map keeps it: a shared
+ * one (refs > 1), or the root (met again only through a cycle). A node with one parent is
+ * met once: looking it up would only miss. */
+static int tracked(const struct pw *w, const struct value *v)
+{
+    return v->refs > 1 || v == w->root;
+}
+
 /* emit_put - memoize v now */
 static void emit_put(struct pw *w, const struct value *v)
 {
     uint32_t idx = next_index(w, v->memo);
-    struct ptrmap_entry *e = ptrmap_insert(&w->map, v, NULL);
 
-    e->num = idx;
-    e->flags |= PW_MEMOIZED;
+    if (tracked(w, v)) {
+        struct ptrmap_entry *e = ptrmap_insert(&w->map, v, NULL);
+        e->num = idx;
+        e->flags |= PW_MEMOIZED;
+    }
     emit_memo_op(w, 0, idx);
 }
 
@@ -403,7 +415,7 @@ static int write_value(struct pw *w, const struct value *v, int is_state)
         w->error = "a NULL node in the tree";
         return -1;
     }
-    e = ptrmap_find(&w->map, v);
+    e = tracked(w, v) ? ptrmap_find(&w->map, v) : NULL;
     if (e != NULL) {
         if ((e->flags & (PW_MEMOIZED | PW_BUSY)) == PW_MEMOIZED) {
             emit_memo_op(w, 1, e->num);
@@ -473,7 +485,9 @@ static int write_value(struct pw *w, const struct value *v, int is_state)
         w->error = errstr("a node of unknown type %d", (int)v->type);
         return -1;
     }
-    ptrmap_insert(&w->map, v, NULL)->flags |= PW_BUSY;
+    if (tracked(w, v)) {
+        ptrmap_insert(&w->map, v, NULL)->flags |= PW_BUSY;
+    }
     return push_frame(w, v);
 }
 
@@ -481,7 +495,7 @@ static int write_value(struct pw *w, const struct value *v, int is_state)
 static void frame_done(struct pw *w)
 {
     struct pw_frame *f = &w->frames[--w->n_frames];
-    struct ptrmap_entry *e = ptrmap_find(&w->map, f->v);
+    struct ptrmap_entry *e = tracked(w, f->v) ? ptrmap_find(&w->map, f->v) : NULL;
 
     if (e != NULL) {
         e->flags &= ~PW_BUSY;
@@ -635,6 +649,7 @@ int pickle_write_ex(struct strbuf *out, const struct value *root,
 
     memset(&w, 0, sizeof(w));
     w.out = out;
+    w.root = root;
     w.have_memo = root != NULL && tree_has_memo(root);
     w.info.had_memo = w.have_memo;
     if (write_value(&w, root, 0) < 0) {

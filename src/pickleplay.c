@@ -44,16 +44,28 @@ const char *const pickleplay_allowed[PICKLEPLAY_N_ALLOWED] = {
 /* ---------------------------------------------------------------------- */
 /* the opcode check */
 
-/* memo_index - the decimal argument of PUT, saturating */
+/* plain_decimal - a PUT/GET argument as Python 2 writes it: decimal digits only. Python's
+ * unpickler reads more (int(): blanks around it, a sign, underscores), which would let an
+ * index this check misread make the memo table huge. */
+static int plain_decimal(const unsigned char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return 0;
+        }
+    }
+    return n > 0;
+}
+
+/* memo_index - the decimal argument of PUT (plain_decimal), saturating */
 static size_t memo_index(const unsigned char *s, size_t n)
 {
     size_t v = 0;
     size_t i;
 
     for (i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            break;
-        }
         if (v > (SIZE_MAX - 9) / 10) {
             return SIZE_MAX;
         }
@@ -160,7 +172,14 @@ int pickleplay_check(const void *data, size_t len, struct pickleops_info *info_r
                               tok.op->name, tok.offset);
             return 1;
         case PICKLEOP_PUT:
-            if (memo_index(tok.arg, tok.arg_len) > ck->max_memo) {
+        case PICKLEOP_GET:
+            if (!plain_decimal(tok.arg, tok.arg_len)) {
+                ck->kind = LOAD_CORRUPT;
+                *error_r = errstr("%s at offset %zu: its memo index is not plain decimal "
+                                  "digits", tok.op->name, tok.offset);
+                return 1;
+            }
+            if (code == PICKLEOP_PUT && memo_index(tok.arg, tok.arg_len) > ck->max_memo) {
                 ck->max_memo = memo_index(tok.arg, tok.arg_len);
             }
             break;

@@ -53,6 +53,14 @@ void plan_truncate_ops(struct plan *p, size_t n)
 /* plan_add_list - a list and a working copy of its config */
 size_t plan_add_list(struct plan *p, struct mlist *ml, const char *charset)
 {
+    return plan_add_list_tree(p, ml, charset,
+                              ml->config != NULL ? value_copy(ml->arena, ml->config) : NULL);
+}
+
+/* plan_add_list_tree - a list and the working tree a step made already */
+size_t plan_add_list_tree(struct plan *p, struct mlist *ml, const char *charset,
+                          struct value *after)
+{
     struct plan_list *l = NULL;
 
     if (p->n_lists == p->cap_lists) {
@@ -65,7 +73,7 @@ size_t plan_add_list(struct plan *p, struct mlist *ml, const char *charset)
     l->charset = xstrdup(charset != NULL ? charset : "us-ascii");
     l->ml = ml;
     l->before = ml->config;
-    l->after = ml->config != NULL ? value_copy(ml->arena, ml->config) : NULL;
+    l->after = after;
     diff_init(&l->diff);
     strbuf_init(&l->sealed);
     return p->n_lists++;

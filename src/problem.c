@@ -53,6 +53,16 @@ void problem_add(struct problem_list *pl, const char *code, const char *list,
     p->message = strbuf_detach(&sb, NULL);
 }
 
+/* problem_write_line - "LIST: CODE: MESSAGE\n", control bytes of the list name and the
+ * message (they come from the data) escaped */
+void problem_write_line(struct strbuf *out, const struct problem *pr)
+{
+    strbuf_add_printable(out, pr->list != NULL ? pr->list : "(site)");
+    strbuf_addf(out, ": %s: ", pr->code);
+    strbuf_add_printable(out, pr->message);
+    strbuf_addc(out, '\n');
+}
+
 /* problem_write_text - the text lines */
 void problem_write_text(struct strbuf *out, const struct problem_list *pl, const char *indent)
 {
@@ -60,8 +70,8 @@ void problem_write_text(struct strbuf *out, const struct problem_list *pl, const
 
     for (k = 0; k < pl->len; k++) {
         const struct problem *pr = &pl->items[k];
-        strbuf_addf(out, "%s%-7s %s: %s: %s\n", indent, problem_severity_name(pr->severity),
-                    pr->list != NULL ? pr->list : "(site)", pr->code, pr->message);
+        strbuf_addf(out, "%s%-7s ", indent, problem_severity_name(pr->severity));
+        problem_write_line(out, pr);
     }
 }
 

@@ -321,8 +321,8 @@ static struct value *metadata(struct value_arena *a, struct value *d, double now
     return d;
 }
 
-/* entry_name - Switchboard's <repr(rcvtime)>+<sha1(msgsave + listname + repr(now))> */
-static char *entry_name(const struct strbuf *msgsave, const struct value *meta, double rcvtime,
+/* qfiles_entry_name - Switchboard's <repr(rcvtime)>+<sha1(msgsave + listname + repr(now))> */
+char *qfiles_entry_name(const struct strbuf *msgsave, const struct value *meta, double rcvtime,
                         double now)
 {
     struct sha1 s;
@@ -346,23 +346,19 @@ static char *entry_name(const struct strbuf *msgsave, const struct value *meta, 
 }
 
 /* message - the first pickle of the new entry into out, from the old
- * message file: text (.msg) pickled as a str, to be parsed when dequeued;
+ * message file's bytes: text (.msg) pickled as a str, to be parsed when dequeued;
  * a pickle (.pck) kept byte for byte when it is one pickle the restricted
  * unpickler loads as a Mailman message or a str. *parsemsg_r says which. */
-static bool message(struct value_arena *a, const char *path, bool pickled, struct strbuf *out,
-                    bool *parsemsg_r, const char **why_r)
+static bool message(struct value_arena *a, const char *data, size_t len, bool pickled,
+                    struct strbuf *out, bool *parsemsg_r, const char **why_r)
 {
     struct pickleops_info info;
     struct value *root = NULL;
     enum load_error kind = LOAD_OK;
     const char *err = NULL;
-    char *data = NULL;
-    size_t len = 0;
     bool ok = false;
 
-    if (fileread_alloc(path, QFILES_MAX_MSG, &data, &len, NULL, &err) != 0) {
-        *why_r = errstr("its message cannot be read (%s)", err);
-    } else if (!pickled) {
+    if (!pickled) {
         *parsemsg_r = true;
         ok = pickle_write(out, value_new_bytes(a, data, len), &err) == 0;
         if (!ok) {
@@ -383,8 +379,31 @@ static bool message(struct value_arena *a, const char *path, bool pickled, struc
         *why_r = errstr("its .pck holds a %s, not a message", root->type == VALUE_INSTANCE
                         ? root->u.inst.cls : value_type_name(root->type));
     }
-    free(data);
     return ok;
+}
+
+/* qfiles_entry_make - see qfiles.h */
+bool qfiles_entry_make(struct value_arena *a, const char *db, size_t db_len, const char *msg,
+                       size_t msg_len, bool pickled, double now, struct strbuf *out,
+                       struct value **meta_r, double *rcvtime_r, const char **why_r)
+{
+    struct value *root = NULL;
+    enum load_error kind = LOAD_OK;
+    const char *err = NULL;
+    bool parsemsg = true;
+
+    *meta_r = NULL;
+    *rcvtime_r = now;
+    if (marshal_read(db, db_len, NULL, a, &root, NULL, &kind, &err) != 0) {
+        *why_r = errstr("its .db is not marshal data Mailman can load (%s: %s)",
+                        load_error_name(kind), err);
+        return false;
+    }
+    if (!message(a, msg, msg_len, pickled, out, &parsemsg, why_r)) {
+        return false;
+    }
+    *meta_r = metadata(a, root, now, parsemsg, rcvtime_r, why_r);
+    return *meta_r != NULL;
 }
 
 /* convert - dir/base.db with dir/base<ext> into one entry of queue dst;
@@ -393,32 +412,30 @@ static bool convert(struct qctx *c, const char *dir, const char *base, const cha
                     const char *dst, double now, const char **why_r)
 {
     struct value_arena *a = value_arena_new();
-    struct value *root = NULL;
     struct value *meta = NULL;
     struct strbuf out = STRBUF_INIT;
     char *db = xasprintf("%s/%s/%s.db", c->install->var_prefix, dir, base);
     char *msg = xasprintf("%s/%s/%s%s", c->install->var_prefix, dir, base, ext);
     char *data = NULL;
+    char *text = NULL;
     char *name = NULL;
     char *path = NULL;
     size_t len = 0;
+    size_t text_len = 0;
     double rcvtime = now;
-    bool parsemsg = true;
-    enum load_error kind = LOAD_OK;
     const char *err = NULL;
     bool ok = false;
     int k;
 
     if (fileread_alloc(db, QFILES_MAX_DB, &data, &len, NULL, &err) != 0) {
         *why_r = errstr("its .db cannot be read (%s)", err);
-    } else if (marshal_read(data, len, NULL, a, &root, NULL, &kind, &err) != 0) {
-        *why_r = errstr("its .db is not marshal data Mailman can load (%s: %s)",
-                        load_error_name(kind), err);
-    } else if (message(a, msg, strcmp(ext, ".pck") == 0, &out, &parsemsg, why_r)
-               && (meta = metadata(a, root, now, parsemsg, &rcvtime, why_r)) != NULL) {
+    } else if (fileread_alloc(msg, QFILES_MAX_MSG, &text, &text_len, NULL, &err) != 0) {
+        *why_r = errstr("its message cannot be read (%s)", err);
+    } else if (qfiles_entry_make(a, data, len, text, text_len, strcmp(ext, ".pck") == 0, now,
+                                 &out, &meta, &rcvtime, why_r)) {
         for (k = 0;; k++) {
             free(name);
-            name = entry_name(&out, meta, rcvtime, now + k * 1e-6);
+            name = qfiles_entry_name(&out, meta, rcvtime, now + k * 1e-6);
             if (!taken(c, dst, name)) {
                 break;
             }
@@ -441,6 +458,7 @@ static bool convert(struct qctx *c, const char *dir, const char *base, const cha
     }
     free(name);
     free(data);
+    free(text);
     free(db);
     free(msg);
     strbuf_release(&out);

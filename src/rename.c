@@ -25,8 +25,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mmfix/apply.h"
+#include "mmfix/atomic.h"
 #include "mmfix/datafile.h"
 #include "mmfix/errstr.h"
+#include "mmfix/fileread.h"
 #include "mmfix/install.h"
 #include "mmfix/mlist.h"
 #include "mmfix/pickle.h"
@@ -68,6 +71,26 @@ static bool exists(const char *path, struct stat *st)
     return lstat(path, st != NULL ? st : &dummy) == 0;
 }
 
+/* movable - rel (relative to the var prefix) may be moved whole: absent, or a directory or a
+ * regular file with no symbolic link on its way from the var prefix (a link is never followed
+ * or moved: apply would refuse it half-way through the run) */
+static bool movable(const struct install *install, const char *rel, const char **error_r)
+{
+    char *abs = xasprintf("%s/%s", install->var_prefix, rel);
+    struct stat st;
+    bool ok = atomic_check_inside(install->var_prefix, abs, error_r) == 0;
+
+    if (ok && lstat(abs, &st) == 0 && !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+        *error_r = errstr("%s: is a %s, not a directory or a regular file", rel,
+                          fileread_type_name(st.st_mode));
+        ok = false;
+    } else if (!ok) {
+        *error_r = errstr("%s: never followed or moved", *error_r);
+    }
+    free(abs);
+    return ok;
+}
+
 /* new_real_name - NEW in the case style of the old real_name: "es"/"Es"/"ES" */
 static char *new_real_name(const char *old_real, const char *old, const char *new_name)
 {
@@ -96,10 +119,12 @@ static char *new_real_name(const char *old_real, const char *old, const char *ne
     return r;
 }
 
-/* str_of - a str or unicode value as C text (NULL otherwise; arena-owned) */
+/* str_of - a str or unicode value as C text (NULL otherwise, and for text holding a NUL byte,
+ * which C text would cut short; arena-owned) */
 static const char *str_of(const struct value *v)
 {
-    return v != NULL && value_is_str(v) ? (const char *)v->u.str.data : NULL;
+    return v != NULL && value_is_str(v) && memchr(v->u.str.data, '\0', v->u.str.len) == NULL
+               ? (const char *)v->u.str.data : NULL;
 }
 
 /* same_kind_str - a new string value of v's type (str or unicode) */
@@ -283,6 +308,35 @@ static void rename_held(const struct install *install, struct plan *p, size_t id
     free(names);
 }
 
+/* private_target - a link target (as written) that names the installation's own
+ * archives/private/<name>: relative to archives/public/, or absolute with a directory that
+ * resolves to archives/private/ of the var prefix */
+static bool private_target(const struct install *install, const char *target)
+{
+    char *dir = NULL;
+    char *real = NULL;
+    char *want = NULL;
+    char *mine = NULL;
+    const char *slash = strrchr(target, '/');
+    bool ok = false;
+
+    if (slash == NULL || slash == target) {
+        return false;
+    }
+    dir = target[0] == '/' ? xstrndup(target, (size_t)(slash - target))
+                           : xasprintf("%s/archives/public/%.*s", install->var_prefix,
+                                       (int)(slash - target), target);
+    want = xasprintf("%s/archives/private", install->var_prefix);
+    real = realpath(dir, NULL);
+    mine = realpath(want, NULL);
+    ok = real != NULL && mine != NULL && strcmp(real, mine) == 0;
+    free(dir);
+    free(real);
+    free(want);
+    free(mine);
+    return ok;
+}
+
 /* relink - archives/public/<old><ext> -> <new><ext>, pointing where the old
  * link's directory + the new name says */
 static void relink(const struct install *install, struct plan *p, size_t idx, const char *old,
@@ -290,6 +344,7 @@ static void relink(const struct install *install, struct plan *p, size_t idx, co
 {
     char *path = xasprintf("%s/archives/public/%s%s", install->var_prefix, old, ext);
     char target[PATH_MAX + 1];
+    const char *err = NULL;
     struct stat st;
     ssize_t n;
 
@@ -299,6 +354,11 @@ static void relink(const struct install *install, struct plan *p, size_t idx, co
     if (!S_ISLNK(st.st_mode)) {
         problem_add(&p->notes, "rename-public-archive", old, PROBLEM_WARNING,
                     "archives/public/%s%s is not a symbolic link: left as it is", old, ext);
+        goto out;
+    }
+    if (atomic_check_inside_link(install->var_prefix, path, &err) != 0) {
+        problem_add(&p->notes, "rename-public-archive", old, PROBLEM_WARNING,
+                    "archives/public/%s%s is not re-pointed: %s", old, ext, err);
         goto out;
     }
     n = readlink(path, target, sizeof(target) - 1);
@@ -311,6 +371,18 @@ static void relink(const struct install *install, struct plan *p, size_t idx, co
         slash = strrchr(target, '/');
         nt = slash != NULL ? xasprintf("%.*s/%s%s", (int)(slash - target), target, new_name, ext)
                            : xasprintf("%s%s", new_name, ext);
+        if (!private_target(install, nt)) {
+            /* a link Mailman did not make: its new name would point out of the tree too */
+            problem_add(&p->notes, "rename-public-archive", old, PROBLEM_WARNING,
+                        "archives/public/%s%s points to %s, not into this installation's "
+                        "archives/private/: not followed, left as it is (Mailman makes "
+                        "archives/public/%s%s when it next saves the list, if its archive is "
+                        "public)", old, ext, target, new_name, ext);
+            free(from);
+            free(to);
+            free(nt);
+            goto out;
+        }
         plan_add_op(p, PLAN_SYMLINK, to, nt, idx, false);
         plan_add_op(p, PLAN_DELETE, from, NULL, idx, false);
         free(from);
@@ -399,6 +471,15 @@ int rename_plan(const struct install *install, const struct site_settings *site,
         free(path);
     }
     *refusal_r = RENAME_UNREADABLE;
+    snprintf(rel, sizeof(rel), "lists/%s", old);
+    path = xasprintf("%s/%s", install->var_prefix, rel);
+    if (atomic_check_inside(install->var_prefix, path, error_r) != 0) {
+        /* the list's directory is a link: not read, never moved */
+        *error_r = errstr("%s: never followed or moved", *error_r);
+        free(path);
+        return -1;
+    }
+    free(path);
     if (mlist_open(install->lists_dir, old, MLIST_KEEP_MEMO, NULL, &ml, error_r) != 0) {
         return -1;
     }
@@ -447,6 +528,25 @@ int rename_plan(const struct install *install, const struct site_settings *site,
     }
     for (k = 0; k < 2; k++) {
         relink(install, p, idx, old, new_name, exts[k]);
+    }
+    /* what moves must be there to move: a symbolic link on the way is never followed, and
+     * apply would stop at it half-way through the run */
+    snprintf(rel, sizeof(rel), "archives/private/%s.mbox/%s.mbox", old, old);
+    if (!movable(install, rel, error_r)) {
+        plan_truncate_ops(p, n_ops);
+        return -1;
+    }
+    for (q = n_ops; q < p->n_ops; q++) {
+        if (p->ops[q].action == PLAN_MOVE_WHOLE
+            && (!movable(install, p->ops[q].path, error_r)
+                || !movable(install, p->ops[q].to, error_r))) {
+            plan_truncate_ops(p, n_ops);
+            return -1;
+        }
+    }
+    if (apply_check_ops(p, install, n_ops, error_r) != 0) {
+        plan_truncate_ops(p, n_ops);
+        return -1;
     }
     problem_add(&p->notes, "rename-aliases", old, PROBLEM_WARNING,
                 "the mail aliases still route %s: regenerate them (Mailman's bin/genaliases) "

@@ -132,8 +132,11 @@ static void list_text(struct strbuf *out, const struct plan_list *l)
     if (l->diff.len == 0) {
     return;
     }
-    strbuf_addf(out, "--- lists/%s/%s\n+++ lists/%s/config.pck (after)\n", l->name,
-                loaded_name(l), l->name);
+    strbuf_adds(out, "--- lists/");
+    strbuf_add_printable(out, l->name);
+    strbuf_addf(out, "/%s\n+++ lists/", loaded_name(l));
+    strbuf_add_printable(out, l->name);
+    strbuf_adds(out, "/config.pck (after)\n");
     for (k = 0; k < l->diff.len; k++) {
         const struct diff_change *c = &l->diff.items[k];
         if (c->key == NULL && c->index < 0 && multiline(c->before) && multiline(c->after)) {
@@ -176,16 +179,20 @@ void report_text(struct strbuf *out, const struct plan *p, bool applied)
         strbuf_adds(out, "files:\n");
         for (k = 0; k < p->n_ops; k++) {
             const struct plan_op *op = &p->ops[k];
-            strbuf_addf(out, "  %-6s %s%s%s\n", plan_action_name(op->action), op->path,
-                        op->to != NULL ? " -> " : "", op->to != NULL ? op->to : "");
+            strbuf_addf(out, "  %-6s ", plan_action_name(op->action));
+            strbuf_add_printable(out, op->path);
+            if (op->to != NULL) {
+                strbuf_adds(out, " -> ");
+                strbuf_add_printable(out, op->to);
+            }
+            strbuf_addc(out, '\n');
         }
     }
     if (p->notes.len > 0) {
         strbuf_adds(out, "notes:\n");
         for (k = 0; k < p->notes.len; k++) {
-            strbuf_addf(out, "  %s: %s: %s\n",
-                        p->notes.items[k].list != NULL ? p->notes.items[k].list : "(site)",
-                        p->notes.items[k].code, p->notes.items[k].message);
+            strbuf_adds(out, "  ");
+            problem_write_line(out, &p->notes.items[k]);
         }
     }
     if (p->problems.len > 0) {

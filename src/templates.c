@@ -133,6 +133,14 @@ static enum kind kind_of(const char *path)
     return S_ISDIR(st.st_mode) ? K_DIR : K_OTHER;
 }
 
+/* is_link - path is a symbolic link (lstat) */
+static bool is_link(const char *path)
+{
+    struct stat st;
+
+    return lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
 /* dir_names - the entries of dir (other than . and ..), sorted; 0, or -1
  * when dir cannot be read (errno set) */
 static int dir_names(const char *dir, struct names *ns)
@@ -614,7 +622,11 @@ static void list_dir_templates(struct lctx *c, const char *ldir, const struct na
         char *file = xasprintf("%s/%s", ldir, f);
         char *rel = xasprintf("lists/%s/%s", c->name, f);
 
-        if (kind_of(file) != K_FILE || names_has(&stray, f)) {
+        if (template_name(f) && is_link(file)) {
+            problem_add(&c->p->notes, "template-kept", c->name, PROBLEM_WARNING,
+                        "%s: a symbolic link: never followed, read or moved; left where it is "
+                        "(Mailman 2.1 does not read it there)", rel);
+        } else if (kind_of(file) != K_FILE || names_has(&stray, f)) {
             /* not a file, or a global template that goes back to templates/ */
         } else if (template_name(f)) {
             place(c, file, rel, f);
@@ -765,8 +777,8 @@ int templates_plan_list(const struct install *install, const struct site_setting
     dk = kind_of(c.dest_abs);
     if (dk == K_FILE || dk == K_OTHER) {
         problem_add(&p->problems, "template-blocked", name, PROBLEM_ERROR,
-                    "%s is not a directory: the list's templates are left where they are",
-                    c.dest_rel);
+                    "%s is %s: the list's templates are left where they are", c.dest_rel,
+                    is_link(c.dest_abs) ? "a symbolic link (never followed)" : "not a directory");
         rc = 0;
         goto out;
     }

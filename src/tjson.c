@@ -179,7 +179,9 @@ static bool dict_plain(struct tjson_wstate *st, const struct value *d)
 
     for (i = 0; i < d->u.dict.len; i++) {
         const struct value *k = d->u.dict.items[i].key;
-        if (k->type != VALUE_BYTES || (k->u.str.len > 0 && k->u.str.data[0] == '$')) {
+        if (k->type != VALUE_BYTES || (k->u.str.len > 0 && k->u.str.data[0] == '$')
+            || memchr(k->u.str.data, '\0', k->u.str.len) != NULL) {
+            /* jansson reads no NUL in an object key: such a dict is a $dict */
             return false;
         }
         if (!str_as_json(st, k, &bad)) {
@@ -412,6 +414,14 @@ static struct value *tjson_seq(struct tjson_rstate *st, json_t *arr, struct valu
     return seq;
 }
 
+/* cstr - a JSON string that is used as C text (a tag's argument, the charset, the list name):
+ * NULL when it is no string or holds a NUL byte, which C text would cut short */
+static const char *cstr(json_t *s)
+{
+    return json_is_string(s) && strlen(json_string_value(s)) == json_string_length(s)
+               ? json_string_value(s) : NULL;
+}
+
 static struct value *tjson_tagged(struct tjson_rstate *st, const char *tag, json_t *j,
                                   unsigned depth)
 {
@@ -438,14 +448,14 @@ static struct value *tjson_tagged(struct tjson_rstate *st, const char *tag, json
     if (strcmp(tag, "$tuple") == 0 && json_is_array(arg)) {
         return tjson_seq(st, arg, value_new_tuple(st->arena, json_array_size(arg)), depth);
     }
-    if (strcmp(tag, "$long") == 0 && json_is_string(arg)) {
+    if (strcmp(tag, "$long") == 0 && cstr(arg) != NULL) {
         struct value *v = value_new_long(st->arena, json_string_value(arg));
         if (v == NULL) {
             st->error = errstr("$long: not an integer: %.40s", json_string_value(arg));
         }
         return v;
     }
-    if (strcmp(tag, "$float") == 0 && json_is_string(arg)) {
+    if (strcmp(tag, "$float") == 0 && cstr(arg) != NULL) {
         const char *s = json_string_value(arg);
         if (strcmp(s, "nan") == 0) {
             return value_new_float(st->arena, __builtin_nan(""));
@@ -478,7 +488,7 @@ static struct value *tjson_tagged(struct tjson_rstate *st, const char *tag, json
         }
         return d;
     }
-    if (strcmp(tag, "$instance") == 0 && json_is_string(arg)) {
+    if (strcmp(tag, "$instance") == 0 && cstr(arg) != NULL) {
         json_t *state = json_object_get(j, "$state");
         struct value *s = NULL;
         if (!json_is_null(state)) {
@@ -563,7 +573,8 @@ int tjson_read(const char *text, size_t len, const char *charset_override,
     memset(&st, 0, sizeof(st));
     strbuf_init(&st.scratch);
     *kind_r = LOAD_CORRUPT;
-    doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    /* a Python 2 str may hold NUL bytes: the writer writes them as \u0000 */
+    doc = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
     if (doc == NULL) {
         *error_r = errstr("JSON, line %d column %d: %s", jerr.line, jerr.column, jerr.text);
         goto out;
@@ -572,11 +583,11 @@ int tjson_read(const char *text, size_t len, const char *charset_override,
     list = json_object_get(doc, "list");
     cs = json_object_get(doc, "charset");
     config = json_object_get(doc, "config");
-    if (!json_is_string(fmt) || strcmp(json_string_value(fmt), TJSON_FORMAT) != 0) {
+    if (cstr(fmt) == NULL || strcmp(json_string_value(fmt), TJSON_FORMAT) != 0) {
         *error_r = errstr("not a typed JSON document (format is not \"%s\")", TJSON_FORMAT);
         goto out;
     }
-    if (config == NULL || (cs != NULL && !json_is_string(cs))) {
+    if (config == NULL || (cs != NULL && cstr(cs) == NULL)) {
         *error_r = errstr("typed JSON document without config or with a bad charset");
         goto out;
     }
@@ -589,7 +600,7 @@ int tjson_read(const char *text, size_t len, const char *charset_override,
         goto out;
     }
     if (list_r != NULL) {
-        *list_r = json_is_string(list) ? value_arena_strdup(arena, json_string_value(list)) : NULL;
+        *list_r = cstr(list) != NULL ? value_arena_strdup(arena, json_string_value(list)) : NULL;
     }
     if (charset_r != NULL) {
         *charset_r = st.charset;

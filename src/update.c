@@ -578,8 +578,7 @@ int update_plan(const struct install *install, const struct site_settings *site,
                     notes.items[i].message);
     }
     problem_list_free(&notes);
-    idx = plan_add_list(p, ml, language_charset(site, after));
-    p->lists[idx].after = after;
+    idx = plan_add_list_tree(p, ml, language_charset(site, after), after);
     plan_diff_list(p, idx);
     upgraded = p->lists[idx].diff.len > 0;
     if (upgraded || from_db) {

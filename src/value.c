@@ -772,20 +772,18 @@ void value_dict_set_at(struct value_arena *arena, struct value *d, size_t i,
     }
 }
 
-/* copy_rec - copy of v; m maps each shared source node (refs > 1) to its
- * copy, so sharing is kept */
-static struct value *copy_rec(struct value_arena *arena, const struct value *v,
-                              struct ptrmap *m)
+/* is_container - a node with children */
+static bool is_container(const struct value *v)
+{
+    return v->type == VALUE_TUPLE || v->type == VALUE_LIST || v->type == VALUE_DICT
+           || v->type == VALUE_INSTANCE;
+}
+
+/* copy_scalar - a copy of a node without children, with its memo and flags */
+static struct value *copy_scalar(struct value_arena *arena, const struct value *v)
 {
     struct value *c = NULL;
-    size_t i;
 
-    if (v->refs > 1) {
-        struct ptrmap_entry *e = ptrmap_find(m, v);
-        if (e != NULL) {
-            return e->val;
-        }
-    }
     switch (v->type) {
     case VALUE_NONE: c = value_new_none(arena); break;
     case VALUE_BOOL: c = value_new_bool(arena, v->u.b); break;
@@ -796,7 +794,42 @@ static struct value *copy_rec(struct value_arena *arena, const struct value *v,
         break;
     case VALUE_FLOAT: c = value_new_float(arena, v->u.f); break;
     case VALUE_BYTES: c = value_new_bytes(arena, v->u.str.data, v->u.str.len); break;
-    case VALUE_TEXT: c = value_new_text(arena, v->u.str.data, v->u.str.len); break;
+    default: c = value_new_text(arena, v->u.str.data, v->u.str.len); break;
+    }
+    c->memo = v->memo;
+    c->flags = v->flags;
+    return c;
+}
+
+/* copy_rec - copy of v; m maps each shared source node (refs > 1) to its
+ * copy, so sharing is kept */
+static struct value *copy_rec(struct value_arena *arena, const struct value *v,
+                              struct ptrmap *m)
+{
+    struct value *c = NULL;
+    size_t i;
+
+    if (v->refs > 1) {
+        if (!is_container(v)) {
+            /* a shared scalar (a member's address is a key of four dicts): one probe
+             * finds it or makes its entry, and it has no children to move the table */
+            bool added = false;
+            struct ptrmap_entry *e = ptrmap_insert(m, v, &added);
+            if (!added) {
+                return e->val;
+            }
+            e->val = copy_scalar(arena, v);
+            return e->val;
+        }
+        struct ptrmap_entry *e = ptrmap_find(m, v);
+        if (e != NULL) {
+            return e->val;
+        }
+    }
+    if (!is_container(v)) {
+        return copy_scalar(arena, v);
+    }
+    switch (v->type) {
     case VALUE_TUPLE:
     case VALUE_LIST:
         c = value_new_seq(arena, v->type, v->u.seq.len);
@@ -821,6 +854,8 @@ static struct value *copy_rec(struct value_arena *arena, const struct value *v,
         c = value_new_instance(arena, v->u.inst.cls,
                                v->u.inst.state != NULL ? copy_rec(arena, v->u.inst.state, m)
                                                        : NULL);
+        break;
+    default:
         break;
     }
     c->memo = v->memo;

@@ -75,7 +75,7 @@ struct aliases_old {
  * lists in the order given; now stamps the new "# CREATED:" lines (local
  * time, as Python's time.ctime); old (may be NULL) gives CREATED lines to
  * keep. *n_virtual_r gets the number of lists in virtual-mailman. Fails
- * for a name aliases_name_ok refuses. */
+ * for a name aliases_name_ok refuses and for settings aliases_site_ok refuses. */
 int aliases_build(const struct aliases_list *lists, size_t n, const struct aliases_site *site,
                   const struct aliases_old *old, time_t now, struct strbuf *aliases,
                   struct strbuf *virt, size_t *n_virtual_r, const char **error_r);
@@ -84,6 +84,15 @@ int aliases_build(const struct aliases_list *lists, size_t n, const struct alias
  * Mailman 2.1.20+ accepts (install_list_valid_name); else false with
  * *why_r saying why */
 bool aliases_name_ok(const char *name, const char **why_r);
+
+/* aliases_site_ok - the site's settings can go into the alias files as Mailman writes them:
+ * WRAPPER_DIR and DATA_DIR absolute paths of [A-Za-z0-9/._+=@%~-] only, MAILMAN_SITE_LIST of
+ * list-name characters (any case), VIRTUAL_MAILMAN_LOCAL_DOMAIN and POSTFIX_STYLE_VIRTUAL_DOMAINS host names
+ * ([A-Za-z0-9._-]). Anything else (a quote, comma, blank, newline, shell metacharacter) would
+ * end a pipe or an address in the file and start another alias or command (Postfix runs a
+ * pipe with shell metacharacters through /bin/sh). Else false with *why_r naming the
+ * setting. */
+bool aliases_site_ok(const struct aliases_site *site, const char **why_r);
 
 /* aliases_is_virtual - host (case-insensitive) is one of
  * POSTFIX_STYLE_VIRTUAL_DOMAINS */

@@ -40,6 +40,14 @@ enum apply_status {
     APPLY_INTERRUPTED, /* a stop signal: rolled back, or nothing done (exit 128 + signal) */
 };
 
+/* apply_check_ops - the operations of p from first on would pass apply's own checks as the
+ * tree is now: every path inside the var prefix with no symbolic link on its way, and none
+ * where a file, directory or link is written, moved or copied (a link may only be removed or
+ * replaced by one). Steps call it when they plan, so that a link planted in the tree drops
+ * the step with a problem instead of stopping the run half-way. -1 with error_r naming the
+ * first path that does not pass. */
+int apply_check_ops(const struct plan *p, const struct install *install, size_t first,
+                    const char **error_r);
 /* apply_plan - execute p under *locks; *run_r gets the journal's run id (0 if none) */
 enum apply_status apply_plan(const struct plan *p, const struct install *install,
                              struct journal *journal, struct lockset **locks,

@@ -101,4 +101,41 @@ int atomic_restore_dir(const char *root, const char *path, const struct atomic_m
  * absent so that a rollback removes what a killed save left behind. */
 char *atomic_temp_name(const char *path);
 
+/* atomic_sync_defer - from now on the fsync of a directory an operation changed is put off
+ * until atomic_sync_flush, and made once per directory: a run that makes one link per list
+ * in archives/public syncs it once, not 2000 times. The files themselves are still fsynced
+ * before they are renamed into place. For a journaled run, which can be rolled back from
+ * either state of a directory entry. */
+void atomic_sync_defer(void);
+/* atomic_sync_pending - how many directories wait for their fsync */
+size_t atomic_sync_pending(void);
+/* atomic_sync_flush - fsync every directory put off (all are tried; -1 with the first
+ * error) and stop putting them off */
+int atomic_sync_flush(const char **error_r);
+
+/* A save in two halves, for a run of many: every temp file written first (atomic_prepare),
+ * all of them put on disk at once (atomic_prepared_sync: one syncfs per file system instead
+ * of an fsync per file, which on a busy or slow disk costs a journal commit each), then each
+ * linked and renamed in the run's order (atomic_commit). The result is atomic_save_add_mode's:
+ * the same temp name, owner, group, mode, .last and directory sync; the data is on disk before
+ * any rename. */
+struct atomic_prepared {
+    char *path;         /* NULL: nothing prepared */
+    char *tmp;
+    bool make_last;
+    dev_t dev;          /* the file system of the temp file */
+};
+/* atomic_prepare - path's temp file written (owner, group, mode as atomic_save_add_mode
+ * would give), not synced; p filled */
+int atomic_prepare(const char *root, const char *path, const void *data, size_t len,
+                   bool make_last, unsigned add_mode, struct atomic_prepared *p,
+                   const char **error_r);
+/* atomic_prepared_sync - syncfs of the file system of each prepared temp file, once each */
+int atomic_prepared_sync(const struct atomic_prepared *ps, size_t n, const char **error_r);
+/* atomic_commit - .last linked (when the save replaces a file and asked), temp renamed over
+ * path, directory synced (or put off, atomic_sync_defer); p is discarded either way */
+int atomic_commit(const char *root, struct atomic_prepared *p, const char **error_r);
+/* atomic_prepared_discard - remove the temp file if still there; free */
+void atomic_prepared_discard(struct atomic_prepared *p);
+
 #endif

@@ -50,10 +50,17 @@ int fixurl_plan(const struct install *install, const struct site_settings *site,
                 const struct fixurl_opts *o, const char *name, struct plan *p,
                 const char **error_r);
 
-/* fixurl_plan_tree - fix_url's web_page_url and host_name set on the `after` tree of a list
- * another step of the same run planned (migrate: update's), with the same warnings; the
- * caller diffs the list again (plan_diff_list) */
-void fixurl_plan_tree(const struct site_settings *site, const struct hosts_target *t,
+/* fixurl_plan_tree - the --rewrite-text of the list's config and fix_url's web_page_url and
+ * host_name, set on the `after` tree of list (one another step of the same run may have
+ * planned already: migrate's update), with the same warnings; the caller diffs the list
+ * again (plan_diff_list) and adds the write */
+void fixurl_plan_tree(const struct site_settings *site, const struct fixurl_opts *o,
                       const char *name, struct plan *p, size_t list);
+/* fixurl_plan_templates - the --rewrite-text of the list's own templates: those in
+ * lists/<name>/<lang>/ that no other operation of the plan touches, and those another step
+ * moves or copies there (rewritten bytes put at the destination after that step) */
+void fixurl_plan_templates(const struct install *install, const struct site_settings *site,
+                           const struct fixurl_opts *o, const char *name, struct plan *p,
+                           size_t list);
 
 #endif

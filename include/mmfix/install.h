@@ -63,6 +63,13 @@ int install_list_names(const struct install *install, char ***names_r, size_t *c
 int install_list_outside(const struct install *install, char ***names_r, size_t *count_r,
                          const char **error_r);
 
+/* install_link_out - when VAR/rel (a directory of the var prefix: "lists", "data", "locks",
+ * "archives", or "lists/<name>") is a symbolic link whose target leaves the var prefix or
+ * does not resolve: that target as the link says it (malloc'd); else NULL (no such entry,
+ * not a link, or a link that stays inside). A directory of a Mailman tree that links out of
+ * it is never read or written through (the callers refuse it, SPEC §7). */
+char *install_link_out(const struct install *install, const char *rel);
+
 /* install_names_free - free what install_list_names returned */
 void install_names_free(char **names, size_t count);
 

@@ -28,7 +28,7 @@
 
 /* The schema version this code writes (PRAGMA user_version). A journal with
  * a smaller version is migrated, one with a larger one is refused. */
-#define JOURNAL_SCHEMA_VERSION 2
+#define JOURNAL_SCHEMA_VERSION 3
 /* PRAGMA application_id of an mmfix journal ('mmfx') */
 #define JOURNAL_APPLICATION_ID 0x6d6d6678
 /* The largest file whose image the journal keeps */

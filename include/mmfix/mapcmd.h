@@ -35,5 +35,14 @@ char *mapcmd_text(char *const *argv);
  * kept); *status_r gets the exit status, or 128 + signal. -1 only when it could not be run
  * at all (fork or pipe failed); a program that cannot be executed exits 127. */
 int mapcmd_run(char *const *argv, int *status_r, struct strbuf *output, const char **error_r);
+/* mapcmd_run_input - mapcmd_run with stdin reading input (input_len bytes, from an unlinked
+ * temp file, so that no pipe can fill up while the output is read) when input is not NULL,
+ * and at most output_max bytes of the output kept */
+int mapcmd_run_input(char *const *argv, const char *input, size_t input_len, size_t output_max,
+                     int *status_r, struct strbuf *output, const char **error_r);
+/* mapcmd_run_to - mapcmd_run with the program's stdout going to out_fd (a file the caller
+ * opened; however long the output) and only its stderr into *errors (at most 64 KiB kept) */
+int mapcmd_run_to(char *const *argv, int out_fd, int *status_r, struct strbuf *errors,
+                  const char **error_r);
 
 #endif

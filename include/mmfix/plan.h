@@ -75,6 +75,10 @@ void plan_free(struct plan *p);
 /* plan_add_list - take ownership of ml; after starts as a copy of the
  * loaded config for the steps to change; returns the list's index */
 size_t plan_add_list(struct plan *p, struct mlist *ml, const char *charset);
+/* plan_add_list_tree - plan_add_list with the working tree a step made already from
+ * ml->config (in ml's arena): no second copy */
+size_t plan_add_list_tree(struct plan *p, struct mlist *ml, const char *charset,
+                          struct value *after);
 /* plan_add_op - append a file operation */
 void plan_add_op(struct plan *p, enum plan_action action, const char *path, const char *to,
                  size_t list, bool make_last);

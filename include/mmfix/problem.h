@@ -48,6 +48,9 @@ void problem_add(struct problem_list *pl, const char *code, const char *list,
     __attribute__((format(printf, 5, 6)));
 /* problem_write_json - items [from, to) as a JSON array */
 void problem_write_json(struct jsonw *w, const struct problem_list *pl, size_t from, size_t to);
+/* problem_write_line - "LIST: CODE: MESSAGE\n" of one problem ((site) without a list), the
+ * control bytes of the list name and the message written as \xNN */
+void problem_write_line(struct strbuf *out, const struct problem *pr);
 /* problem_write_text - one line per problem: indent, severity padded to 7, "LIST: code:
  * message" (LIST "(site)" for site-wide ones) */
 void problem_write_text(struct strbuf *out, const struct problem_list *pl, const char *indent);

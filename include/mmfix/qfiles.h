@@ -35,7 +35,11 @@
  * assumes so too): qfiles/ has no list lock.
  */
 
+#include <stdbool.h>
+
 #include "mmfix/plan.h"
+#include "mmfix/strbuf.h"
+#include "mmfix/value.h"
 
 struct install;
 struct site_settings;
@@ -46,6 +50,20 @@ struct site_settings;
 #define QFILES_MAX_MSG ((size_t)64 * 1024 * 1024)
 /* A .db metadata file above this size is not metadata */
 #define QFILES_MAX_DB ((size_t)4 * 1024 * 1024)
+
+/* qfiles_entry_make - an old entry's bytes made into the new entry's, as update_qfiles and
+ * Switchboard.enqueue make it: db (its .db, a marshal dict) and msg (its .msg text, or its
+ * .pck when pickled). out gets the first pickle (the message), *meta_r the metadata (in a; the
+ * second pickle is its pickle_write), *rcvtime_r its received_time (now when it has none).
+ * false with *why_r when Mailman could not use the entry. Reads no file (fuzzed alone). */
+bool qfiles_entry_make(struct value_arena *a, const char *db, size_t db_len, const char *msg,
+                       size_t msg_len, bool pickled, double now, struct strbuf *out,
+                       struct value **meta_r, double *rcvtime_r, const char **why_r);
+
+/* qfiles_entry_name - the entry's file name, as Switchboard makes it:
+ * <repr(rcvtime)>+<sha1 of the message pickle, the list name, repr(now)>.pck (malloc'd) */
+char *qfiles_entry_name(const struct strbuf *msgsave, const struct value *meta, double rcvtime,
+                        double now);
 
 /* qfiles_plan - add to p the conversion of the 2.0 queue of the
  * installation's queue directory (the site's QUEUE_DIR when it is under its

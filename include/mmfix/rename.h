@@ -30,7 +30,8 @@ enum rename_refusal {
     RENAME_BAD_NAME,     /* NEW is not a valid list name, or a path (exit 64) */
     RENAME_NO_LIST,      /* OLD is not a list (exit 66) */
     RENAME_EXISTS,       /* NEW, or one of its archive names, exists (exit 73) */
-    RENAME_UNREADABLE,   /* OLD's config does not load from config.pck (exit 65) */
+    RENAME_UNREADABLE,   /* OLD's config does not load from config.pck, or a symbolic link
+                            is where the rename would move something (exit 65) */
 };
 
 /* rename_check_name - NEW may be a list name: Mailman 2.1.39's characters [-+_.=a-z0-9], not

@@ -2,18 +2,17 @@
 #define MMFIX_SHA1_H
 
 /*
- * SHA-1 (FIPS 180-4), for the names Mailman gives its queue files
- * (Switchboard: <time>+<sha1 hexdigest>.pck). Not for security.
+ * SHA-1 (FIPS 180-4, OpenSSL's libcrypto), for the names Mailman gives its
+ * queue files (Switchboard: <time>+<sha1 hexdigest>.pck) and the journal's
+ * after-images. Not for security. Every sha1_init is finished by sha1_hex,
+ * which frees what init took.
  */
 
 #include <stddef.h>
 #include <stdint.h>
 
 struct sha1 {
-    uint32_t h[5];
-    uint64_t total;            /* bytes fed */
-    unsigned char block[64];
-    size_t used;               /* bytes in block */
+    void *ctx;                 /* libcrypto's digest context, until sha1_hex */
 };
 
 /* sha1_init - start a digest */

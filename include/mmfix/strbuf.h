@@ -29,6 +29,10 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
+/* strbuf_add_printable - append C string s with every control byte (below 0x20, 0x7f) as
+ * \xNN: names and messages from the data (a list directory named with a newline) cannot
+ * start a line of their own in a report */
+void strbuf_add_printable(struct strbuf *sb, const char *s);
 /* strbuf_cstr - the contents as a C string (never NULL) */
 const char *strbuf_cstr(const struct strbuf *sb);
 

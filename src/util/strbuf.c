@@ -90,6 +90,19 @@ void strbuf_adds(struct strbuf *sb, const char *s)
     strbuf_add(sb, s, strlen(s));
 }
 
+/* strbuf_add_printable - append s, control bytes as \xNN */
+void strbuf_add_printable(struct strbuf *sb, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c == 0x7f) {
+            strbuf_addf(sb, "\\x%02x", c);
+        } else {
+            strbuf_addc(sb, (char)c);
+        }
+    }
+}
+
 /* strbuf_vaddf - append formatted text */
 void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
 {

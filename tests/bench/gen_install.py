@@ -181,6 +181,17 @@ def build_list(args):
                     b'cookie': None})
     d = os.path.join(out, 'lists', name)
     os.makedirs(d, exist_ok=True)
+    # what Mailman 2.1's list creation leaves in archives/: the private
+    # directory and its .mbox (02775), and the public link of a public list
+    # (an absolute target, as Archiver.CheckHTMLArchiveDir makes it)
+    priv = os.path.join(os.path.abspath(out), 'archives', 'private', name)
+    for p in (priv, priv + '.mbox'):
+        os.makedirs(p, exist_ok=True)
+        os.chmod(p, 0o2775)
+    if not cfg[b'archive_private']:
+        pub = os.path.join(out, 'archives', 'public', name)
+        if not os.path.lexists(pub):
+            os.symlink(priv, pub)
     data = py2pickle.dumps(cfg, 1)
     with open(os.path.join(d, 'config.pck'), 'wb') as f:
         f.write(data)

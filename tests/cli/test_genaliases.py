@@ -199,6 +199,33 @@ def test_real_postfix(tmp):
     check("runs no shell" in err, "a shell command line is refused: %s" % err)
 
 
+def test_lookup_missing(tmp):
+    """all addresses go to one `postalias -q -`: a key its output lacks is reported by
+    name, whatever else (a warning) the program printed"""
+    var = install(tmp, "missing")
+    conf = postfix_dir(tmp)
+    bindir = os.path.join(tmp, "bin-missing")
+    os.makedirs(bindir)
+    wrapper = os.path.join(bindir, "postalias")
+    with open(wrapper, "w") as f:
+        f.write('#!/bin/sh\n'
+                'case " $* " in\n'
+                '*" -q - "*) echo "postalias: warning: a warning line" >&2\n'
+                '    %s "$@" | grep -v "^vacia-join:"; exit 0 ;;\n'
+                '*) exec %s "$@" ;;\n'
+                'esac\n' % (POSTALIAS, POSTALIAS))
+    os.chmod(wrapper, 0o755)
+    rc, out, err = run("genaliases", "-d", var, "--install-dir", SITE, "--postalias", wrapper,
+                       "--postmap", POSTMAP, "--postfix-config", conf)
+    check(rc != 0, "a missing address fails the run (exit %d)" % rc)
+    text = out.decode()
+    check(re.search(r"looked up 101 addresses: 1 not found", text) is not None,
+          "one of 101 addresses not found: %s" % text)
+    check(re.search(r"alias-lookup-failed.*vacia-join", text) is not None,
+          "the missing address is named: %s" % text)
+    check(text.count("alias-lookup-failed") == 1, "only that one is reported")
+
+
 HOSTILE = ["a&b", "x;rm -rf y"]
 
 
@@ -245,6 +272,7 @@ def main():
         test_rollback(tmp)
         if HAVE_POSTFIX:
             test_real_postfix(tmp)
+            test_lookup_missing(tmp)
             test_hostile(tmp)
         elif os.environ.get("CI") == "true":
             fail("postalias/postmap not installed (tools/setup.sh installs postfix)")

@@ -2,7 +2,7 @@
 
 The shim tests/fault/iofault.c (LD_PRELOAD, $MMFIX_IOFAULT) counts every
 call mmfix makes that changes the test tree (creating opens, write, pwrite,
-fsync, fdatasync, ftruncate, rename, link, unlink, mkdir, rmdir, symlink,
+fsync, fdatasync, syncfs, ftruncate, rename, link, unlink, mkdir, rmdir, symlink,
 chmod/chown/utimensat and their f/l/at forms: mmfix's own and SQLite's) and
 fails call number N. An unfaulted run gives the number of points (two runs
 must make the same calls; strace, when installed, must see exactly those
@@ -167,7 +167,7 @@ def mmfix(args, env_extra=None, strace=None):
 
 # the system calls that change a file system (x86-64 and arm64 names)
 SYSCALLS = ["open", "openat", "creat", "write", "pwrite64", "writev", "pwritev", "pwritev2",
-            "fsync", "fdatasync", "sync_file_range", "ftruncate", "truncate", "fallocate",
+            "fsync", "fdatasync", "syncfs", "sync_file_range", "ftruncate", "truncate", "fallocate",
             "rename", "renameat", "renameat2", "link", "linkat", "unlink", "unlinkat", "rmdir",
             "mkdir", "mkdirat", "symlink", "symlinkat", "mknod", "mknodat", "chmod", "fchmod",
             "fchmodat", "chown", "fchown", "lchown", "fchownat", "utimensat", "utimes",

@@ -85,4 +85,50 @@ with tempfile.TemporaryDirectory() as tmp:
     check(rc1 == 0 and rc2 == 0, "both rolled back (%s %s)" % (err1, err2))
     check(digest(var) == start, "rollback gives back the exact original bytes")
 
+# --rewrite-text over fixtures/mm20, whose cs list has its own listinfo.html that update
+# moves into lists/cs/<lang>/: the moved copy is rewritten, and so are text values
+# (owner), not member addresses; rolled back exactly
+with tempfile.TemporaryDirectory() as tmp:
+    var = os.path.join(tmp, "var")
+    shutil.copytree(os.path.join(FIXTURES, "mm20"), var, symlinks=True)
+    os.makedirs(os.path.join(var, "locks"), exist_ok=True)
+    own = os.path.join(var, "lists", "cs", "listinfo.html")
+    with open(own, "ab") as fp:
+        fp.write(b'<!-- own --><a href="http://www.example.org/mailman/listinfo/cs">'
+                 b'www.example.org</a>\n')
+    start = digest(var)
+    rw = ["--rewrite-text", "www.example.org=" + HOST,
+          "--rewrite-text", "@example.org=@" + HOST]
+    rc, out, err = run("migrate", "-n", "-d", var, "--url-host", HOST,
+                       "--postalias", "/bin/true", "--postmap", "/bin/true", *rw)
+    text = out.decode()
+    check(rc == 1 and digest(var) == start, "migrate --rewrite-text --dry-run changes nothing")
+    check("template-rewritten" in text and "listinfo.html: 2 occurrences rewritten" in text,
+          "the moved template's occurrences are shown: %s" % text[-1500:])
+    check("owner: 1 occurrence rewritten" in text, "the owner address is shown")
+    rc, out, err = run("migrate", "-n", "-d", var, "--rewrite-text", "a=b")
+    check(rc == 64, "--rewrite-text needs --url-host or --email-host (%d)" % rc)
+    rc, out, err = run("migrate", "-d", var, "--url-host", HOST,
+                       "--postalias", "/bin/true", "--postmap", "/bin/true", *rw)
+    check(rc == 0, "migrate --rewrite-text exits 0 (got %d: %s)" % (rc, err))
+    moved = [os.path.join(var, "lists", "cs", d, "listinfo.html")
+             for d in os.listdir(os.path.join(var, "lists", "cs"))
+             if os.path.isdir(os.path.join(var, "lists", "cs", d))]
+    moved = [m for m in moved if os.path.exists(m)]
+    body = open(moved[0], "rb").read() if len(moved) == 1 else b""
+    check(b"<!-- own -->" in body and b"www.example.org" not in body
+          and body.count(HOST.encode()) == 2,
+          "the list's own template, moved by update, is rewritten: %r" % body[-120:])
+    cfg = py2pickle.loads_stub(open(os.path.join(var, "lists", "cs", "config.pck"),
+                                    "rb").read())
+    check(cfg[b"owner"] == [b"owner-cs@" + HOST.encode()], "owner rewritten: %r" % cfg[b"owner"])
+    check(b"vera.weber@example.org" in cfg[b"members"], "member addresses are left alone")
+    rc1, _, err1 = run("rollback", "-d", var)
+    check(rc1 == 0, "rolled back (%s)" % err1)
+    runs = json.loads(run("history", "--json", "-d", var)[1])["runs"]
+    for r in runs:
+        if r["status"] == "done":
+            run("rollback", "-d", var, str(r["id"]))
+    check(digest(var) == start, "rollback gives back the exact original bytes")
+
 finish()

@@ -8,9 +8,10 @@
  * DESCRIPTION
  *  Test tooling only (never installed, never linked into mmfix). The shim
  *  interposes the libc entry points through which a process changes a file
- *  system: creating opens (O_CREAT), write/pwrite/writev, fsync/fdatasync,
- *  ftruncate/fallocate, rename/link/unlink/rmdir/mkdir/symlink (and their
- *  *at forms), and the metadata calls chmod/chown/utimensat and their f/l
+ *  system: creating opens (O_CREAT), write/pwrite/writev, fsync/fdatasync/
+ *  syncfs/sync_file_range, ftruncate/fallocate, rename/link/unlink/rmdir/
+ *  mkdir/symlink (and their *at forms), and the metadata calls
+ *  chmod/chown/utimensat and their f/l
  *  forms. SQLite's unix VFS reaches the kernel through the same exported
  *  symbols, so the journal's writes are caught too.
  *
@@ -397,6 +398,14 @@ PWRITEV_WRAPPER(pwritev64)
     }
 FD_WRAPPER(fsync)
 FD_WRAPPER(fdatasync)
+FD_WRAPPER(syncfs)
+
+EXPORT int sync_file_range(int fd, off_t off, off_t n, unsigned flags)
+{
+    REAL(sync_file_range);
+    FAIL_FD("sync_file_range", fd);
+    return real_fn(fd, off, n, flags);
+}
 
 #define FTRUNCATE_WRAPPER(name) \
     EXPORT int name(int fd, off_t len) \

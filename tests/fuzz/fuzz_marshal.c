@@ -3,25 +3,9 @@
  * marshal_read on arbitrary bytes must never crash, leak or hang, must
  * answer 0 with a tree or -1 with a reason, and must hold its limits.
  *
- * Not built by CMake. The reader needs no interpreter, so the simplest
- * build compiles its few sources directly (from the source tree):
- *
- *   clang -g -O1 -std=c11 -fsanitize=fuzzer,address,undefined \
- *         -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude \
- *         tests/fuzz/fuzz_marshal.c src/marshal.c src/value.c src/util/errstr.c \
- *         src/util/strbuf.c src/util/xalloc.c src/util/loaderr.c src/util/fileread.c \
- *         src/util/ptrmap.c -lm \
- *         -o /tmp/fuzz_marshal
- *   mkdir -p /tmp/marshal-seeds
- *   i=0; for f in $(find ../shared/corpus -name '*.db*'); do
- *       i=$((i + 1)); cp "$f" /tmp/marshal-seeds/seed$i; done
- *   chmod u+w /tmp/marshal-seeds/seed*
- *   /tmp/fuzz_marshal -max_len=65536 /tmp/marshal-seeds
- *
- * (Or link it against a clang sanitizer build of mmfix_core as
- * fuzz_pickle.c describes.)
- * (The seeds are copied to a scratch directory because libFuzzer writes new
- * inputs into its corpus directory; never point it at the shared corpus.)
+ * Built by CMake with -DMMFIX_FUZZ=ON and run by tests/fuzz/run_fuzz.sh
+ * (tests/fuzz/README.md); the plain build replays tests/fuzz/seeds/marshal and
+ * tests/fuzz/regressions/marshal under ctest.
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -3,20 +3,10 @@
  * pyload_unpickle on arbitrary bytes must never crash, leak, run code or
  * load anything but a value tree.
  *
- * Not built by CMake. Build it against a sanitizer build of the library:
- *
- *   cmake -S . -B build-fuzz -DMMFIX_SANITIZE=ON -DCMAKE_C_COMPILER=clang \
- *         -DCMAKE_C_FLAGS=-fsanitize=fuzzer-no-link
- *   cmake --build build-fuzz --target mmfix_core
- *   clang -g -fsanitize=fuzzer,address,undefined -Iinclude -Ibuild-fuzz \
- *         tests/fuzz/fuzz_pickle.c build-fuzz/libmmfix_core.a build-fuzz/libmmfix_util.a \
- *         $(python3-config --embed --ldflags) -o build-fuzz/fuzz_pickle
- *   MMFIX_PYTHON_DIR=$PWD/python build-fuzz/fuzz_pickle -max_len=4096 fixtures/hostile
- *
- * (fuzz_pickleplay.c fuzzes the pure-C check and replay alone, much
- * faster. fixtures/hostile and the corpus's *.pck files make a good seed corpus;
- * LSAN_OPTIONS=suppressions=tests/lsan.supp for the interpreter's own
- * allocations.)
+ * Built by CMake with -DMMFIX_FUZZ=ON and run by tests/fuzz/run_fuzz.sh
+ * (tests/fuzz/README.md); the plain build replays tests/fuzz/seeds/pickle and
+ * tests/fuzz/regressions/pickle under ctest.
+ * Needs the embedded interpreter: MMFIX_PYTHON_DIR=BUILD/python.
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -6,17 +6,9 @@
  * a node, each node's children end). No interpreter: this runs thousands
  * of times faster than fuzz_pickle, which also drives the unpickler.
  *
- * Not built by CMake. Build from the source tree:
- *
- *   clang -g -O1 -std=c11 -fsanitize=fuzzer,address,undefined \
- *         -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude \
- *         tests/fuzz/fuzz_pickleplay.c src/pickleplay.c src/pickleops.c \
- *         src/util/errstr.c src/util/xalloc.c -o /tmp/fuzz_pickleplay
- *   mkdir -p /tmp/pickleplay-seeds
- *   (copy the .pck files of fixtures/hostile and the config.pck files of
- *   the fixtures/mm21 lists into /tmp/pickleplay-seeds, and make them
- *   writable: libFuzzer writes new inputs into its corpus directory)
- *   /tmp/fuzz_pickleplay -max_len=65536 /tmp/pickleplay-seeds
+ * Built by CMake with -DMMFIX_FUZZ=ON and run by tests/fuzz/run_fuzz.sh
+ * (tests/fuzz/README.md); the plain build replays tests/fuzz/seeds/pickleplay and
+ * tests/fuzz/regressions/pickleplay under ctest.
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -147,6 +147,12 @@ case("deep_mark.pck", "too-large", b"(" * N + b"l" * N + b".")
 case("deep_tuple.pck", "too-large", b")" + b"\x85" * N + b".")
 case("huge_memo.pck", "too-large", b"]r\xff\xff\xff\x7f.")
 case("huge_put.pck", "too-large", b"]p99999999999\n.")
+# PUT/GET arguments Python's int() reads but Python 2 never writes: blanks before the digits
+# made the C check read index 0 while the unpickler grew its memo table to 10**12 entries
+# (found by tests/fuzz/fuzz_pickle.c)
+case("put_blank_huge.pck", "corrupt", b"]p\t999999999999\n.")
+case("put_sign.pck", "corrupt", b"]p+5\n.")
+case("get_underscore.pck", "corrupt", b"]p0\ng0_0\n.")
 
 # --- loads, but is not what a config.pck must be ----------------------------------
 case("not_dict.pck", "ok", b"(lp0\nS'a'\np1\naI1\na.")

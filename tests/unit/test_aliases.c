@@ -154,6 +154,51 @@ static void test_build(void **state)
     strbuf_release(&v);
 }
 
+/* test_site_settings - site settings that would end a pipe or an address in the alias files
+ * (a newline, quote, comma, blank, shell metacharacter) are refused, and so is the build */
+static void test_site_settings(void **state)
+{
+    char *vd[] = { "v.example", "w.example" };
+    struct aliases_list lists[] = { { "ab", "v.example" } };
+    struct aliases_site site = { "/usr/lib/mailman/mail", "/var/lib/mailman/data", "Mailman",
+                                 NULL, vd, 2, "lists.example.org" };
+    static const char *const bad_dirs[] = {
+        "/usr/lib/mailman\nroot: \"|touch /tmp/x\"", "/x\"y", "/x;touch y", "/x y",
+        "/x,|touch y", "/x$(id)", "/x`id`", "relative/mail", "",
+    };
+    struct strbuf a = STRBUF_INIT;
+    struct strbuf v = STRBUF_INIT;
+    const char *err = NULL;
+    size_t nv = 0;
+    size_t i;
+
+    (void)state;
+    assert_true(aliases_site_ok(&site, &err));
+    for (i = 0; i < sizeof(bad_dirs) / sizeof(bad_dirs[0]); i++) {
+        site.wrapper_dir = bad_dirs[i];
+        assert_false(aliases_site_ok(&site, &err));
+        assert_non_null(strstr(err, "WRAPPER_DIR"));
+        assert_int_equal(aliases_build(lists, 1, &site, NULL, T0, &a, &v, &nv, &err), -1);
+        site.wrapper_dir = "/usr/lib/mailman/mail";
+        site.data_dir = bad_dirs[i];
+        assert_false(aliases_site_ok(&site, &err));
+        assert_non_null(strstr(err, "DATA_DIR"));
+        site.data_dir = "/var/lib/mailman/data";
+    }
+    site.site_list = "mailman-loop: \"|touch /tmp/x\"\nx";
+    assert_false(aliases_site_ok(&site, &err));
+    site.site_list = "Mailman";
+    site.local_domain = "x.org\nroot@x.org";
+    assert_false(aliases_site_ok(&site, &err));
+    site.local_domain = NULL;
+    vd[1] = "w.example evil";
+    assert_false(aliases_site_ok(&site, &err));
+    vd[1] = "w.example";
+    assert_true(aliases_site_ok(&site, &err));
+    strbuf_release(&a);
+    strbuf_release(&v);
+}
+
 static void test_keep_created(void **state)
 {
     char *vd[] = { "v.example" };
@@ -263,6 +308,7 @@ int main(void)
         cmocka_unit_test(test_escape),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_build),
+        cmocka_unit_test(test_site_settings),
         cmocka_unit_test(test_keep_created),
         cmocka_unit_test(test_old_damaged),
         cmocka_unit_test(test_udiff),

@@ -188,11 +188,51 @@ static void test_apply_outside_refused(void **state)
     plan_free(&plan);
 }
 
+/* test_apply_check_ops - the plan-time check refuses what apply would refuse: a write, move
+ * or mkdir where a symbolic link is, or through one; a link may be removed or re-pointed */
+static void test_apply_check_ops(void **state)
+{
+    struct fx *f = *state;
+    struct plan plan;
+    const char *err = NULL;
+    char *out = harness_tmpdir("apply-outside");
+    char *p = xasprintf("%s/data/last", f->top);
+    char *q = xasprintf("%s/lists/old/es", f->top);
+
+    assert_int_equal(symlink(out, p), 0);
+    assert_int_equal(symlink(out, q), 0);
+    plan_init(&plan, f->ins->var_prefix);
+    plan_add_mkdir(&plan, "lists/old/de", 02775, NULL, PLAN_NO_LIST);
+    plan_add_op(&plan, PLAN_DELETE, "data/last", NULL, PLAN_NO_LIST, false);
+    plan_add_op(&plan, PLAN_SYMLINK, "archives/public/old", "/x", PLAN_NO_LIST, false);
+    assert_int_equal(apply_check_ops(&plan, f->ins, 0, &err), 0);
+    /* a save over the link, a file below the linked directory, a move into it */
+    plan_add_put(&plan, "data/last", "x", 1, PLAN_NO_LIST, false);
+    assert_int_equal(apply_check_ops(&plan, f->ins, 0, &err), -1);
+    assert_non_null(strstr(err, "symbolic link"));
+    plan_truncate_ops(&plan, 3);
+    plan_add_put(&plan, "lists/old/es/listinfo.html", "x", 1, PLAN_NO_LIST, false);
+    assert_int_equal(apply_check_ops(&plan, f->ins, 0, &err), -1);
+    /* only the operations from first on are looked at */
+    assert_int_equal(apply_check_ops(&plan, f->ins, 4, &err), 0);
+    plan_truncate_ops(&plan, 3);
+    plan_add_op(&plan, PLAN_MOVE_WHOLE, "archives/private/old", "lists/old/es/old",
+                PLAN_NO_LIST, false);
+    assert_int_equal(apply_check_ops(&plan, f->ins, 0, &err), -1);
+    assert_int_equal(harness_count_entries(out), 0);
+    plan_free(&plan);
+    harness_rmtree(out);
+    free(out);
+    free(p);
+    free(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_apply_dir_ops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_apply_outside_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_apply_check_ops, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

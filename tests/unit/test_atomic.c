@@ -476,6 +476,103 @@ static void test_unlink(void **state)
     free(linkp);
 }
 
+/* put-off directory syncs: each directory once, the operations themselves as usual, and
+ * immediate syncs again after the flush */
+static void test_sync_defer(void **state)
+{
+    struct fixture *f = *state;
+    const char *err = NULL;
+    char *sub = xasprintf("%s/sub", f->root);
+    char *links[3];
+    size_t i;
+
+    atomic_sync_defer();
+    assert_int_equal(atomic_mkdir(f->root, sub, 02775, (gid_t)-1, &err), 0);
+    for (i = 0; i < 3; i++) {
+        links[i] = xasprintf("%s/l%zu", sub, i);
+        assert_int_equal(atomic_symlink(f->root, links[i], "target", &err), 0);
+    }
+    assert_int_equal(atomic_save(f->root, f->file, "x", 1, false, &err), 0);
+    /* root (for sub), sub (the three links), dir (the file) */
+    assert_int_equal(atomic_sync_pending(), 3);
+    assert_int_equal(atomic_sync_flush(&err), 0);
+    assert_int_equal(atomic_sync_pending(), 0);
+    for (i = 0; i < 3; i++) {
+        char t[16];
+        ssize_t n = readlink(links[i], t, sizeof(t));
+        assert_int_equal(n, 6);
+        assert_int_equal(atomic_unlink(f->root, links[i], &err), 0);
+        free(links[i]);
+    }
+    /* not put off any more */
+    assert_int_equal(atomic_sync_pending(), 0);
+    assert_content(f->file, "x");
+
+    /* many directories: synced with one syncfs, one removed meanwhile is passed over */
+    atomic_sync_defer();
+    for (i = 0; i < 12; i++) {
+        char *d = xasprintf("%s/d%zu", f->root, i);
+        char *l = xasprintf("%s/link", d);
+        assert_int_equal(atomic_mkdir(f->root, d, 02775, (gid_t)-1, &err), 0);
+        assert_int_equal(atomic_symlink(f->root, l, "t", &err), 0);
+        free(l);
+        free(d);
+    }
+    assert_int_equal(atomic_sync_pending(), 13);     /* root and the twelve */
+    {
+        char *l = xasprintf("%s/d11/link", f->root);
+        char *d = xasprintf("%s/d11", f->root);
+        assert_int_equal(unlink(l), 0);
+        assert_int_equal(rmdir(d), 0);
+        free(l);
+        free(d);
+    }
+    assert_int_equal(atomic_sync_flush(&err), 0);
+    assert_int_equal(atomic_sync_pending(), 0);
+    free(sub);
+}
+
+/* a save in two halves: the temp file first (the path untouched), then .last and the
+ * rename; a discarded one leaves nothing */
+static void test_prepare_commit(void **state)
+{
+    struct fixture *f = *state;
+    struct atomic_prepared ps[2];
+    const char *err = NULL;
+    char *last = xasprintf("%s.last", f->file);
+    char *other = xasprintf("%s/other", f->dir);
+    struct stat st;
+
+    harness_write_text(f->file, "old");
+    assert_int_equal(chmod(f->file, 0640), 0);
+    assert_int_equal(atomic_prepare(f->root, f->file, "new", 3, true, 0, &ps[0], &err), 0);
+    assert_int_equal(atomic_prepare(f->root, other, "x", 1, true, 0, &ps[1], &err), 0);
+    assert_content(f->file, "old");                   /* not yet */
+    assert_int_equal(lstat(ps[0].tmp, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0640);       /* the replaced file's mode */
+    assert_int_equal(atomic_prepared_sync(ps, 2, &err), 0);
+    assert_int_equal(atomic_commit(f->root, &ps[0], &err), 0);
+    assert_null(ps[0].tmp);
+    assert_content(f->file, "new");
+    assert_content(last, "old");
+    {
+        char *tmp = xstrdup(ps[1].tmp);
+        atomic_prepared_discard(&ps[1]);
+        assert_false(harness_exists(tmp));
+        assert_false(harness_exists(other));
+        free(tmp);
+    }
+    /* outside the root: refused before anything is written */
+    {
+        char *out = xasprintf("%s/o", f->outside);
+        assert_int_equal(atomic_prepare(f->root, out, "x", 1, false, 0, &ps[0], &err), -1);
+        assert_false(harness_exists(out));
+        free(out);
+    }
+    free(last);
+    free(other);
+}
+
 /* main - run the tests */
 int main(void)
 {
@@ -488,6 +585,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_restore, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rename_copy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unlink, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync_defer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prepare_commit, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

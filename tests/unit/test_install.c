@@ -285,6 +285,21 @@ static void test_list_names(void **state)
     }
     install_names_free(names, n);
 
+    /* install_link_out: the target of a link that leaves or dangles, nothing for the rest */
+    {
+        char *t = install_link_out(in, "lists/linked-out");
+        assert_non_null(t);
+        assert_non_null(strstr(t, "/evil"));
+        free(t);
+        t = install_link_out(in, "lists/dangling");
+        assert_string_equal(t, "/nonexistent/mmfix/dangling");
+        free(t);
+        assert_null(install_link_out(in, "lists/linked-in"));
+        assert_null(install_link_out(in, "lists/alpha"));
+        assert_null(install_link_out(in, "lists/no-such-list"));
+        assert_null(install_link_out(in, "lists"));
+    }
+
     /* lists/ vanished after install_open */
     free(in->lists_dir);
     in->lists_dir = xasprintf("%s/no-lists-here", f->vp);

@@ -73,6 +73,38 @@ static void test_run(void **state)
     strbuf_release(&out);
 }
 
+/* stdin from the input, however large (more than a pipe holds), and the output limit */
+static void test_input(void **state)
+{
+    char *cat[] = { "cat", NULL };
+    char *wc[] = { "wc", "-l", NULL };
+    struct strbuf in = STRBUF_INIT;
+    struct strbuf out = STRBUF_INIT;
+    const char *err = NULL;
+    int status = -1;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < 50000; i++) {
+        strbuf_addf(&in, "list%zu-owner\n", i);
+    }
+    assert_int_equal(mapcmd_run_input(cat, in.buf, in.len, SIZE_MAX, &status, &out, &err), 0);
+    assert_int_equal(status, 0);
+    assert_int_equal(out.len, in.len);
+    assert_memory_equal(out.buf, in.buf, in.len);
+    strbuf_release(&out);
+    assert_int_equal(mapcmd_run_input(wc, in.buf, in.len, 4, &status, &out, &err), 0);
+    assert_int_equal(status, 0);
+    assert_true(out.len >= 4 && out.len <= 4096);
+    assert_int_equal(strncmp(out.buf, "50000", 5), 0);
+    strbuf_release(&out);
+    /* empty input: stdin at its end at once */
+    assert_int_equal(mapcmd_run_input(wc, "", 0, SIZE_MAX, &status, &out, &err), 0);
+    assert_string_equal(out.buf, "0\n");
+    strbuf_release(&out);
+    strbuf_release(&in);
+}
+
 static void test_faults(void **state)
 {
     char *echo[] = { "echo", "x", NULL };
@@ -98,6 +130,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_input),
         cmocka_unit_test(test_run),
         cmocka_unit_test(test_faults),
     };

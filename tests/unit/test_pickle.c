@@ -807,9 +807,49 @@ static int teardown(void **state)
     return 0;
 }
 
+/* a shared node is written once and fetched again (BINGET), a node met once is not
+ * memoized for nothing, and a cycle is refused at the root and below it */
+static void test_sharing_and_cycles(void **state)
+{
+    struct value_arena *a = value_arena_new();
+    struct value *root = value_new_list(a, 4);
+    struct value *s = value_new_bytes(a, "shared", 6);
+    struct value *inner = value_new_list(a, 2);
+    struct strbuf out = STRBUF_INIT;
+    const char *err = NULL;
+    size_t n = 0;
+    size_t i;
+
+    (void)state;
+    value_seq_append(a, root, s);
+    value_seq_append(a, root, s);
+    value_seq_append(a, root, value_new_bytes(a, "once", 4));
+    assert_int_equal(pickle_write(&out, root, &err), 0);
+    for (i = 0; i + 6 <= out.len; i++) {
+        n += memcmp(out.buf + i, "shared", 6) == 0;
+    }
+    assert_int_equal(n, 1);                          /* written once, fetched again */
+    assert_non_null(memchr(out.buf, 'h', out.len));  /* BINGET */
+    reload_equal(&out, root);
+    strbuf_release(&out);
+
+    value_seq_append(a, root, inner);
+    value_seq_append(a, inner, root);                /* root inside itself */
+    assert_int_equal(pickle_write(&out, root, &err), -1);
+    assert_non_null(strstr(err, "cycle"));
+    strbuf_release(&out);
+
+    value_seq_append(a, inner, inner);               /* and a cycle below the root */
+    assert_int_equal(pickle_write(&out, inner, &err), -1);
+    assert_non_null(strstr(err, "cycle"));
+    strbuf_release(&out);
+    value_arena_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sharing_and_cycles),
         cmocka_unit_test(test_scalars),
         cmocka_unit_test(test_strings),
         cmocka_unit_test(test_tuples),

@@ -148,6 +148,43 @@ static void test_tjson_refuses(void **state)
     value_arena_free(&a);
 }
 
+/* test_tjson_nul - NUL bytes in a str value and in a str dict key survive the writer and the
+ * reader (found by fuzz_tjson: the writer wrote \u0000, the reader refused it); a NUL where C
+ * text is used (a $long, the charset) is refused, not cut short */
+static void test_tjson_nul(void **state)
+{
+    static const char *const bad[] = {
+        "{\"format\": \"mmfix-typed-json/1\", \"config\": {\"$long\": \"12\\u00003\"}}",
+        "{\"format\": \"mmfix-typed-json/1\", \"config\": {\"$float\": \"nan\\u0000x\"}}",
+        "{\"format\": \"mmfix-typed-json/1\", \"charset\": \"us-ascii\\u0000\", \"config\": 1}",
+        "{\"format\": \"mmfix-typed-json/1\\u0000\", \"config\": 1}",
+    };
+    struct value_arena *a = value_arena_new();
+    struct value *d = value_new_dict(a, 0);
+    struct value *back = NULL;
+    struct strbuf j = STRBUF_INIT;
+    struct tjson_writer_opts wo;
+    const char *err = NULL;
+    enum load_error kind;
+    size_t i;
+
+    (void)state;
+    memset(&wo, 0, sizeof(wo));
+    wo.charset = "iso-8859-1";
+    value_dict_set(a, d, value_new_bytes(a, "v", 1), value_new_bytes(a, "a\0b", 3));
+    value_dict_set(a, d, value_new_bytes(a, "k\0ey", 4), value_new_text(a, "x\0y", 3));
+    tjson_write_document(&j, "l", d, &wo);
+    assert_int_equal(tjson_read(j.buf, j.len, NULL, a, &back, NULL, NULL, &kind, &err), 0);
+    assert_true(value_equal(d, back));
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (tjson_read(bad[i], strlen(bad[i]), NULL, a, &back, NULL, NULL, &kind, &err) != -1) {
+            fail_msg("accepted: %s", bad[i]);
+        }
+    }
+    strbuf_release(&j);
+    value_arena_free(&a);
+}
+
 static void test_tjson_base64(void **state)
 {
     struct strbuf sb = STRBUF_INIT;
@@ -176,6 +213,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tjson_roundtrip),
         cmocka_unit_test(test_tjson_refuses),
+        cmocka_unit_test(test_tjson_nul),
         cmocka_unit_test(test_tjson_base64),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
