@@ -11,8 +11,7 @@
  *  system: creating opens (O_CREAT), write/pwrite/writev, fsync/fdatasync/
  *  syncfs/sync_file_range, ftruncate/fallocate, rename/link/unlink/rmdir/
  *  mkdir/symlink (and their *at forms), and the metadata calls
- *  chmod/chown/utimensat and their f/l
- *  forms. SQLite's unix VFS reaches the kernel through the same exported
+ *  chmod/chown/utimensat and their f/l forms. SQLite's unix VFS reaches the kernel through the same exported
  *  symbols, so the journal's writes are caught too.
  *
  *  Nothing is counted unless MMFIX_FAULT_ROOT names a directory; then a
