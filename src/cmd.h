@@ -188,7 +188,9 @@ void cmd_aliases_report(const struct cmd_opts *opts, const struct cmd_aliases *g
 size_t cmd_aliases_errors(const struct cmd_aliases *ga);
 void cmd_aliases_free(struct cmd_aliases **ga);
 /* cmd_global_fn - the steps of a run that belong to no list (queues, global templates),
- * planned after every list; -1 with the reason */
+ * planned after every list; -1 with the reason (the run goes on without them, as past a
+ * broken list), or an exit code > 0 (said on stderr already) when the run must not go on:
+ * then nothing is changed */
 typedef int cmd_global_fn(void *ctx, struct cmd_env *env, struct plan *plan,
                           const char **error_r);
 /* cmd_after_fn - once the plan is carried out (applied) or shown (a dry run): more work and

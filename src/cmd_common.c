@@ -575,9 +575,17 @@ int cmd_run_steps(const struct cmd_opts *opts, struct cmd_env *env, char *const 
     }
     progress_done(&prog);
     i = plan.n_ops;
-    if (global != NULL && global(ctx, env, &plan, &err) != 0) {
-        cmd_error(NULL, "%s", err);
-        failed = true;
+    if (global != NULL) {
+        int grc = global(ctx, env, &plan, &err);
+        if (grc > 0) {
+            cmd_error(NULL, "%s: stopped before anything was changed", command);
+            rc = grc;
+            goto out;
+        }
+        if (grc != 0) {
+            cmd_error(NULL, "%s", err);
+            failed = true;
+        }
     }
     cmd_drop_blocked(env, &plan, i, NULL);
     if (!opts->dry_run && plan.n_ops > 0) {

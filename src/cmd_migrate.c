@@ -110,22 +110,23 @@ static int plan_one(void *ctx, struct cmd_env *env, const char *name, struct pla
     return 0;
 }
 
-/* plan_global - update's site-wide part, then the alias files of every list */
+/* plan_global - update's site-wide part, then the alias files of every list. The alias
+ * step failing (the creator lock busy or not to be made, an alias file unreadable) stops
+ * the run: migrate is one run, and lists moved to the new host without their aliases would
+ * lose mail */
 static int plan_global(void *ctx, struct cmd_env *env, struct plan *plan, const char **error_r)
 {
     struct migrate_ctx *mc = ctx;
     size_t first = plan->n_ops;
+    int rc;
 
     if (cmd_update_plan_global(&mc->us, env, plan, error_r) != 0) {
         return -1;
     }
     /* update's site files apart: what blocks them must not take the alias files along */
     cmd_drop_blocked(env, plan, first, NULL);
-    if (cmd_aliases_plan(mc->opts, env, host_for, mc, plan, &mc->ga) != EXIT_OK) {
-        *error_r = "the alias files could not be made (see above)";
-        return -1;
-    }
-    return 0;
+    rc = cmd_aliases_plan(mc->opts, env, host_for, mc, plan, &mc->ga);
+    return rc == EXIT_OK ? 0 : rc;
 }
 
 /* after - the maps rebuilt and checked; the alias part of the report */

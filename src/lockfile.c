@@ -172,6 +172,18 @@ static bool claimant_removable(const char *lock_path, const char *claimant)
     return ok;
 }
 
+/* expire - set path's mtime (the lock's expiry) to just past the clock slop, so that
+ * Mailman and mmfix break the lock at their next try */
+static int expire(const char *path)
+{
+    struct timespec times[2];
+
+    clock_gettime(CLOCK_REALTIME, &times[0]);
+    times[0].tv_sec -= LOCKFILE_CLOCK_SLOP + 1;
+    times[1] = times[0];
+    return utimensat(AT_FDCWD, path, times, AT_SYMLINK_NOFOLLOW);
+}
+
 /* write_claim - (re)create our temp file: content its own path, mode 0664,
  * atime/mtime now + lifetime */
 static int write_claim(const struct lockfile *lk, const char **error_r)
@@ -429,7 +441,12 @@ int lockfile_release(struct lockfile **lock, const char **error_r)
     *lock = NULL;
     held = lockfile_held(lk);
     if (held && unlink(lk->lock_path) != 0 && errno != ENOENT) {
-        *error_r = errstr("%s: cannot remove: %s", lk->lock_path, strerror(errno));
+        int e = errno;
+        /* a lock left in place would keep Mailman out for its whole lifetime (hours) */
+        bool expired = expire(lk->lock_path) == 0;
+        *error_r = errstr("%s: cannot remove: %s%s", lk->lock_path, strerror(e),
+                          expired ? " (marked expired: Mailman breaks it at its next try)"
+                                  : "");
         ret = -1;
     }
     if (unlink(lk->tmp_path) != 0 && errno != ENOENT && ret == 0) {
@@ -488,9 +505,18 @@ const char *lockfile_temp_path(const struct lockfile *lock)
     return lock->tmp_path;
 }
 
-/* dead_claimant_file - name (in dir) is "<x>.lock.<this host>.<pid>.<n>" of
- * a pid that no longer runs, a regular file with one link: the claimant
- * file of a process killed while it was taking a lock, never the lock */
+/* is_lock_name - a lock mmfix takes: "<list>.lock", or Mailman's "creator" (genaliases) */
+static bool is_lock_name(const char *name)
+{
+    size_t n = strlen(name);
+
+    return (n > 5 && strcmp(name + n - 5, ".lock") == 0) || strcmp(name, "creator") == 0;
+}
+
+/* dead_claimant_file - name (in dir) is "<x>.lock.<this host>.<pid>.<n>"
+ * (or "creator.<this host>.<pid>.<n>") of a pid that no longer runs, a
+ * regular file with one link: the claimant file of a process killed while
+ * it was taking a lock, never the lock */
 static bool dead_claimant_file(const char *dir, const char *name)
 {
     const char *p = strstr(name, ".lock.");
@@ -499,10 +525,10 @@ static bool dead_claimant_file(const char *dir, const char *name)
     struct stat st;
     bool dead = false;
 
-    if (p == NULL) {
+    if (p == NULL && strncmp(name, "creator.", 8) != 0) {
         return false;
     }
-    lbase = xstrndup(name, (size_t)(p - name) + 5);
+    lbase = xstrndup(name, p != NULL ? (size_t)(p - name) + 5 : 7);
     if (pid_gone(claimant_pid(lbase, name))) {
         path = xasprintf("%s/%s", dir, name);
         dead = lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1;
@@ -524,15 +550,14 @@ void lockfile_clear_dead(const char *locks_dir)
         return;
     }
     while ((de = readdir(d)) != NULL) {
-        size_t n = strlen(de->d_name);
         struct lockfile_state ls;
         const char *err = NULL;
         char *path = xasprintf("%s/%s", locks_dir, de->d_name);
 
         if (dead_claimant_file(locks_dir, de->d_name)) {
             unlink(path);
-        } else if (n > 5 && strcmp(de->d_name + n - 5, ".lock") == 0
-                   && lockfile_inspect(path, &ls, &err) == 0 && ls.exists && ls.ours_dead) {
+        } else if (is_lock_name(de->d_name) && lockfile_inspect(path, &ls, &err) == 0
+                   && ls.exists && ls.ours_dead) {
             struct lockfile *lk = NULL;
             bool busy = false;
             if (lockfile_acquire(path, LOCKFILE_DEFAULT_LIFETIME, 0, &lk, &busy, &err) == 0) {

@@ -46,7 +46,9 @@ int lockfile_refresh(struct lockfile *lock, const char **error_r);
  * without its touch) */
 bool lockfile_held(struct lockfile *lock);
 /* lockfile_release - unlink the lock (if ours) then our temp file; frees, sets *lock NULL.
- * -1 (after cleaning up and freeing) when the lock was no longer ours or an unlink failed. */
+ * -1 (after cleaning up and freeing) when the lock was no longer ours or an unlink failed;
+ * a lock that cannot be removed is marked expired (mtime in the past), so that Mailman does
+ * not wait out its lifetime before it breaks it. */
 int lockfile_release(struct lockfile **lock, const char **error_r);
 /* lockfile_forget - free the handle but leave the lock held: its claimant names this process,
  * so once it has exited the lock is a dead one that the next mmfix breaks, while Mailman
@@ -55,8 +57,9 @@ void lockfile_forget(struct lockfile **lock);
 /* lockfile_inspect - state of lock_path without touching it */
 int lockfile_inspect(const char *lock_path, struct lockfile_state *st, const char **error_r);
 
-/* lockfile_clear_dead - in locks_dir, break every lock whose claimant is a dead process of this
- * host (a killed mmfix) and remove the claimant files such processes left */
+/* lockfile_clear_dead - in locks_dir, break every lock mmfix takes ("<list>.lock" and
+ * Mailman's "creator") whose claimant is a dead process of this host (a killed mmfix, or one
+ * that could not remove it) and remove the claimant files such processes left */
 void lockfile_clear_dead(const char *locks_dir);
 
 /* lockfile_path - the lock path in use (absolute) */

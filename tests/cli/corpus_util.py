@@ -77,10 +77,12 @@ def tree_digest(top, times=True, dirs=False):
     return h.hexdigest()
 
 
-def entries_digest(top, skip=()):
+def entries_digest(top, skip=(), movable=False):
     """every entry below top: name, type, mode, owner; the bytes of files and
     the targets of links (never followed); mmfix's journal and the relative
-    paths in skip left out: what an exact rollback must give back"""
+    paths in skip left out: what an exact rollback must give back. movable:
+    top itself in a link's target counts as "VAR", so that copies of a tree
+    at different places compare"""
     h = hashlib.sha256()
     for root, dirs, files in sorted(os.walk(top)):
         dirs.sort()
@@ -92,7 +94,10 @@ def entries_digest(top, skip=()):
             st = os.lstat(p)
             h.update(b"%s %o %d %d\n" % (rel.encode(), st.st_mode, st.st_uid, st.st_gid))
             if os.path.islink(p):
-                h.update(os.readlink(p).encode())
+                target = os.readlink(p)
+                if movable and (target == top or target.startswith(top + "/")):
+                    target = "VAR" + target[len(top):]
+                h.update(target.encode())
             elif os.path.isfile(p):
                 h.update(open(p, "rb").read())
     return h.hexdigest()

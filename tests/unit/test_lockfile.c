@@ -2,7 +2,8 @@
  * test_lockfile - Mailman 2.1 lock protocol: interoperation with an
  * independent Python implementation (tests/tools/mm_lockfile.py) in both
  * directions, breaking of expired locks and of locks of dead local
- * processes, the claimant-unlink confinement, held/refresh/release.
+ * processes, the claimant-unlink confinement, held/refresh/release, the
+ * clearing of what a dead mmfix left in locks/.
  */
 #define _XOPEN_SOURCE 700
 #include <dirent.h>
@@ -492,6 +493,61 @@ static void test_held_refresh(void **state)
     free(cwd);
 }
 
+/* (f) lockfile_clear_dead: the list locks and Mailman's `creator` lock a
+ * dead mmfix left (killed, or unable to remove them) are broken, with their
+ * dead claimant files; a live process's and another host's are kept */
+static void test_clear_dead(void **state)
+{
+    struct fixture *f = *state;
+    char *creator = xasprintf("%s/creator", f->locks);
+    char *stray = NULL;
+    char *live = NULL;
+    char *far = NULL;
+    pid_t pid = fork();
+
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct lockfile *a = NULL;
+        struct lockfile *b = NULL;
+        const char *cerr = NULL;
+        bool cbusy = false;
+        _exit(lockfile_acquire(f->lock, 600, 0, &a, &cbusy, &cerr) == 0
+              && lockfile_acquire(creator, 15, 0, &b, &cbusy, &cerr) == 0 ? 0 : 1);
+    }
+    assert_int_equal(wait_status(pid), 0);
+    /* a claimant file the dead process left while taking the creator lock */
+    stray = xasprintf("%s/creator.%s.%ld.7", f->locks, f->host, (long)pid);
+    harness_write_text(stray, stray);
+    assert_int_equal(harness_count_entries(f->locks), 5);
+    lockfile_clear_dead(f->locks);
+    assert_int_equal(harness_count_entries(f->locks), 0);
+
+    /* the creator lock of a live process of this host (our parent) stays */
+    live = xasprintf("%s.%s.%ld.0", creator, f->host, (long)getppid());
+    harness_write_text(live, live);
+    set_mtime(live, 60);
+    assert_int_equal(link(live, creator), 0);
+    lockfile_clear_dead(f->locks);
+    assert_true(harness_exists(creator));
+    assert_true(harness_exists(live));
+    assert_int_equal(unlink(creator), 0);
+    assert_int_equal(unlink(live), 0);
+
+    /* the dead pid's claim from another host stays too */
+    far = xasprintf("%s.not-%s.%ld.0", creator, f->host, (long)pid);
+    harness_write_text(far, far);
+    set_mtime(far, 60);
+    assert_int_equal(link(far, creator), 0);
+    lockfile_clear_dead(f->locks);
+    assert_true(harness_exists(creator));
+    assert_true(harness_exists(far));
+
+    free(creator);
+    free(stray);
+    free(live);
+    free(far);
+}
+
 /* main - run the tests */
 int main(void)
 {
@@ -501,6 +557,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_expired, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dead_pid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_held_refresh, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_clear_dead, setup, teardown),
     };
 
     signal(SIGPIPE, SIG_IGN);
