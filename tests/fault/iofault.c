@@ -164,6 +164,7 @@ static void fd_path(int fd, char *buf, size_t size)
 static void full_path(int dirfd, const char *path, char *buf, size_t size)
 {
     char dir[PATH_MAX];
+    int n;
 
     buf[0] = '\0';
     if (path == NULL) {
@@ -180,7 +181,10 @@ static void full_path(int dirfd, const char *path, char *buf, size_t size)
     } else {
         fd_path(dirfd, dir, sizeof(dir));
     }
-    snprintf(buf, size, "%s/%s", dir, path);
+    n = snprintf(buf, size, "%s/%s", dir, path);
+    if (n < 0 || (size_t)n >= size) {
+        buf[0] = '\0';   /* too long to be a path of the tree: not counted */
+    }
 }
 
 /* in_tree - a path (absolute, or empty) the shim counts */
