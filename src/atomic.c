@@ -72,41 +72,62 @@ static int fsync_path(const char *dir, const char **error_r)
     return ret;
 }
 
-/* syncfs_dirs - one syncfs per file system holding the directories (the first error kept) */
-static int syncfs_dirs(char **dirs, size_t n, const char **error_r)
+/* The file systems a run of syncfs calls has synced already */
+struct fs_synced {
+    dev_t dev[8];
+    size_t n;
+};
+
+/* syncfs_once - syncfs of the file system holding path, unless done already; a path gone
+ * since is nothing to sync when missing_ok (a rollback removed what the run made) */
+static int syncfs_once(const char *path, int open_flags, bool missing_ok, struct fs_synced *done,
+                       const char **error_r)
 {
-    dev_t done[8];
-    size_t n_done = 0;
-    int ret = 0;
-    size_t i;
+    struct stat st;
     size_t k;
+    int fd;
 
-    for (i = 0; i < n; i++) {
-        struct stat st;
-        bool seen = false;
-        int fd;
-
-        if (lstat(dirs[i], &st) != 0) {
-            continue;   /* gone since: a rollback removed what the run made */
+    if (lstat(path, &st) != 0) {
+        if (missing_ok && errno == ENOENT) {
+            return 0;
         }
-        for (k = 0; k < n_done && !seen; k++) {
-            seen = done[k] == st.st_dev;
+        *error_r = errstr("%s: %s", path, strerror(errno));
+        return -1;
+    }
+    for (k = 0; k < done->n; k++) {
+        if (done->dev[k] == st.st_dev) {
+            return 0;
         }
-        if (seen) {
-            continue;
-        }
-        fd = open(dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0 || syncfs(fd) != 0) {
-            if (ret == 0) {
-                *error_r = errstr("%s: %s: %s", dirs[i], fd < 0 ? "cannot open" : "syncfs",
-                                  strerror(errno));
-                ret = -1;
-            }
-        } else if (n_done < sizeof(done) / sizeof(done[0])) {
-            done[n_done++] = st.st_dev;
-        }
+    }
+    fd = open(path, open_flags | O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || syncfs(fd) != 0) {
+        *error_r = errstr("%s: %s: %s", path, fd < 0 ? "cannot open" : "syncfs",
+                          strerror(errno));
         if (fd >= 0) {
             close(fd);
+        }
+        return -1;
+    }
+    close(fd);
+    if (done->n < sizeof(done->dev) / sizeof(done->dev[0])) {
+        done->dev[done->n++] = st.st_dev;
+    }
+    return 0;
+}
+
+/* syncfs_dirs - one syncfs per file system holding the directories (all are tried, the
+ * first error kept) */
+static int syncfs_dirs(char **dirs, size_t n, const char **error_r)
+{
+    struct fs_synced done = { .n = 0 };
+    const char *err = NULL;
+    int ret = 0;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (syncfs_once(dirs[i], O_DIRECTORY, true, &done, &err) != 0 && ret == 0) {
+            *error_r = err;
+            ret = -1;
         }
     }
     return ret;
@@ -654,7 +675,6 @@ int atomic_prepare(const char *root, const char *path, const void *data, size_t 
     gid_t gid;
     mode_t mode;
     bool replacing = false;
-    struct stat st;
 
     memset(p, 0, sizeof(*p));
     if (save_meta(root, path, add_mode, &uid, &gid, &mode, &replacing, error_r) != 0
@@ -663,43 +683,18 @@ int atomic_prepare(const char *root, const char *path, const void *data, size_t 
     }
     p->path = xstrdup(path);
     p->make_last = make_last && replacing;
-    p->dev = stat(p->tmp, &st) == 0 ? st.st_dev : 0;
     return 0;
 }
 
 /* atomic_prepared_sync - every prepared temp file on disk: one syncfs per file system */
 int atomic_prepared_sync(const struct atomic_prepared *ps, size_t n, const char **error_r)
 {
-    dev_t done[8];
-    size_t n_done = 0;
+    struct fs_synced done = { .n = 0 };
     size_t i;
-    size_t k;
 
     for (i = 0; i < n; i++) {
-        bool seen = false;
-        int fd;
-
-        if (ps[i].tmp == NULL) {
-            continue;
-        }
-        for (k = 0; k < n_done && !seen; k++) {
-            seen = done[k] == ps[i].dev;
-        }
-        if (seen && ps[i].dev != 0) {
-            continue;
-        }
-        fd = open(ps[i].tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0 || syncfs(fd) != 0) {
-            *error_r = errstr("%s: %s: %s", ps[i].tmp, fd < 0 ? "cannot open" : "syncfs",
-                              strerror(errno));
-            if (fd >= 0) {
-                close(fd);
-            }
+        if (ps[i].tmp != NULL && syncfs_once(ps[i].tmp, O_NOFOLLOW, false, &done, error_r) != 0) {
             return -1;
-        }
-        close(fd);
-        if (n_done < sizeof(done) / sizeof(done[0]) && ps[i].dev != 0) {
-            done[n_done++] = ps[i].dev;
         }
     }
     return 0;

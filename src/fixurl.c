@@ -28,13 +28,19 @@ static const char *language_charset(const struct site_settings *site, const char
     return cs != NULL ? cs : charset_for_language(lang, CHARSET_TABLE_2_1);
 }
 
-/* template_name - *.html or *.txt */
+/* is_template - *.html or *.txt */
+static bool is_template(const char *name)
+{
+    size_t n = strlen(name);
+
+    return (n > 5 && strcmp(name + n - 5, ".html") == 0)
+        || (n > 4 && strcmp(name + n - 4, ".txt") == 0);
+}
+
+/* template_name - the scandir() filter of is_template */
 static int template_name(const struct dirent *de)
 {
-    size_t n = strlen(de->d_name);
-
-    return (n > 5 && strcmp(de->d_name + n - 5, ".html") == 0)
-        || (n > 4 && strcmp(de->d_name + n - 4, ".txt") == 0);
+    return is_template(de->d_name);
 }
 
 /* visible - not . nor .. */
@@ -128,7 +134,6 @@ static void rewrite_moved(const struct install *install, const struct site_setti
         const char *slash = NULL;
         char lang[64];
         char path[4096];
-        struct dirent de;
 
         if (op->list != idx || (op->action != PLAN_MOVE && op->action != PLAN_COPY)
             || op->to == NULL || strncmp(op->to, prefix, pl) != 0) {
@@ -142,9 +147,7 @@ static void rewrite_moved(const struct install *install, const struct site_setti
         }
         memcpy(lang, rest, (size_t)(slash - rest));
         lang[slash - rest] = '\0';
-        memset(&de, 0, sizeof(de));
-        snprintf(de.d_name, sizeof(de.d_name), "%s", slash + 1);
-        if (language_charset(site, lang) == NULL || !template_name(&de)) {
+        if (language_charset(site, lang) == NULL || !is_template(slash + 1)) {
             continue;
         }
         snprintf(path, sizeof(path), "%s/%s", install->var_prefix, op->path);

@@ -123,7 +123,6 @@ struct atomic_prepared {
     char *path;         /* NULL: nothing prepared */
     char *tmp;
     bool make_last;
-    dev_t dev;          /* the file system of the temp file */
 };
 /* atomic_prepare - path's temp file written (owner, group, mode as atomic_save_add_mode
  * would give), not synced; p filled */
