@@ -2,8 +2,9 @@
 # Install what mmfix needs to build and test on Debian 12, if missing.
 # Idempotent: runs apt-get only when a package is absent.
 set -euo pipefail
+# valgrind: tools/test.sh runs CLI tests under memcheck
 pkgs=(cmake make gcc pkg-config python3 python3-dev libsqlite3-dev libjansson-dev
-      libcmocka-dev postfix)
+      libcmocka-dev postfix valgrind)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
