@@ -132,9 +132,10 @@ int atomic_new_owner(const char *dir, uid_t *uid_r, gid_t *gid_r, const char **e
     return 0;
 }
 
-/* atomic_own_new_fd - a file we just made: its directory's owner (as root)
- * and group, exactly mode */
-int atomic_own_new_fd(int fd, const char *path, mode_t mode, const char **error_r)
+/* atomic_own_new_fd - a file we just made: its directory's group, exactly
+ * mode, and (give_owner, as root) its directory's owner */
+int atomic_own_new_fd(int fd, const char *path, mode_t mode, bool give_owner,
+                      const char **error_r)
 {
     char *dir = sysname_dir(path);
     uid_t uid;
@@ -143,6 +144,9 @@ int atomic_own_new_fd(int fd, const char *path, mode_t mode, const char **error_
 
     if (atomic_new_owner(dir, &uid, &gid, error_r) != 0) {
         goto out;
+    }
+    if (!give_owner) {
+        uid = (uid_t)-1;
     }
     if (fchown(fd, uid, gid) != 0 && (errno != EPERM || geteuid() == 0)) {
         *error_r = errstr("%s: cannot give it owner %ld and group %ld: %s", path, (long)uid,

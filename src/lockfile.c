@@ -187,7 +187,7 @@ static int write_claim(const struct lockfile *lk, const char **error_r)
         *error_r = errstr("%s: cannot create: %s", lk->tmp_path, strerror(errno));
         return -1;
     }
-    if (atomic_own_new_fd(fd, lk->tmp_path, 0664, error_r) != 0) {
+    if (atomic_own_new_fd(fd, lk->tmp_path, 0664, true, error_r) != 0) {
         goto fail;
     }
     while (off < len) {

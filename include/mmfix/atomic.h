@@ -24,11 +24,12 @@ struct atomic_meta {
  * group; when running as root the directory's owner (so that Mailman, running as its own
  * user, can still rewrite what mmfix made), else our own uid */
 int atomic_new_owner(const char *dir, uid_t *uid_r, gid_t *gid_r, const char **error_r);
-/* atomic_own_new_fd - give a file this process just created (open as fd, at path) the owner
- * and group of atomic_new_owner(its directory) and exactly mode (umask aside). Unprivileged,
- * a group the kernel refuses (EPERM) leaves the one it gave. For mmfix's own files: the
- * journal, lock claimants. */
-int atomic_own_new_fd(int fd, const char *path, mode_t mode, const char **error_r);
+/* atomic_own_new_fd - give a file this process just created (open as fd, at path) the group
+ * of its directory, exactly mode (umask aside) and, if give_owner, atomic_new_owner's owner
+ * (else it stays ours). Unprivileged, a group the kernel refuses (EPERM) leaves the one it
+ * gave. For mmfix's own files: lock claimants (given), the journal (kept). */
+int atomic_own_new_fd(int fd, const char *path, mode_t mode, bool give_owner,
+                      const char **error_r);
 
 /* atomic_meta_of - lstat a path into meta (exists=false for ENOENT); -1 on other errors or a
  * symlink (refused: "is a symbolic link") */

@@ -543,8 +543,9 @@ static void test_new_entries_owner(void **state)
     free(lnk);
 }
 
-/* a file mmfix makes for itself (journal, lock claimant): exactly the mode
- * asked for whatever the umask, the directory's group, as root its owner */
+/* a file mmfix makes for itself: exactly the mode asked for whatever the
+ * umask, the directory's group, as root its owner when given (a lock
+ * claimant) or still ours (the journal) */
 static void test_own_new_fd(void **state)
 {
     struct fixture *f = *state;
@@ -562,11 +563,20 @@ static void test_own_new_fd(void **state)
     assert_int_equal(stat(f->dir, &dst), 0);
     fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
     assert_true(fd >= 0);
-    assert_int_equal(atomic_own_new_fd(fd, path, 0660, &err), 0);
+    assert_int_equal(atomic_own_new_fd(fd, path, 0664, true, &err), 0);
     close(fd);
     assert_int_equal(stat(path, &st), 0);
-    assert_int_equal(st.st_mode & 07777, 0660);
+    assert_int_equal(st.st_mode & 07777, 0664);
     expect_owner(path, is_root() ? UID_A : geteuid(), dst.st_gid);
+    assert_int_equal(unlink(path), 0);
+
+    fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(atomic_own_new_fd(fd, path, 0640, false, &err), 0);
+    close(fd);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0640);
+    expect_owner(path, geteuid(), dst.st_gid);
     umask(old_mask);
     free(path);
 }
