@@ -30,9 +30,7 @@
 #include "pyload_conv.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -146,15 +144,6 @@ static const char *status_error(const char *what, PyStatus status)
                   status.err_msg != NULL ? status.err_msg : "failed");
 }
 
-/* test_pymalloc_off - MMFIX_TEST_PYMALLOC=malloc: Python's objects come
- * from malloc, not from pymalloc's arenas (tests/valgrind.supp) */
-static bool test_pymalloc_off(void)
-{
-    const char *s = getenv("MMFIX_TEST_PYMALLOC");
-
-    return s != NULL && strcmp(s, "malloc") == 0;
-}
-
 /* start_interpreter - Py_InitializeFromConfig with mmfix's settings; the
  * standard library path is Python's own computation (the helper dir is put
  * in front of it once the interpreter runs) */
@@ -176,12 +165,6 @@ static int start_interpreter(const char **error_r)
          * isolated config ignores PYTHONMALLOC) */
         preconfig.allocator = PYMEM_ALLOCATOR_MALLOC;
 #endif
-        /* the same for valgrind, which runs the plain build: each Python
-         * object its own block, so that one mmfix never releases is a leak
-         * (a test hook, like MMFIX_TEST_FAIL_*) */
-        if (test_pymalloc_off()) {
-            preconfig.allocator = PYMEM_ALLOCATOR_MALLOC;
-        }
         status = Py_PreInitialize(&preconfig);
         if (PyStatus_Exception(status)) {
             *error_r = status_error("pre-initialization", status);

@@ -20,18 +20,17 @@ done
 # test (tests/valgrind.supp: only CPython's and ld.so's own, each explained).
 # corpus_util.py runs every mmfix of the CLI tests under MMFIX_WRAP, gives
 # each process its own log and fails the test for any log with something in
-# it; --error-exitcode=99 because 1 is mmfix's own "changes pending". Python
-# objects come from malloc (MMFIX_TEST_PYMALLOC=malloc), so one mmfix never
-# releases is a block of its own. Leaks counted: "definitely" and
-# "indirectly lost" (no pointer to the block, or only from lost ones), not
-# "possibly lost" (only pointers into it): CPython points to every
-# container past its GC header, and a forked scan worker _exits holding the
-# parent's whole interpreter that way.
-# Under valgrind every mmfix that starts the embedded CPython costs about
-# 7 s of CPU, and the CLI tests start about 1,100 of them: all of them
-# would take over an hour on two cores. These (about 100 runs, 12 minutes of
-# CPU: 6 minutes on two cores) between them run every command, over our
-# fixtures and the real corpus data:
+# it; --error-exitcode=99 because 1 is mmfix's own "changes pending". Leaks
+# counted: "definitely" and "indirectly lost" (no pointer to the block, or
+# only from lost ones), not "possibly lost" (only pointers into it): CPython
+# points to every container past its GC header, and a forked scan worker
+# _exits holding the parent's whole interpreter that way. CPython keeps its
+# own allocator (tests/valgrind.supp says why not malloc).
+# Under valgrind an mmfix run costs 4-6 s of CPU (most of it CPython's own
+# start), and the CLI tests make about 1,100 runs: all of them would take
+# about an hour on two cores. These seven (about 100 runs, 10.5 minutes of
+# CPU: about 5.5 minutes on two cores) between them run every command, over
+# our fixtures and the real corpus data:
 #   test_ownership         every writing command (repair, convert, update with
 #                          templates, archives and queue, rename, fix-url,
 #                          genaliases, migrate) over fixtures and corpus,
@@ -47,9 +46,9 @@ done
 #   test_check_postfix     check-postfix over main.cf variants
 #   test_terminal          repair -n on a terminal (colours)
 # The rest repeat these paths over more data (test_update: 173 runs,
-# test_convert_*: 336, test_corpus_mm21) or time signals and locks
-# (test_live_safety, test_scanpool_faults), which valgrind's slowness only
-# blurs.
+# test_convert_*: 336, test_corpus_mm21, test_hostile, test_repair) or time
+# signals, locks and hangs (test_live_safety, test_scanpool_faults,
+# test_nonregular's 20 s limit), which valgrind's slowness only blurs.
 echo "=== valgrind tests ==="
 vg=(valgrind -q --leak-check=full --show-leak-kinds=definite,indirect
     --errors-for-leak-kinds=definite,indirect --error-exitcode=99

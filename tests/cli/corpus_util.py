@@ -23,14 +23,12 @@ FIXTURES = os.environ.get("MMFIX_FIXTURES", "")
 # MMFIX_WRAP: a command line every mmfix of the CLI tests runs under (tools/test.sh's
 # valgrind variant). Under valgrind each process writes its own log, and finish() fails
 # the test for any log with something in it: an error in a run whose exit status a test
-# does not look at is still found. Python's objects then come from malloc, so that
-# valgrind sees each one (tests/valgrind.supp).
+# does not look at is still found.
 WRAP = shlex.split(os.environ.get("MMFIX_WRAP", ""))
 _vg_logs = None
 if WRAP and os.path.basename(WRAP[0]) == "valgrind":
     _vg_logs = tempfile.mkdtemp(prefix="mmfix-valgrind-")
     WRAP.append("--log-file=%s/%%p.log" % _vg_logs)
-    os.environ.setdefault("MMFIX_TEST_PYMALLOC", "malloc")
 
 _failures = []
 _passes = [0]
