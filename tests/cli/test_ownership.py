@@ -43,7 +43,7 @@ import tempfile
 from collections import namedtuple
 
 sys.path.insert(0, os.path.dirname(__file__))
-from corpus_util import CORPUS, FIXTURES, check, entries_digest, fail, finish, run  # noqa: E402
+from corpus_util import CORPUS, FIXTURES, check, entries_digest, finish, run  # noqa: E402
 
 if os.geteuid() != 0:
     print("SKIP: test_ownership needs root: it gives a tree to an unprivileged user and "
