@@ -8,7 +8,10 @@
  *  over the path, and the directory is fsynced. The new file keeps the
  *  owner, group and mode of the file it replaces (a new one gets 0660 and
  *  the directory's group), so that Mailman, running as its own user, can
- *  still read and write what mmfix (often run as root) saved.
+ *  still read and write what mmfix (often run as root) saved. Run as root,
+ *  every new file, directory and symbolic link also gets the owner of the
+ *  directory it is made in (atomic_new_owner): no root-owned entry is left
+ *  in a tree Mailman owns.
  *  atomic_restore() puts a before-image back exactly (bytes, mode, owner,
  *  group, mtime); atomic_rename/copy/unlink are the other writes a repair
  *  needs, each followed by an fsync of the directory.
@@ -272,6 +275,51 @@ static int make_temp(const char *path, char **tmp_r, int *fd_r, const char **err
     *tmp_r = tmp;
     *fd_r = fd;
     return 0;
+}
+
+/* atomic_new_owner - the directory's group, and its owner when we are root */
+int atomic_new_owner(const char *dir, uid_t *uid_r, gid_t *gid_r, const char **error_r)
+{
+    struct stat st;
+
+    if (stat(dir, &st) != 0) {
+        *error_r = errstr("%s: %s", dir, strerror(errno));
+        return -1;
+    }
+    *uid_r = geteuid() == 0 ? st.st_uid : geteuid();
+    *gid_r = st.st_gid;
+    return 0;
+}
+
+/* atomic_own_new_fd - a file we just made: its directory's group, exactly
+ * mode, and (give_owner, as root) its directory's owner */
+int atomic_own_new_fd(int fd, const char *path, mode_t mode, bool give_owner,
+                      const char **error_r)
+{
+    char *dir = sysname_dir(path);
+    uid_t uid;
+    gid_t gid;
+    int ret = -1;
+
+    if (atomic_new_owner(dir, &uid, &gid, error_r) != 0) {
+        goto out;
+    }
+    if (!give_owner) {
+        uid = (uid_t)-1;
+    }
+    if (fchown(fd, uid, gid) != 0 && (errno != EPERM || geteuid() == 0)) {
+        *error_r = errstr("%s: cannot give it owner %ld and group %ld: %s", path, (long)uid,
+                          (long)gid, strerror(errno));
+        goto out;
+    }
+    if (fchmod(fd, mode & 07777) != 0) {
+        *error_r = errstr("%s: chmod %04o: %s", path, (unsigned)(mode & 07777), strerror(errno));
+        goto out;
+    }
+    ret = 0;
+out:
+    free(dir);
+    return ret;
 }
 
 /* apply_meta - give the open temp file owner, group, mode and (if mtime is
@@ -617,7 +665,8 @@ static int save_meta(const char *root, const char *path, unsigned add_mode, uid_
                      gid_t *gid_r, mode_t *mode_r, bool *replacing_r, const char **error_r)
 {
     struct stat old;
-    struct stat dst;
+    uid_t uid;
+    gid_t gid;
     char *dir = NULL;
     int ret = -1;
 
@@ -625,8 +674,8 @@ static int save_meta(const char *root, const char *path, unsigned add_mode, uid_
         return -1;
     }
     dir = sysname_dir(path);
-    if (stat(dir, &dst) != 0) {
-        *error_r = errstr("%s: %s", dir, strerror(errno));
+    if (atomic_new_owner(dir, &uid, &gid, error_r) != 0) {
+        /* *error_r set */
     } else if (lstat(path, &old) == 0) {
         if (!S_ISREG(old.st_mode)) {
             *error_r = errstr("%s: is not a regular file", path);
@@ -638,8 +687,8 @@ static int save_meta(const char *root, const char *path, unsigned add_mode, uid_
             ret = 0;
         }
     } else if (errno == ENOENT) {
-        *uid_r = geteuid();
-        *gid_r = dst.st_gid;
+        *uid_r = uid;
+        *gid_r = gid;
         *mode_r = 0660 | (add_mode & 07777);
         *replacing_r = false;
         ret = 0;
@@ -931,21 +980,40 @@ int atomic_stat(const char *path, enum atomic_kind *kind_r, struct atomic_meta *
     return 0;
 }
 
-/* atomic_mkdir - a new directory with mode (exactly, umask aside) and
- * group gid ((gid_t)-1: its parent's), parent fsynced */
+/* parent_owner - atomic_new_owner of the directory holding path */
+static int parent_owner(const char *path, uid_t *uid_r, gid_t *gid_r, const char **error_r)
+{
+    char *dir = sysname_dir(path);
+    int rc = atomic_new_owner(dir, uid_r, gid_r, error_r);
+
+    free(dir);
+    return rc;
+}
+
+/* atomic_mkdir - a new directory with mode (exactly, umask aside), group
+ * gid ((gid_t)-1: its parent's) and (as root) its parent's owner, parent
+ * fsynced. Unprivileged, a group the kernel refuses leaves the one it gave
+ * (the parent's, when the parent is set-group-ID). */
 int atomic_mkdir(const char *root, const char *path, mode_t mode, gid_t gid,
                  const char **error_r)
 {
-    if (atomic_check_inside(root, path, error_r) != 0) {
+    uid_t uid;
+    gid_t pgid;
+
+    if (atomic_check_inside(root, path, error_r) != 0
+        || parent_owner(path, &uid, &pgid, error_r) != 0) {
         return -1;
+    }
+    if (gid == (gid_t)-1) {
+        gid = pgid;
     }
     if (mkdir(path, 0700) != 0) {
         *error_r = errstr("%s: cannot create: %s", path, strerror(errno));
         return -1;
     }
-    if ((gid != (gid_t)-1 && lchown(path, (uid_t)-1, gid) != 0 && errno != EPERM)
+    if ((lchown(path, uid, gid) != 0 && (errno != EPERM || geteuid() == 0))
         || chmod(path, mode) != 0) {
-        *error_r = errstr("%s: cannot set group and mode: %s", path, strerror(errno));
+        *error_r = errstr("%s: cannot set owner, group and mode: %s", path, strerror(errno));
         rmdir(path);
         return -1;
     }
@@ -961,27 +1029,47 @@ int atomic_rmdir(const char *root, const char *path, const char **error_r)
     return remove_entry(path, true, error_r);
 }
 
-/* atomic_symlink - path becomes a symlink to target: a new link under a
+/* make_symlink - path becomes a symlink to target: a new link under a
  * temp name renamed over it, so path is the old link or the new one at any
- * moment; refuses when path is anything but a symlink or absent */
-int atomic_symlink(const char *root, const char *path, const char *target,
-                   const char **error_r)
+ * moment; refuses when path is anything but a symlink or absent. The link
+ * gets owner's owner and group; without one, those of the link it replaces,
+ * or of a new entry of its directory. */
+static int make_symlink(const char *root, const char *path, const char *target,
+                        const struct atomic_meta *owner, const char **error_r)
 {
     struct stat st;
     char *tmp = NULL;
+    uid_t uid;
+    gid_t gid;
     int ret = -1;
 
     if (atomic_check_inside_link(root, path, error_r) != 0) {
         return -1;
     }
-    if (lstat(path, &st) == 0 && !S_ISLNK(st.st_mode)) {
-        *error_r = errstr("%s: exists and is not a symbolic link (not replaced)", path);
+    if (lstat(path, &st) == 0) {
+        if (!S_ISLNK(st.st_mode)) {
+            *error_r = errstr("%s: exists and is not a symbolic link (not replaced)", path);
+            return -1;
+        }
+        uid = st.st_uid;
+        gid = st.st_gid;
+    } else if (parent_owner(path, &uid, &gid, error_r) != 0) {
         return -1;
+    }
+    if (owner != NULL) {
+        uid = owner->uid;
+        gid = owner->gid;
     }
     tmp = atomic_temp_name(path);
     unlink(tmp);
     if (symlink(target, tmp) != 0) {
         *error_r = errstr("%s: cannot create a symbolic link: %s", tmp, strerror(errno));
+        goto out;
+    }
+    if (lchown(tmp, uid, gid) != 0 && (errno != EPERM || geteuid() == 0)) {
+        *error_r = errstr("%s: cannot give it owner %ld and group %ld: %s", tmp, (long)uid,
+                          (long)gid, strerror(errno));
+        unlink(tmp);
         goto out;
     }
     if (rename(tmp, path) != 0) {
@@ -993,6 +1081,21 @@ int atomic_symlink(const char *root, const char *path, const char *target,
 out:
     free(tmp);
     return ret;
+}
+
+/* atomic_symlink - path becomes a symlink to target, owned as the link it
+ * replaces or as a new entry of its directory */
+int atomic_symlink(const char *root, const char *path, const char *target,
+                   const char **error_r)
+{
+    return make_symlink(root, path, target, NULL, error_r);
+}
+
+/* atomic_restore_symlink - a symlink's before-image: target, owner, group */
+int atomic_restore_symlink(const char *root, const char *path, const char *target,
+                           const struct atomic_meta *meta, const char **error_r)
+{
+    return make_symlink(root, path, target, meta, error_r);
 }
 
 /* atomic_move_whole - rename a directory or file whole, never over anything */

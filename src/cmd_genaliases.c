@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "mmfix/aliases.h"
@@ -317,16 +318,31 @@ static int run_words(const struct mapcmd *cmd, const char *const *extra, const c
     return rc;
 }
 
-/* fix_db - Mailman's fixom: the .db Postfix built gets at least rw-rw-r-- */
+/* fix_db - Mailman's fixom: the .db Postfix built gets at least rw-rw-r--
+ * and, as root, the owner and group of its text file (Mailman gives it
+ * MAILMAN_USER and MAILMAN_GROUP: a .db left to root would stop Mailman
+ * from rebuilding it) */
 static void fix_db(const char *path, struct problem_list *notes)
 {
     char *db = xasprintf("%s.db", path);
     struct stat st;
+    struct stat txt;
 
-    if (lstat(db, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & ALIAS_MODE) != ALIAS_MODE
+    if (lstat(db, &st) != 0 || !S_ISREG(st.st_mode)) {
+        free(db);
+        return;
+    }
+    if ((st.st_mode & ALIAS_MODE) != ALIAS_MODE
         && chmod(db, (st.st_mode & 07777) | ALIAS_MODE) != 0) {
         problem_add(notes, "alias-db-mode", NULL, PROBLEM_WARNING, "%s: cannot chmod to %04o: %s",
                     db, (unsigned)((st.st_mode & 07777) | ALIAS_MODE), strerror(errno));
+    }
+    if (geteuid() == 0 && lstat(path, &txt) == 0 && S_ISREG(txt.st_mode)
+        && (st.st_uid != txt.st_uid || st.st_gid != txt.st_gid)
+        && lchown(db, txt.st_uid, txt.st_gid) != 0) {
+        problem_add(notes, "alias-db-mode", NULL, PROBLEM_WARNING,
+                    "%s: cannot give it owner %ld and group %ld: %s", db, (long)txt.st_uid,
+                    (long)txt.st_gid, strerror(errno));
     }
     free(db);
 }

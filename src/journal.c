@@ -28,8 +28,9 @@
  *  corrupt file gives an error, not a crash); restored paths must lie
  *  inside the root given by the caller (atomic_restore checks), and the
  *  run's recorded var prefix must be that root. The database is opened with
- *  SQLITE_OPEN_NOFOLLOW; new journals are created 0660 (minus umask) as they
- *  hold copies of list data.
+ *  SQLITE_OPEN_NOFOLLOW; new journals are created 0640 with their
+ *  directory's group, owned and writable only by the user who made them
+ *  (create_file says why).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -588,17 +589,32 @@ fail:
     return -1;
 }
 
-/* create_file - create a missing journal file first, so its mode is ours
- * (SQLite gives the -wal and -shm files the same mode and owner) */
+/* create_file - create a missing journal file first, so that its group
+ * and mode are ours to set: its directory's group, mode 0640. It holds
+ * copies of list data, clear-text passwords among them: never readable by
+ * others (the group may read, as it may read config.pck). It stays the
+ * running user's and writable by nobody else: a rollback, and the next
+ * command after a killed run, restores whatever bytes, owner and mode it
+ * records to any path in the tree, so whoever could write it could have
+ * root make a set-user-ID file or rewrite a script root runs. SQLite gives
+ * the -wal, -shm and -journal files the same mode and, as root, the same
+ * owner and group. */
 static int create_file(const char *path, const char **error_r)
 {
-    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0660);
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    const char *why = NULL;
 
     if (fd < 0) {
         if (errno == EEXIST) {
             return 0;
         }
         *error_r = errstr("cannot create journal %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (atomic_own_new_fd(fd, path, 0640, false, &why) != 0) {
+        *error_r = errstr("cannot create journal %s: %s", path, why);
+        close(fd);
+        unlink(path);
         return -1;
     }
     close(fd);
@@ -1563,8 +1579,9 @@ static int restore_one(struct journal *j, const struct jfile *f, const char *roo
         return atomic_restore_dir(root, f->path, &f->before, error_r);
     }
     if (strcmp(f->kind, "symlink") == 0) {
-        return atomic_symlink(root, f->path, f->before_target != NULL ? f->before_target : "",
-                              error_r);
+        return atomic_restore_symlink(root, f->path,
+                                      f->before_target != NULL ? f->before_target : "",
+                                      &f->before, error_r);
     }
     if (db_bindf(j, st, error_r, "i", f->id) != 0 || db_step_row(j, st, error_r) != 0) {
         return -1;

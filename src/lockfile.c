@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mmfix/atomic.h"
 #include "mmfix/errstr.h"
 #include "mmfix/fileread.h"
 #include "mmfix/sigstop.h"
@@ -184,8 +185,10 @@ static int expire(const char *path)
     return utimensat(AT_FDCWD, path, times, AT_SYMLINK_NOFOLLOW);
 }
 
-/* write_claim - (re)create our temp file: content its own path, mode 0664,
- * atime/mtime now + lifetime */
+/* write_claim - (re)create our temp file: content its own path, mode 0664
+ * (Mailman's LockFile writes under umask 002), the lock directory's group
+ * and, as root, its owner (no root-owned file in Mailman's locks/, even
+ * after a killed run), atime/mtime now + lifetime */
 static int write_claim(const struct lockfile *lk, const char **error_r)
 {
     size_t len = strlen(lk->tmp_path);
@@ -196,8 +199,7 @@ static int write_claim(const struct lockfile *lk, const char **error_r)
         *error_r = errstr("%s: cannot create: %s", lk->tmp_path, strerror(errno));
         return -1;
     }
-    if (fchmod(fd, 0664) != 0) {
-        *error_r = errstr("%s: chmod: %s", lk->tmp_path, strerror(errno));
+    if (atomic_own_new_fd(fd, lk->tmp_path, 0664, true, error_r) != 0) {
         goto fail;
     }
     while (off < len) {

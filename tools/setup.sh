@@ -4,10 +4,11 @@
 set -euo pipefail
 # clang + libclang-rt-14-dev: the libFuzzer targets (tests/fuzz, run by tools/test.sh);
 # mailman3: the real Mailman 3 export-mm3 is tested against;
-# strace: test_io_faults checks that its LD_PRELOAD shim sees every call that changes the tree
+# strace: test_io_faults checks that its LD_PRELOAD shim sees every call that changes the tree;
+# valgrind: tools/test.sh runs CLI tests under memcheck
 pkgs=(cmake make gcc pkg-config python3 python3-dev libsqlite3-dev libjansson-dev libssl-dev
       libcmocka-dev postfix clang libclang-rt-14-dev mailman3
-      strace)
+      strace valgrind)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -20,6 +20,17 @@ struct atomic_meta {
     struct timespec mtime;
 };
 
+/* atomic_new_owner - the owner and group a new entry of directory dir gets: the directory's
+ * group; when running as root the directory's owner (so that Mailman, running as its own
+ * user, can still rewrite what mmfix made), else our own uid */
+int atomic_new_owner(const char *dir, uid_t *uid_r, gid_t *gid_r, const char **error_r);
+/* atomic_own_new_fd - give a file this process just created (open as fd, at path) the group
+ * of its directory, exactly mode (umask aside) and, if give_owner, atomic_new_owner's owner
+ * (else it stays ours). Unprivileged, a group the kernel refuses (EPERM) leaves the one it
+ * gave. For mmfix's own files: lock claimants (given), the journal (kept). */
+int atomic_own_new_fd(int fd, const char *path, mode_t mode, bool give_owner,
+                      const char **error_r);
+
 /* atomic_meta_of - lstat a path into meta (exists=false for ENOENT); -1 on other errors or a
  * symlink (refused: "is a symbolic link") */
 int atomic_meta_of(const char *path, struct atomic_meta *m, const char **error_r);
@@ -38,10 +49,10 @@ int atomic_check_inside_link(const char *root, const char *path, const char **er
  * <path>.last) (ENOENT ok: first save); rename(tmp, path); fsync the directory. The new file
  * keeps owner, group and mode of the file it replaces (fchown/fchmod on the temp file before the
  * rename; fchown failures for non-root are ignored only if the owner is already right); a new
- * file gets mode 0660 and the directory's group. Checks atomic_check_inside(root, path) first.
- * On any failure the temp file is removed and the old file is untouched. When path does not
- * exist, an existing <path>.last is left alone (Mailman would unlink it; it may be the only
- * copy left). */
+ * file gets mode 0660 and atomic_new_owner's owner and group (the directory's). Checks
+ * atomic_check_inside(root, path) first. On any failure the temp file is removed and the old
+ * file is untouched. When path does not exist, an existing <path>.last is left alone (Mailman
+ * would unlink it; it may be the only copy left). */
 int atomic_save(const char *root, const char *path, const void *data, size_t len,
                 bool make_last, const char **error_r);
 /* atomic_save_add_mode - atomic_save, with the mode bits add_mode added to the kept (or new
@@ -77,16 +88,20 @@ enum atomic_kind {
  * (malloc'd) */
 int atomic_stat(const char *path, enum atomic_kind *kind_r, struct atomic_meta *m,
                 char **target_r, const char **error_r);
-/* atomic_mkdir - mkdir path inside root with exactly mode (e.g. 02775) and group gid
- * ((gid_t)-1: the parent's); fsync the parent */
+/* atomic_mkdir - mkdir path inside root with exactly mode (e.g. 02775), group gid
+ * ((gid_t)-1: the parent's) and atomic_new_owner's owner; fsync the parent */
 int atomic_mkdir(const char *root, const char *path, mode_t mode, gid_t gid,
                  const char **error_r);
 /* atomic_rmdir - remove an empty directory inside root (ENOENT ok) */
 int atomic_rmdir(const char *root, const char *path, const char **error_r);
 /* atomic_symlink - make path (absent or a symlink, inside root) a symlink to target, replacing
- * an old link atomically (temp link + rename) */
+ * an old link atomically (temp link + rename); the link keeps the owner and group of the link
+ * it replaces, a new one gets atomic_new_owner's */
 int atomic_symlink(const char *root, const char *path, const char *target,
                    const char **error_r);
+/* atomic_restore_symlink - atomic_symlink with meta's owner and group (a before-image) */
+int atomic_restore_symlink(const char *root, const char *path, const char *target,
+                           const struct atomic_meta *meta, const char **error_r);
 /* atomic_move_whole - rename a directory or a regular file from to `to` (both inside root)
  * whole, refusing to replace anything (RENAME_NOREPLACE); fsync both parents. For what is too
  * big to copy into the journal (archives, mboxes): journal_record_move records it. */

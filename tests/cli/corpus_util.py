@@ -9,23 +9,42 @@ import io
 import json
 import os
 import re
+import shlex
+import shutil
 import subprocess
 import sys
+import tempfile
 import tokenize
 
 MMFIX = os.environ.get("MMFIX", "mmfix")
 CORPUS = os.environ.get("MMFIX_CORPUS", "")
 FIXTURES = os.environ.get("MMFIX_FIXTURES", "")
 
+# MMFIX_WRAP: a command line every mmfix of the CLI tests runs under (tools/test.sh's
+# valgrind variant). Under valgrind each process writes its own log, and finish() fails
+# the test for any log with something in it: an error in a run whose exit status a test
+# does not look at is still found.
+WRAP = shlex.split(os.environ.get("MMFIX_WRAP", ""))
+_vg_logs = None
+if WRAP and os.path.basename(WRAP[0]) == "valgrind":
+    _vg_logs = tempfile.mkdtemp(prefix="mmfix-valgrind-")
+    WRAP.append("--log-file=%s/%%p.log" % _vg_logs)
+
 _failures = []
 _passes = [0]
+
+
+def mmfix_argv(*args, binary=None):
+    """the command line that runs mmfix (or binary, an installed copy) with args: every
+    CLI test starts mmfix through this, so MMFIX_WRAP applies to all"""
+    return WRAP + [binary or MMFIX, *args]
 
 
 def run(*args, expect=None, env=None):
     """Run mmfix; return (rc, stdout bytes, stderr text)."""
     e = dict(os.environ)
     e.update(env or {})
-    p = subprocess.run([MMFIX, *args], capture_output=True, env=e, timeout=600)
+    p = subprocess.run(mmfix_argv(*args), capture_output=True, env=e, timeout=600)
     if expect is not None and p.returncode not in (expect if isinstance(expect, tuple) else (expect,)):
         fail("mmfix %s: exit %d, want %s\nstderr: %s" % (
             " ".join(args), p.returncode, expect, p.stderr.decode(errors="replace")))
@@ -115,7 +134,19 @@ def copy_writable(src, dst):
     return dst
 
 
+def _check_valgrind_logs():
+    """every valgrind log of this test empty (-q: it writes only what it found)"""
+    for name in sorted(os.listdir(_vg_logs)):
+        with open(os.path.join(_vg_logs, name), errors="replace") as f:
+            text = f.read()
+        check(text.strip() == "", "valgrind found errors in process %s:\n%s" % (
+            name[:-len(".log")], text[:20000]))
+    shutil.rmtree(_vg_logs, ignore_errors=True)
+
+
 def finish():
+    if _vg_logs is not None:
+        _check_valgrind_logs()
     print("%d passed, %d failed" % (_passes[0], len(_failures)))
     sys.exit(1 if _failures else 0)
 

@@ -21,7 +21,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from corpus_util import FIXTURES, MMFIX, check, entries_digest, finish, run
+from corpus_util import FIXTURES, check, entries_digest, finish, mmfix_argv, run
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
 import py2marshal  # noqa: E402
@@ -84,7 +84,7 @@ class Tree:
         """run mmfix with the stand-in map programs first on PATH"""
         env = dict(os.environ)
         env["PATH"] = self.bin + os.pathsep + env.get("PATH", "")
-        p = subprocess.run([MMFIX, *args], capture_output=True, env=env, timeout=600,
+        p = subprocess.run(mmfix_argv(*args), capture_output=True, env=env, timeout=600,
                            cwd=cwd or self.top)
         return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
 

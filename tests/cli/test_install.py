@@ -9,7 +9,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from corpus_util import FIXTURES, MMFIX, check, finish
+from corpus_util import FIXTURES, MMFIX, check, finish, mmfix_argv
 
 build = os.path.dirname(MMFIX)
 with tempfile.TemporaryDirectory() as tmp:
@@ -21,12 +21,13 @@ with tempfile.TemporaryDirectory() as tmp:
                 "share/bash-completion/completions/mmfix"):
         check(os.path.exists(os.path.join(prefix, rel)), "installed: %s" % rel)
     env = {k: v for k, v in os.environ.items() if k != "MMFIX_PYTHON_DIR"}
-    p = subprocess.run([binary, "--version"], capture_output=True, env=env)
+    p = subprocess.run(mmfix_argv("--version", binary=binary), capture_output=True, env=env)
     check(p.returncode == 0 and p.stdout.startswith(b"mmfix "), "installed mmfix --version")
     # the installed binary unpickles through its installed helpers
     env_nopy = dict(env, PATH="/usr/bin:/bin")
-    p = subprocess.run([binary, "show", "-d", os.path.join(FIXTURES, "mm21"), "--attr",
-                        "real_name", "cs"], capture_output=True, env=env_nopy)
+    p = subprocess.run(mmfix_argv("show", "-d", os.path.join(FIXTURES, "mm21"), "--attr",
+                                  "real_name", "cs", binary=binary), capture_output=True,
+                       env=env_nopy)
     check(p.returncode == 0 and b"'Cs'" in p.stdout,
           "installed mmfix reads a list (%d %s)" % (p.returncode, p.stderr.decode()))
     # the completion, in bash
@@ -48,12 +49,12 @@ with tempfile.TemporaryDirectory() as tmp:
     check("--lock-timeout" in complete("mmfix", "update", "--lo"), "update's options")
 
 # every command mmfix --help lists has its own --help, and the completion knows it
-p = subprocess.run([MMFIX, "--help"], capture_output=True)
+p = subprocess.run(mmfix_argv("--help"), capture_output=True)
 names = [line.split()[0] for line in p.stdout.decode().splitlines()
          if line.startswith("  ") and not line.startswith("   ")]
 check(len(names) >= 12, "mmfix --help lists the commands: %s" % names)
 for name in names:
-    p = subprocess.run([MMFIX, name, "--help"], capture_output=True)
+    p = subprocess.run(mmfix_argv(name, "--help"), capture_output=True)
     check(p.returncode == 0 and p.stdout.startswith(b"usage: mmfix %s " % name.encode()),
           "mmfix %s --help (%d)" % (name, p.returncode))
     check(name in open(os.path.join(os.path.dirname(__file__), "..", "..", "doc",

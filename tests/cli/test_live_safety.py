@@ -24,7 +24,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from corpus_util import FIXTURES, MMFIX, check, entries_digest, finish, run
+from corpus_util import FIXTURES, check, entries_digest, finish, mmfix_argv, run
 
 TOOLS = os.path.join(os.path.dirname(__file__), "..", "tools")
 sys.path.insert(0, TOOLS)
@@ -109,7 +109,7 @@ def history(var):
 def mmfix(args, env=None):
     e = dict(os.environ)
     e.update(env or {})
-    return subprocess.Popen([MMFIX] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    return subprocess.Popen(mmfix_argv(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             stdin=subprocess.DEVNULL, env=e)
 
 

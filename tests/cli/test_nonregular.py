@@ -21,7 +21,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from corpus_util import FIXTURES, MMFIX, check, finish
+from corpus_util import FIXTURES, check, finish, mmfix_argv
 
 TIMEOUT = 20
 LIST = "en-only"
@@ -32,7 +32,7 @@ sockets = []
 def run(*args):
     """mmfix under a timeout: a hang is a failure, not a stuck suite"""
     try:
-        p = subprocess.run([MMFIX, *args], capture_output=True, timeout=TIMEOUT)
+        p = subprocess.run(mmfix_argv(*args), capture_output=True, timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
         check(False, "mmfix %s: still running after %d s (hangs)" % (" ".join(args), TIMEOUT))
         return None, b"", ""

@@ -14,7 +14,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from corpus_util import FIXTURES, MMFIX, check, finish, from_typed, run, tree_digest
+from corpus_util import FIXTURES, check, finish, from_typed, mmfix_argv, run, tree_digest
 
 TOOLS = os.path.join(os.path.dirname(__file__), "..", "tools")
 LISTS = ["roster-mess", "broken", "hostile", "zh-old"]
@@ -198,7 +198,7 @@ with tempfile.TemporaryDirectory() as tmp:
     rnd = random.Random(4)
     for i in range(6):
         var = fresh(tmp, "r%d" % i)
-        p = subprocess.Popen([MMFIX, "repair", "-d", var, *LISTS], stdout=subprocess.DEVNULL,
+        p = subprocess.Popen(mmfix_argv("repair", "-d", var, *LISTS), stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
         time.sleep(rnd.uniform(0.0, 0.25))
         p.kill()

@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from corpus_util import CORPUS, FIXTURES, MMFIX, check, finish
+from corpus_util import CORPUS, FIXTURES, check, finish, mmfix_argv
 
 CANARY = b"stdin belongs to the caller\n"
 EX_SOFTWARE = 70
@@ -36,7 +36,7 @@ def scan(args, jobs, faults=None, hold_stdin=False):
         os.close(w)
     try:
         try:
-            p = subprocess.run([MMFIX, "scan", *args, "--json", "-j", str(jobs)], stdin=r,
+            p = subprocess.run(mmfix_argv("scan", *args, "--json", "-j", str(jobs)), stdin=r,
                                capture_output=True, env=env, timeout=120)
         except subprocess.TimeoutExpired:
             check(False, "scan %s -j%d %s: done within 120 s" % (args, jobs, faults))

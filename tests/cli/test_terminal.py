@@ -7,10 +7,10 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from corpus_util import FIXTURES, MMFIX, check, finish
+from corpus_util import FIXTURES, check, finish, mmfix_argv
 
 VAR = os.path.join(FIXTURES, "mm21")
-ARGS = [MMFIX, "repair", "-n", "-d", VAR, "roster-mess"]
+ARGS = mmfix_argv("repair", "-n", "-d", VAR, "roster-mess")
 
 
 def on_tty(env):

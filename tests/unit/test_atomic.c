@@ -3,8 +3,9 @@
  * owner/group/mode kept, new files 0660 with the directory's group), the
  * confinement to a root (symlinks, "..", paths outside), failure paths that
  * leave the old file alone, exact restore of before-images, rename without
- * overwrite, copy and unlink. Ownership checks need
- * root and are skipped otherwise.
+ * overwrite, copy and unlink; new files, directories and links owned as
+ * their directory says (as root: its owner too). Checks that need root
+ * check what an unprivileged run gives instead.
  */
 #define _XOPEN_SOURCE 700
 #include <dirent.h>
@@ -104,7 +105,7 @@ static void test_save_new(void **state)
     struct stat dst;
 
     if (is_root()) {
-        assert_int_equal(chown(f->dir, 0, GID_DIR), 0);
+        assert_int_equal(chown(f->dir, UID_A, GID_DIR), 0);
         assert_int_equal(chmod(f->dir, 02775), 0);
     }
     assert_int_equal(stat(f->dir, &dst), 0);
@@ -113,7 +114,8 @@ static void test_save_new(void **state)
     assert_int_equal(stat(f->file, &st), 0);
     assert_int_equal(st.st_mode & 07777, 0660);
     assert_int_equal(st.st_gid, dst.st_gid);
-    assert_int_equal(st.st_uid, geteuid());
+    /* as root: the directory's owner, so Mailman can rewrite it */
+    assert_int_equal(st.st_uid, is_root() ? UID_A : geteuid());
     assert_false(harness_exists(last));
     assert_int_equal(harness_count_entries(f->dir), 1);
 
@@ -121,11 +123,12 @@ static void test_save_new(void **state)
     if (is_root()) {
         char *file2 = xasprintf("%s/lists/extra.pck", f->root);
         char *lists = xasprintf("%s/lists", f->root);
-        assert_int_equal(chown(lists, 0, GID_DIR + 1), 0);
+        assert_int_equal(chown(lists, UID_A + 1, GID_DIR + 1), 0);
         assert_int_equal(chmod(lists, 0755), 0);
         assert_int_equal(atomic_save(f->root, file2, "", 0, true, &err), 0);
         assert_int_equal(stat(file2, &st), 0);
         assert_int_equal(st.st_gid, GID_DIR + 1);
+        assert_int_equal(st.st_uid, UID_A + 1);
         assert_int_equal(st.st_mode & 07777, 0660);
         assert_int_equal(st.st_size, 0);
         free(file2);
@@ -573,6 +576,108 @@ static void test_prepare_commit(void **state)
     free(other);
 }
 
+/* expect_owner - path (not followed) has owner uid and group gid */
+static void expect_owner(const char *path, uid_t uid, gid_t gid)
+{
+    struct stat st;
+
+    assert_int_equal(lstat(path, &st), 0);
+    assert_int_equal(st.st_uid, uid);
+    assert_int_equal(st.st_gid, gid);
+}
+
+/* new directories and links: the directory's group, as root its owner;
+ * a replaced link keeps its owner; a restored one gets its before-image's;
+ * the directory's exact mode whatever the umask */
+static void test_new_entries_owner(void **state)
+{
+    struct fixture *f = *state;
+    const char *err = NULL;
+    char *sub = xasprintf("%s/en", f->dir);
+    char *sub2 = xasprintf("%s/de", f->dir);
+    char *lnk = xasprintf("%s/link", f->dir);
+    struct atomic_meta before = { .exists = true, .mode = 0777, .uid = UID_A + 7,
+                                  .gid = GID_A + 7 };
+    uid_t uid = is_root() ? UID_A : geteuid();
+    struct stat dst;
+    struct stat st;
+    mode_t old_mask = umask(077);
+
+    if (is_root()) {
+        /* not set-group-ID: the group is given, not inherited */
+        assert_int_equal(chown(f->dir, UID_A, GID_DIR), 0);
+        assert_int_equal(chmod(f->dir, 0750), 0);
+    }
+    assert_int_equal(stat(f->dir, &dst), 0);
+    assert_int_equal(atomic_mkdir(f->root, sub, 02775, (gid_t)-1, &err), 0);
+    assert_int_equal(stat(sub, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 02775);
+    expect_owner(sub, uid, dst.st_gid);
+    if (is_root()) {
+        /* an explicit group wins; the owner is still the parent's */
+        assert_int_equal(atomic_mkdir(f->root, sub2, 02770, GID_A, &err), 0);
+        expect_owner(sub2, UID_A, GID_A);
+        assert_int_equal(stat(sub2, &st), 0);
+        assert_int_equal(st.st_mode & 07777, 02770);
+    }
+
+    assert_int_equal(atomic_symlink(f->root, lnk, "/x/one", &err), 0);
+    expect_owner(lnk, uid, dst.st_gid);
+    if (is_root()) {
+        /* replaced: the old link's owner and group, not the directory's */
+        assert_int_equal(lchown(lnk, UID_A + 3, GID_A + 3), 0);
+        assert_int_equal(atomic_symlink(f->root, lnk, "/x/two", &err), 0);
+        expect_owner(lnk, UID_A + 3, GID_A + 3);
+        assert_int_equal(atomic_restore_symlink(f->root, lnk, "/x/one", &before, &err), 0);
+        expect_owner(lnk, UID_A + 7, GID_A + 7);
+    } else {
+        assert_int_equal(atomic_restore_symlink(f->root, lnk, "/x/two", &before, &err), 0);
+        expect_owner(lnk, geteuid(), dst.st_gid);
+    }
+    umask(old_mask);
+    free(sub);
+    free(sub2);
+    free(lnk);
+}
+
+/* a file mmfix makes for itself: exactly the mode asked for whatever the
+ * umask, the directory's group, as root its owner when given (a lock
+ * claimant) or still ours (the journal) */
+static void test_own_new_fd(void **state)
+{
+    struct fixture *f = *state;
+    const char *err = NULL;
+    char *path = xasprintf("%s/own.sqlite", f->dir);
+    mode_t old_mask = umask(027);
+    struct stat dst;
+    struct stat st;
+    int fd;
+
+    if (is_root()) {
+        assert_int_equal(chown(f->dir, UID_A, GID_DIR), 0);
+        assert_int_equal(chmod(f->dir, 0750), 0);
+    }
+    assert_int_equal(stat(f->dir, &dst), 0);
+    fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(atomic_own_new_fd(fd, path, 0664, true, &err), 0);
+    close(fd);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0664);
+    expect_owner(path, is_root() ? UID_A : geteuid(), dst.st_gid);
+    assert_int_equal(unlink(path), 0);
+
+    fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(atomic_own_new_fd(fd, path, 0640, false, &err), 0);
+    close(fd);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0640);
+    expect_owner(path, geteuid(), dst.st_gid);
+    umask(old_mask);
+    free(path);
+}
+
 /* main - run the tests */
 int main(void)
 {
@@ -587,6 +692,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unlink, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync_defer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prepare_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_new_entries_owner, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_own_new_fd, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -222,9 +222,19 @@ static void collect(void *ctx, const char *path, const char *action)
 static void test_journal_fresh_schema(void **state)
 {
     struct fixture *f = *state;
-    struct journal *j = open_j(f);
+    struct journal *j = NULL;
     char mode[16];
     struct stat sb;
+    struct stat dsb;
+    mode_t old_mask = umask(022);
+
+    if (geteuid() == 0) {
+        /* as root: the directory's group (Mailman's), but still root's */
+        assert_int_equal(chown(f->dir, 4242, 4343), 0);
+    }
+    assert_int_equal(stat(f->dir, &dsb), 0);
+    j = open_j(f);
+    umask(old_mask);
 
     journal_close(&j);
     assert_int_equal(sql_int(f->db, "PRAGMA user_version"), JOURNAL_SCHEMA_VERSION);
@@ -233,6 +243,10 @@ static void test_journal_fresh_schema(void **state)
     assert_string_equal(mode, "wal");
     assert_int_equal(stat(f->db, &sb), 0);
     assert_int_equal(sb.st_mode & 0007, 0); /* holds list data: not world-readable */
+    /* whatever the umask; writable by its owner only: a rollback replays it */
+    assert_int_equal(sb.st_mode & 07777, 0640);
+    assert_int_equal(sb.st_gid, dsb.st_gid);
+    assert_int_equal(sb.st_uid, geteuid());
     /* opening again keeps it */
     j = open_j(f);
     journal_close(&j);
@@ -834,8 +848,16 @@ static void test_journal_dirs_links_moves(void **state)
     const char *err = NULL;
     int64_t run = 0;
     struct stat sb;
+    uid_t link_owner;
+    gid_t link_group;
 
     assert_int_equal(symlink("/old/host/archives/private/x", lnk), 0);
+    if (geteuid() == 0) {
+        assert_int_equal(lchown(lnk, 4242, 4343), 0);
+    }
+    assert_int_equal(lstat(lnk, &sb), 0);
+    link_owner = sb.st_uid;
+    link_group = sb.st_gid;
     assert_int_equal(mkdir(gone, 02775), 0);
     assert_int_equal(chmod(gone, 02775), 0);
     assert_int_equal(mkdir(arch, 0771), 0);
@@ -868,12 +890,19 @@ static void test_journal_dirs_links_moves(void **state)
     assert_int_equal(journal_rollback(j, run, f->root, false, NULL, NULL, &err), -1);
     assert_non_null(strstr(err, "public-x"));
     MUST(atomic_symlink(f->root, lnk, "/var/lib/mailman/archives/private/x", &err));
+    if (geteuid() == 0) {
+        /* the owner comes from the before-image, not from the link replaced */
+        assert_int_equal(lchown(lnk, 0, 0), 0);
+    }
     MUST(journal_rollback(j, run, f->root, false, NULL, NULL, &err));
 
     assert_int_equal(lstat(newdir, &sb), -1);          /* created: removed again */
     t = link_target(lnk);
     assert_string_equal(t, "/old/host/archives/private/x");
     free(t);
+    assert_int_equal(lstat(lnk, &sb), 0);               /* and its owner */
+    assert_int_equal(sb.st_uid, link_owner);
+    assert_int_equal(sb.st_gid, link_group);
     assert_int_equal(lstat(gone, &sb), 0);              /* removed: back, mode and all */
     assert_true(S_ISDIR(sb.st_mode));
     assert_int_equal(sb.st_mode & 07777, 02775);
