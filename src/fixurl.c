@@ -295,7 +295,7 @@ void fixurl_plan_tree(const struct site_settings *site, const struct fixurl_opts
         return;
     }
     if (l->after == l->before) {
-        l->after = value_copy(l->ml->arena, l->before);
+        l->after = value_copy_working(l->ml->arena, l->before);
     }
     hosts_rewrite_config(l->ml->arena, l->after, l->charset, o->rw, o->n_rw, name, &p->notes,
                          &p->problems);

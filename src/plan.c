@@ -54,7 +54,7 @@ void plan_truncate_ops(struct plan *p, size_t n)
 size_t plan_add_list(struct plan *p, struct mlist *ml, const char *charset)
 {
     return plan_add_list_tree(p, ml, charset,
-                              ml->config != NULL ? value_copy(ml->arena, ml->config) : NULL);
+                              ml->config != NULL ? value_copy_working(ml->arena, ml->config) : NULL);
 }
 
 /* plan_add_list_tree - a list and the working tree a step made already */
@@ -154,10 +154,9 @@ void plan_diff_list(struct plan *p, size_t list)
     if (l->before == NULL || l->after == NULL) {
         return;
     }
+    /* an unchanged after stays the working copy: a later step changes it rather than
+     * copy again, and a write writes it (value_copy_working: before is only read) */
     diff_configs(l->ml->arena, l->before, l->after, &l->diff);
-    if (l->diff.len == 0) {
-        l->after = l->before;
-    }
 }
 
 /* plan_freeze_list - pickle what will be written, free the trees */

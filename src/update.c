@@ -563,7 +563,7 @@ int update_plan(const struct install *install, const struct site_settings *site,
     }
     from_db = ml->loaded == 2;
     problem_list_init(&notes);
-    after = value_copy(ml->arena, ml->config);
+    after = value_copy_working(ml->arena, ml->config);
     if (upgrade_config(ml->arena, ml->config, after, name, site, profile, g->now, &notes,
                        &err) != 0
         || reset_bybounce(ml->arena, after, name, &notes, &err) != 0) {

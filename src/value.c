@@ -866,6 +866,82 @@ static struct value *copy_rec(struct value_arena *arena, const struct value *v,
     return c;
 }
 
+/* work_rec - copy_rec for value_copy_working: containers copied (a shared one once, kept
+ * shared), scalars not copied at all: the copy points to the same node, and that node's
+ * refs (its parents in one tree) stay as they are, the same count in both trees */
+static struct value *work_rec(struct value_arena *arena, const struct value *v,
+                              struct ptrmap *m)
+{
+    struct value *c = NULL;
+    size_t i;
+
+    if (!is_container(v)) {
+        return (struct value *)v;
+    }
+    if (v->refs > 1) {
+        struct ptrmap_entry *e = ptrmap_find(m, v);
+        if (e != NULL) {
+            return e->val;
+        }
+    }
+    switch (v->type) {
+    case VALUE_TUPLE:
+    case VALUE_LIST:
+        c = value_new_seq(arena, v->type, v->u.seq.len);
+        for (i = 0; i < v->u.seq.len; i++) {
+            struct value *x = work_rec(arena, v->u.seq.items[i], m);
+            c->u.seq.items[c->u.seq.len++] = x;
+            if (is_container(x)) {
+                x->refs++;
+            }
+        }
+        break;
+    case VALUE_DICT:
+        c = value_new_dict(arena, v->u.dict.len);
+        for (i = 0; i < v->u.dict.len; i++) {
+            struct value *k = work_rec(arena, v->u.dict.items[i].key, m);
+            struct value *x = work_rec(arena, v->u.dict.items[i].val, m);
+            c->u.dict.items[c->u.dict.len].key = k;
+            c->u.dict.items[c->u.dict.len].val = x;
+            c->u.dict.len++;
+            if (is_container(k)) {
+                k->refs++;
+            }
+            if (is_container(x)) {
+                x->refs++;
+            }
+        }
+        break;
+    case VALUE_INSTANCE:
+        c = value_new_instance(arena, v->u.inst.cls, NULL);
+        if (v->u.inst.state != NULL) {
+            c->u.inst.state = work_rec(arena, v->u.inst.state, m);
+            if (is_container(c->u.inst.state)) {
+                c->u.inst.state->refs++;
+            }
+        }
+        break;
+    default:
+        break;
+    }
+    c->memo = v->memo;
+    c->flags = v->flags;
+    if (v->refs > 1) {
+        ptrmap_insert(m, v, NULL)->val = c;
+    }
+    return c;
+}
+
+/* value_copy_working - see value.h */
+struct value *value_copy_working(struct value_arena *arena, const struct value *v)
+{
+    struct ptrmap m = PTRMAP_INIT;
+    struct value *c = work_rec(arena, v, &m);
+
+    ptrmap_release(&m);
+    return c;
+}
+
 /* value_copy - deep copy keeping sharing */
 struct value *value_copy(struct value_arena *arena, const struct value *v)
 {

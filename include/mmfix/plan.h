@@ -48,7 +48,8 @@ struct plan_list {
     char *charset;
     struct mlist *ml;       /* owns the arena of both trees */
     struct value *before;   /* the config Mailman would load */
-    struct value *after;    /* what will be written (== before if unchanged) */
+    struct value *after;    /* what will be written: a working copy of before
+                               (value_copy_working), or before itself */
     struct diff diff;
     /* once frozen (plan_freeze_list), the trees are gone: what the report
      * says of the list was rendered before (report_seal_list) */
@@ -96,8 +97,7 @@ void plan_add_mkdir(struct plan *p, const char *path, unsigned mode, const char 
 /* plan_op_list_name - the list whose directory path is in ("lists/<name>/..."), as a new
  * string, or NULL */
 char *plan_path_list(const char *path);
-/* plan_diff_list - compute the list's diff once its steps are done; if the
- * config did not change, `after` becomes `before` again */
+/* plan_diff_list - compute the list's diff (again) once its steps are done */
 void plan_diff_list(struct plan *p, size_t list);
 /* plan_freeze_list - the list's trees are done with: every PLAN_WRITE of it becomes a PLAN_PUT
  * of the pickled `after` (what apply would write), and the trees and diff are freed, so a run

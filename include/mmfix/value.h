@@ -141,6 +141,12 @@ void value_dict_set_at(struct value_arena *arena, struct value *dict, size_t i,
 /* value_copy - deep copy into arena; nodes shared in v stay shared in the
  * copy, memo and flags are kept */
 struct value *value_copy(struct value_arena *arena, const struct value *v);
+/* value_copy_working - a working copy of v for a step to change, in v's own arena: its
+ * containers are copied (shared ones kept shared), its scalars are v's own nodes, which
+ * nothing changes in place. A scalar's refs counts its parents in one tree, the same in
+ * both; once the copy is changed, it counts them in the copy: v is then only read
+ * (compared, shown), never written, copied or changed. */
+struct value *value_copy_working(struct value_arena *arena, const struct value *v);
 /* value_set_state - set an instance's state (refs maintained) */
 void value_set_state(struct value *inst, struct value *state);
 
