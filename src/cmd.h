@@ -63,11 +63,17 @@ struct cmd_opts {
 };
 
 struct journal;
+struct prefetch;
 
 struct cmd_env {
     struct install *install;
     struct site_settings *site;
     struct journal *journal;   /* opened by cmd_open_journal */
+    /* a command whose plan_list first opens its list with mlist_open(...,
+     * read_ahead, NULL, ...) sets it: cmd_run_steps then reads the lists
+     * ahead on a second thread (prefetch), taken with cmd_open_list */
+    unsigned read_ahead;
+    struct prefetch *prefetch;
 };
 
 /* cmd_parse - common option parsing; returns -1 (usage printed) on error,

@@ -18,6 +18,7 @@
 #include "mmfix/journal.h"
 #include "mmfix/loaderr.h"
 #include "mmfix/plan.h"
+#include "mmfix/prefetch.h"
 #include "mmfix/progress.h"
 #include "mmfix/lockfile.h"
 #include "mmfix/lockset.h"
@@ -25,6 +26,11 @@
 #include "mmfix/sigstop.h"
 #include "mmfix/site.h"
 #include "mmfix/xalloc.h"
+
+/* how many lists the reading thread may be ahead of the one planned: it
+ * only has to keep ahead of the planning, and a list of 100,000 members
+ * holds some 100 MB as a tree */
+#define READ_AHEAD 2
 
 enum {
     OPT_INSTALL_DIR = 256,
@@ -542,6 +548,12 @@ int cmd_run_steps(const struct cmd_opts *opts, struct cmd_env *env, char *const 
     if (rc != EXIT_OK) {
         goto out;
     }
+    if (env->read_ahead != 0 && n > 1
+        && prefetch_start(env->install->lists_dir, names, n, env->read_ahead, READ_AHEAD,
+                          &env->prefetch, &err) != 0) {
+        /* no second thread: the lists are read one by one as they are planned */
+        env->prefetch = NULL;
+    }
     progress_start(&prog, command, n, !opts->quiet);
     for (i = 0; i < n; i++) {
         size_t first = plan.n_lists;
@@ -549,6 +561,7 @@ int cmd_run_steps(const struct cmd_opts *opts, struct cmd_env *env, char *const 
         size_t k;
 
         progress_update(&prog, i);
+        prefetch_at(env->prefetch, i);
         if (plan_list(ctx, env, names[i], &plan, &err) != 0) {
             /* a batch goes on past a broken list, and says so */
             cmd_error(names[i], "%s", err);
@@ -574,6 +587,7 @@ int cmd_run_steps(const struct cmd_opts *opts, struct cmd_env *env, char *const 
         }
     }
     progress_done(&prog);
+    prefetch_stop(&env->prefetch);
     i = plan.n_ops;
     if (global != NULL) {
         int grc = global(ctx, env, &plan, &err);
@@ -615,6 +629,7 @@ int cmd_run_steps(const struct cmd_opts *opts, struct cmd_env *env, char *const 
     }
     rc = cmd_late_signal(rc);
 out:
+    prefetch_stop(&env->prefetch);
     lockset_release(&locks);
     strbuf_release(&out);
     plan_free(&plan);

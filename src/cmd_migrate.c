@@ -10,6 +10,7 @@
 #include "mmfix/fixurl.h"
 #include "mmfix/hosts.h"
 #include "mmfix/install.h"
+#include "mmfix/mlist.h"
 #include "mmfix/plan.h"
 #include "mmfix/value.h"
 #include "mmfix/xalloc.h"
@@ -219,6 +220,7 @@ int cmd_migrate(int argc, char **argv)
         rc = EXIT_NOINPUT;
     }
     if (rc == EXIT_OK) {
+        env.read_ahead = MLIST_KEEP_MEMO;       /* update_plan's mlist_open */
         rc = cmd_run_steps(&opts, &env, names, n, "migrate", plan_one, plan_global, after, &mc);
     }
     for (i = 0; i < n; i++) {

@@ -59,8 +59,8 @@ int cmd_update_plan_list(void *ctx, struct cmd_env *env, const char *name, struc
     struct archives_opts ao;
     bool from_20;
 
-    if (update_plan(env->install, env->site, uc->profile, name, uc->global, plan,
-                    error_r) != 0) {
+    if (update_plan(env->install, env->site, uc->profile, name, uc->global, env->prefetch,
+                    plan, error_r) != 0) {
         return -1;
     }
     if (plan->n_lists == first || list_refused(plan, name)) {
@@ -156,6 +156,7 @@ int cmd_update(int argc, char **argv)
         rc = EXIT_NOINPUT;
     }
     if (rc == EXIT_OK) {
+        env.read_ahead = MLIST_KEEP_MEMO;       /* update_plan's mlist_open */
         rc = cmd_run_steps(&opts, &env, names, n, "update", cmd_update_plan_list,
                            cmd_update_plan_global, NULL, &us);
     }

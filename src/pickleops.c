@@ -15,6 +15,7 @@
  *  lengths from the data are compared with what remains, never added to a
  *  pointer before that. Nothing is allocated.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "mmfix/errstr.h"
@@ -99,11 +100,10 @@ static const struct pickleop table[] = {
 
 #define TABLE_LEN (sizeof(table) / sizeof(table[0]))
 
-/* by_code[b] is 1 + the index of opcode b in table, 0 for none; built once
- * by the first lookup (a pure function of table, so a race only rebuilds
- * the same bytes). */
+/* by_code[b] is 1 + the index of opcode b in table, 0 for none; built once,
+ * by the first lookup of any thread */
 static unsigned char by_code[256];
-static int by_code_ready;
+static pthread_once_t by_code_once = PTHREAD_ONCE_INIT;
 
 /* build_index - fill by_code from table */
 static void build_index(void)
@@ -113,15 +113,12 @@ static void build_index(void)
     for (i = 0; i < TABLE_LEN; i++) {
         by_code[table[i].code] = (unsigned char)(i + 1);
     }
-    by_code_ready = 1;
 }
 
 /* pickleops_lookup - opcode entry by byte */
 const struct pickleop *pickleops_lookup(unsigned char code)
 {
-    if (!by_code_ready) {
-        build_index();
-    }
+    pthread_once(&by_code_once, build_index);
     return by_code[code] == 0 ? NULL : &table[by_code[code] - 1];
 }
 

@@ -14,6 +14,14 @@
  *  in C (pickleplay_replay) and the converter follows that shadow to keep
  *  the file's memo; when it cannot, the tree is converted again without it.
  *
+ *  Threads: the interpreter starts in the calling thread, which then lets
+ *  go of the GIL (its thread state is kept in main_tstate); every entry
+ *  point takes the GIL for the part that touches Python (PyGILState), so
+ *  any thread may call in, one at a time. A thread that calls in often
+ *  keeps a thread state between calls (pyload_thread_attach/detach).
+ *  pyload_init() must have run in the main thread before another thread
+ *  calls in.
+ *
  *  Python.h is included by this file and pyload_conv.c (through the private
  *  src/pyload_conv.h) only. Files reach the interpreter as bytes read in C
  *  (fileread): the Python helpers open no file.
@@ -51,10 +59,9 @@ static PyObject *fn_loads;            /* mmfix.unpickle.loads */
 static PyObject *exc_refused;         /* mmfix.unpickle.Refused */
 static PyObject *exc_unpickling;      /* _pickle.UnpicklingError */
 static PyObject *stub_types[PICKLEPLAY_N_ALLOWED]; /* the stub classes, in pickleplay_allowed order */
-/* the file buffer of pyload_unpickle_file, kept between calls: reading
- * many lists one after the other then allocates once */
-static struct strbuf file_buf = STRBUF_INIT;
-#define FILE_BUF_KEEP ((size_t)16 * 1024 * 1024)
+static PyThreadState *main_tstate;    /* the starting thread's, while it lets go of the GIL */
+static _Thread_local int attached;    /* pyload_thread_attach depth of this thread */
+static _Thread_local PyGILState_STATE attach_state;
 
 /* ---------------------------------------------------------------------- */
 /* errors */
@@ -312,7 +319,30 @@ int pyload_init(const char **error_r)
         return -1;
     }
     py_started = 1;
+    /* no thread holds the GIL between calls: each takes it for its call */
+    main_tstate = PyEval_SaveThread();
     return 0;
+}
+
+/* pyload_thread_attach - the calling thread (not the one that started the
+ * interpreter) keeps a Python thread state until pyload_thread_detach, so
+ * each call it makes only takes the GIL; pyload_init must have run */
+void pyload_thread_attach(void)
+{
+    if (py_started && attached++ == 0) {
+        attach_state = PyGILState_Ensure();
+        /* the GIL is let go at once; the thread state stays */
+        PyEval_SaveThread();
+    }
+}
+
+/* pyload_thread_detach - undo pyload_thread_attach */
+void pyload_thread_detach(void)
+{
+    if (py_started && attached > 0 && --attached == 0) {
+        PyEval_RestoreThread(PyGILState_GetThisThreadState());
+        PyGILState_Release(attach_state);
+    }
 }
 
 /* pyload_after_fork_child - make a forked child's copy of the interpreter
@@ -320,7 +350,11 @@ int pyload_init(const char **error_r)
 void pyload_after_fork_child(void)
 {
     if (py_started) {
+        /* fork() is called with no thread holding the GIL (no other thread
+         * runs then): the child takes it back with its only thread state */
+        PyEval_RestoreThread(main_tstate);
         PyOS_AfterFork_Child();
+        main_tstate = PyEval_SaveThread();
     }
 }
 
@@ -328,13 +362,14 @@ void pyload_after_fork_child(void)
 void pyload_deinit(void)
 {
     if (py_started) {
+        PyEval_RestoreThread(main_tstate);
+        main_tstate = NULL;
         drop_helpers();
         Py_FinalizeEx();
         py_started = 0;
     }
     free(init_error);
     init_error = NULL;
-    strbuf_release(&file_buf);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -366,6 +401,7 @@ int pyload_unpickle_ex(const void *data, size_t len, const struct load_limits *l
     const char *lex_error = NULL;
     PyObject *bytes = NULL;
     PyObject *obj = NULL;
+    PyGILState_STATE gil;
     size_t objects = 0;
     int pc;
     int ret = -1;
@@ -394,6 +430,18 @@ int pyload_unpickle_ex(const void *data, size_t len, const struct load_limits *l
         *kind_r = LOAD_INTERNAL;
         return -1;
     }
+    if (pc == 0 && opts != NULL && opts->keep_memo) {
+        /* the shadow, in C before the GIL is taken: the objects the opcodes
+         * make, ignored or not, are bounded like the tree, so the shadow
+         * never costs more than the conversion */
+        if (pickleplay_replay(data, len, lim.max_objects, &sh) == 0
+            && sh.root != PICKLEPLAY_NIL) {
+            have_shadow = 1;
+        } else {
+            pickleplay_free(&sh);
+        }
+    }
+    gil = PyGILState_Ensure();
     /* when the opcodes do not lex, the unpickler still runs (on opcodes that
      * all passed the check) so that the error is Python's own */
     bytes = PyBytes_FromStringAndSize(data, (Py_ssize_t)len);
@@ -410,16 +458,6 @@ int pyload_unpickle_ex(const void *data, size_t len, const struct load_limits *l
         *kind_r = LOAD_CORRUPT;
         *error_r = lex_error;
         goto out;
-    }
-    if (opts != NULL && opts->keep_memo) {
-        /* the objects the opcodes make, ignored or not, are bounded like
-         * the tree: the shadow never costs more than the conversion */
-        if (pickleplay_replay(data, len, lim.max_objects, &sh) == 0
-            && sh.root != PICKLEPLAY_NIL) {
-            have_shadow = 1;
-        } else {
-            pickleplay_free(&sh);
-        }
     }
     if (have_shadow) {
         if (pyload_conv_tree(obj, stub_types, &lim, &sh, arena, root_r, &objects, &lost,
@@ -447,9 +485,10 @@ out:
     if (PyErr_Occurred()) {
         PyErr_Clear();
     }
-    pickleplay_free(&sh);
     Py_XDECREF(obj);
     Py_XDECREF(bytes);
+    PyGILState_Release(gil);
+    pickleplay_free(&sh);
     if (info_r != NULL) {
         info_r->protocol = ops.protocol;
         info_r->objects = objects;
@@ -474,6 +513,7 @@ int pyload_unpickle_file_ex(const char *path, const struct load_limits *limits,
                             enum load_error *kind_r, const char **error_r)
 {
     struct load_limits lim = load_limits_resolve(limits);
+    struct strbuf file_buf = STRBUF_INIT;
     enum fileread_status fs = FILEREAD_OK;
     const char *err = NULL;
     int ret = -1;
@@ -495,9 +535,7 @@ int pyload_unpickle_file_ex(const char *path, const struct load_limits *limits,
     }
     ret = 0;
 out:
-    if (file_buf.cap > FILE_BUF_KEEP) {
-        strbuf_release(&file_buf);
-    }
+    strbuf_release(&file_buf);
     return ret;
 }
 
@@ -558,6 +596,7 @@ static int call_helper(const char *module, const char *func, const char *arg,
     PyObject *parg = NULL;
     PyObject *pfiles = NULL;
     PyObject *res = NULL;
+    PyGILState_STATE gil;
     enum load_error kind = LOAD_OK;
     size_t objects = 0;
     const char *err = NULL;
@@ -573,6 +612,7 @@ static int call_helper(const char *module, const char *func, const char *arg,
     if (pyload_init(error_r) < 0) {
         return -1;
     }
+    gil = PyGILState_Ensure();
     snprintf(modname, sizeof(modname), "mmfix.%s", module);
     mod = PyImport_ImportModule(modname);
     if (mod == NULL) {
@@ -612,6 +652,7 @@ out:
     Py_XDECREF(parg);
     Py_XDECREF(fn);
     Py_XDECREF(mod);
+    PyGILState_Release(gil);
     return ret;
 }
 

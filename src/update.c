@@ -22,6 +22,7 @@
 #include "mmfix/requests.h"
 #include "mmfix/site.h"
 #include "mmfix/strbuf.h"
+#include "mmfix/prefetch.h"
 #include "mmfix/update.h"
 #include "mmfix/upgrade.h"
 #include "mmfix/xalloc.h"
@@ -529,7 +530,7 @@ static void plan_old_config(const struct install *install, size_t idx, struct pl
  * pending, the 2.0 files out of Mailman's way */
 int update_plan(const struct install *install, const struct site_settings *site,
                 const struct profile *profile, const char *name, struct update_global *g,
-                struct plan *p, const char **error_r)
+                struct prefetch *pf, struct plan *p, const char **error_r)
 {
     struct mlist *ml = NULL;
     struct value *after = NULL;
@@ -542,8 +543,12 @@ int update_plan(const struct install *install, const struct site_settings *site,
     bool from_db;
     bool upgraded;
     bool written = false;
+    int orc = 0;
 
-    if (mlist_open(install->lists_dir, name, MLIST_KEEP_MEMO, NULL, &ml, error_r) != 0) {
+    if (!prefetch_take(pf, name, MLIST_KEEP_MEMO, &orc, &ml, error_r)) {
+        orc = mlist_open(install->lists_dir, name, MLIST_KEEP_MEMO, NULL, &ml, error_r);
+    }
+    if (orc != 0) {
         g->failed++;
         return -1;
     }

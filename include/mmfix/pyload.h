@@ -47,6 +47,13 @@ int pyload_init(const char **error_r);
  * pyload_init (worker processes of parallel scans) */
 void pyload_after_fork_child(void);
 
+/* pyload_thread_attach - a thread other than the one that ran pyload_init,
+ * about to call in many times, keeps a Python thread state until
+ * pyload_thread_detach (calls work without, each making its own) */
+void pyload_thread_attach(void);
+/* pyload_thread_detach - undo pyload_thread_attach, in the same thread */
+void pyload_thread_detach(void);
+
 /* pyload_deinit - finalize the interpreter if pyload_init started it */
 void pyload_deinit(void);
 

@@ -3,6 +3,7 @@
 
 #include "mmfix/plan.h"
 
+struct prefetch;
 struct install;
 struct profile;
 struct site_settings;
@@ -79,12 +80,13 @@ int update_global_load(const struct install *install, const struct site_settings
 void update_global_free(struct update_global **g);
 
 /* update_plan - add the update of list `name` to p (g from
- * update_global_load). Returns -1 with error_r only when the list cannot be
+ * update_global_load; the list read by pf when it has read it ahead, with
+ * MLIST_KEEP_MEMO, else here). Returns -1 with error_r only when the list cannot be
  * read at all; a list that cannot be upgraded gets a problem (severity
  * error) and nothing else, a list with nothing to change nothing at all. */
 int update_plan(const struct install *install, const struct site_settings *site,
                 const struct profile *profile, const char *name, struct update_global *g,
-                struct plan *p, const char **error_r);
+                struct prefetch *pf, struct plan *p, const char **error_r);
 
 /* update_global_plan - after every list: the site-wide steps, appended to p
  * after the lists' operations */

@@ -1,0 +1,40 @@
+/*
+ * prefetch - lists read ahead on a second thread while the caller plans
+ * the one before
+ */
+#ifndef MMFIX_PREFETCH_H
+#define MMFIX_PREFETCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mmfix/mlist.h"
+
+struct prefetch;
+
+/* prefetch_start - a thread that reads names[0..n) in order with
+ * mlist_open(lists_dir, name, flags, NULL), at most `ahead` lists before
+ * the one the caller is at. The interpreter is started first (pyload_init,
+ * in the calling thread). names and lists_dir must outlive the prefetch.
+ * -1 (nothing started, *error_r set) when the thread cannot be made; the
+ * caller then reads its lists itself. */
+int prefetch_start(const char *lists_dir, char *const *names, size_t n, unsigned flags,
+                   size_t ahead, struct prefetch **pf_r, const char **error_r);
+
+/* prefetch_at - the caller now plans names[i]: what was read for the
+ * lists before it is dropped */
+void prefetch_at(struct prefetch *pf, size_t i);
+
+/* prefetch_take - mlist_open(lists_dir, name, flags, NULL, ml_r, error_r)
+ * for the list the caller is at, when name and flags are the ones read
+ * ahead: true, and *rc_r, *ml_r, *error_r are what mlist_open gave (the
+ * list read once: a second take of it is false). Else false: the caller
+ * reads it itself. pf may be NULL. */
+bool prefetch_take(struct prefetch *pf, const char *name, unsigned flags, int *rc_r,
+                   struct mlist **ml_r, const char **error_r);
+
+/* prefetch_stop - stop the thread (a list it is reading is finished
+ * first), free what was not taken; *pf_p NULL */
+void prefetch_stop(struct prefetch **pf_p);
+
+#endif
