@@ -27,10 +27,13 @@
 #include "mmfix/site.h"
 #include "mmfix/xalloc.h"
 
-/* how many lists the reading thread may be ahead of the one planned: it
- * only has to keep ahead of the planning, and a list of 100,000 members
- * holds some 100 MB as a tree */
-#define READ_AHEAD 2
+/* the threads that read lists ahead of the one planned (prefetch), and how
+ * many lists they may be ahead: enough to even out lists of different sizes
+ * (a list of 100,000 members holds some 100 MB as a tree). One thread: the
+ * reading is mostly CPython's unpickler and the conversion, under the GIL,
+ * and a second reader measured no faster on two cores (tests/bench/RESULTS.md) */
+#define READ_THREADS 1
+#define READ_AHEAD 4
 
 enum {
     OPT_INSTALL_DIR = 256,
@@ -549,7 +552,8 @@ int cmd_run_steps(const struct cmd_opts *opts, struct cmd_env *env, char *const 
         goto out;
     }
     if (env->read_ahead != 0 && n > 1
-        && prefetch_start(env->install->lists_dir, names, n, env->read_ahead, READ_AHEAD,
+        && prefetch_start(env->install->lists_dir, names, n, env->read_ahead, READ_THREADS,
+                          READ_AHEAD,
                           &env->prefetch, &err) != 0) {
         /* no second thread: the lists are read one by one as they are planned */
         env->prefetch = NULL;

@@ -7,15 +7,17 @@
  *  conversion to a value tree) is about half of what a batch command
  *  spends per list, and planning it (the upgrade, fix_url's values, the
  *  diff, the pickle to write) most of the rest; they need not wait for each
- *  other. One thread reads the lists in the caller's order, at most `ahead`
- *  lists before the one the caller is at, and keeps each result (exactly
- *  what mlist_open returned) until the caller takes it or passes it by. The
- *  caller reports and plans in its own order, so nothing it prints or
- *  writes depends on the thread's timing.
+ *  other. Reading threads take the lists in the caller's order, at most
+ *  `ahead` lists before the one the caller is at, and keep each result
+ *  (exactly what mlist_open returned) until the caller takes it or passes
+ *  it by. More than one thread can read (the opcode check and replay of one
+ *  list run while another holds the GIL). The caller reports and plans in
+ *  its own order, so nothing it prints or writes depends on the threads'
+ *  timing.
  *
- *  The thread only reads: the files were locked by the caller before it
- *  started, and it runs Python only through pyload (which takes the GIL per
- *  call). It blocks every signal, so SIGINT/SIGTERM reach the main thread's
+ *  The threads only read: the files were locked by the caller before they
+ *  started, and they run Python only through pyload (which takes the GIL
+ *  per call). They block every signal, so SIGINT/SIGTERM reach the main thread's
  *  handlers as before; a stop waits for the list being read.
  */
 #include <pthread.h>
@@ -48,7 +50,8 @@ struct prefetch {
     bool stop;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    pthread_t thread;
+    size_t n_threads;
+    pthread_t threads[PREFETCH_MAX_THREADS];
 };
 
 /* slot_clear - free what a slot holds */
@@ -59,7 +62,7 @@ static void slot_clear(struct pf_slot *s)
     s->error = NULL;
 }
 
-/* reader - the thread: read names[next] while it is within `ahead` of the caller */
+/* reader - a reading thread: read names[next] while it is within `ahead` of the caller */
 static void *reader(void *arg)
 {
     struct prefetch *pf = arg;
@@ -104,12 +107,12 @@ static void *reader(void *arg)
 
 /* prefetch_start - see prefetch.h */
 int prefetch_start(const char *lists_dir, char *const *names, size_t n, unsigned flags,
-                   size_t ahead, struct prefetch **pf_r, const char **error_r)
+                   size_t threads, size_t ahead, struct prefetch **pf_r, const char **error_r)
 {
     struct prefetch *pf = NULL;
     sigset_t all;
     sigset_t old;
-    int rc;
+    int rc = 0;
 
     *pf_r = NULL;
     /* the interpreter starts in this thread, whatever the reader does */
@@ -125,12 +128,20 @@ int prefetch_start(const char *lists_dir, char *const *names, size_t n, unsigned
     pf->slots = xcalloc(n > 0 ? n : 1, sizeof(*pf->slots));
     pthread_mutex_init(&pf->mu, NULL);
     pthread_cond_init(&pf->cv, NULL);
+    if (threads < 1) {
+        threads = 1;
+    } else if (threads > PREFETCH_MAX_THREADS) {
+        threads = PREFETCH_MAX_THREADS;
+    }
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    rc = pthread_create(&pf->thread, NULL, reader, pf);
+    while (pf->n_threads < threads
+           && (rc = pthread_create(&pf->threads[pf->n_threads], NULL, reader, pf)) == 0) {
+        pf->n_threads++;
+    }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc != 0) {
-        *error_r = errstr("cannot start the reading thread: %s", strerror(rc));
+    if (pf->n_threads == 0) {
+        *error_r = errstr("cannot start a reading thread: %s", strerror(rc));
         pthread_cond_destroy(&pf->cv);
         pthread_mutex_destroy(&pf->mu);
         free(pf->slots);
@@ -207,7 +218,9 @@ void prefetch_stop(struct prefetch **pf_p)
     pf->stop = true;
     pthread_cond_broadcast(&pf->cv);
     pthread_mutex_unlock(&pf->mu);
-    pthread_join(pf->thread, NULL);
+    for (i = 0; i < pf->n_threads; i++) {
+        pthread_join(pf->threads[i], NULL);
+    }
     for (i = 0; i < pf->n; i++) {
         slot_clear(&pf->slots[i]);
     }

@@ -12,14 +12,17 @@
 
 struct prefetch;
 
-/* prefetch_start - a thread that reads names[0..n) in order with
- * mlist_open(lists_dir, name, flags, NULL), at most `ahead` lists before
- * the one the caller is at. The interpreter is started first (pyload_init,
- * in the calling thread). names and lists_dir must outlive the prefetch.
- * -1 (nothing started, *error_r set) when the thread cannot be made; the
- * caller then reads its lists itself. */
+#define PREFETCH_MAX_THREADS 4
+
+/* prefetch_start - `threads` threads (1 to PREFETCH_MAX_THREADS) that read
+ * names[0..n) in order with mlist_open(lists_dir, name, flags, NULL), at
+ * most `ahead` lists before the one the caller is at. The interpreter is
+ * started first (pyload_init, in the calling thread). names and lists_dir
+ * must outlive the prefetch. -1 (nothing started, *error_r set) when no
+ * thread can be made; the caller then reads its lists itself. */
 int prefetch_start(const char *lists_dir, char *const *names, size_t n, unsigned flags,
-                   size_t ahead, struct prefetch **pf_r, const char **error_r);
+                   size_t threads, size_t ahead, struct prefetch **pf_r,
+                   const char **error_r);
 
 /* prefetch_at - the caller now plans names[i]: what was read for the
  * lists before it is dropped */
@@ -33,7 +36,7 @@ void prefetch_at(struct prefetch *pf, size_t i);
 bool prefetch_take(struct prefetch *pf, const char *name, unsigned flags, int *rc_r,
                    struct mlist **ml_r, const char **error_r);
 
-/* prefetch_stop - stop the thread (a list it is reading is finished
+/* prefetch_stop - stop the threads (a list one is reading is finished
  * first), free what was not taken; *pf_p NULL */
 void prefetch_stop(struct prefetch **pf_p);
 

@@ -58,7 +58,7 @@ static void test_prefetch_in_order(void **state)
     size_t i;
 
     (void)state;
-    assert_int_equal(prefetch_start(LISTS, names, N_NAMES, MLIST_KEEP_MEMO, 2, &pf, &err), 0);
+    assert_int_equal(prefetch_start(LISTS, names, N_NAMES, MLIST_KEEP_MEMO, 2, 2, &pf, &err), 0);
     for (i = 0; i < N_NAMES; i++) {
         struct mlist *ml = NULL;
         int rc = 99;
@@ -88,7 +88,7 @@ static void test_prefetch_skip_and_stop(void **state)
     int rc = 99;
 
     (void)state;
-    assert_int_equal(prefetch_start(LISTS, names, N_NAMES, MLIST_KEEP_MEMO, 3, &pf, &err), 0);
+    assert_int_equal(prefetch_start(LISTS, names, N_NAMES, MLIST_KEEP_MEMO, 1, 3, &pf, &err), 0);
     prefetch_at(pf, 3);
     assert_true(prefetch_take(pf, "de-forum", MLIST_KEEP_MEMO, &rc, &ml, &err));
     expect_same(3, rc, ml, err);
@@ -102,7 +102,7 @@ static void test_prefetch_skip_and_stop(void **state)
     prefetch_stop(&pf);
     assert_null(pf);
     /* no lists, or none but the one planned */
-    assert_int_equal(prefetch_start(LISTS, names, 0, MLIST_KEEP_MEMO, 2, &pf, &err), 0);
+    assert_int_equal(prefetch_start(LISTS, names, 0, MLIST_KEEP_MEMO, 9, 2, &pf, &err), 0);
     assert_false(prefetch_take(pf, "cs", MLIST_KEEP_MEMO, &rc, &ml, &err));
     prefetch_stop(&pf);
     assert_false(prefetch_take(NULL, "cs", MLIST_KEEP_MEMO, &rc, &ml, &err));
