@@ -621,6 +621,48 @@ static int create_file(const char *path, const char **error_r)
     return 0;
 }
 
+/* trusted_by_root - run as root, the journal and the -wal/-shm files SQLite reads with
+ * it must be root's and writable by nobody else: a rollback (and the next command after a
+ * killed run) restores whatever bytes, owner and mode they record, so a journal the list
+ * owners' user could write (an older one made by a run as that user, or a -wal planted
+ * beside it in data/) would let that user have root write anything in the tree. Refused
+ * with what to do; not root: SQLite's and the file system's own checks apply. */
+static int trusted_by_root(const char *path, const char **error_r)
+{
+    static const char *const suffixes[] = { "", "-wal", "-shm" };
+    size_t i;
+
+    if (geteuid() != 0) {
+        return 0;
+    }
+    for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+        char *f = xasprintf("%s%s", path, suffixes[i]);
+        struct stat st;
+        const char *why = NULL;
+
+        if (lstat(f, &st) != 0) {
+            why = errno == ENOENT ? NULL : strerror(errno);
+        } else if (!S_ISREG(st.st_mode)) {
+            why = "not a regular file";
+        } else if (st.st_uid != 0) {
+            why = errstr("owned by uid %ld, not root", (long)st.st_uid);
+        } else if (st.st_mode & 022) {
+            why = errstr("writable by %s (mode %04o)", st.st_mode & 002 ? "others" : "its group",
+                         (unsigned)(st.st_mode & 07777));
+        }
+        if (why != NULL) {
+            *error_r = errstr("journal %s: %s; run as root, mmfix only reads a journal only "
+                              "root can write (what it holds is put back as root): check it, "
+                              "then chown root and chmod go-w, or give --journal a file in a "
+                              "directory only root can write", f, why);
+            free(f);
+            return -1;
+        }
+        free(f);
+    }
+    return 0;
+}
+
 /* journal_open - open or create the journal */
 int journal_open(const char *path, struct journal **j_r, const char **error_r)
 {
@@ -645,6 +687,9 @@ int journal_open(const char *path, struct journal **j_r, const char **error_r)
         *error_r = errstr("journal %s: %s", path, strerror(errno));
         return -1;
     } else if (create_file(path, error_r) != 0) {
+        return -1;
+    }
+    if (trusted_by_root(path, error_r) != 0) {
         return -1;
     }
 

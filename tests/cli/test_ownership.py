@@ -393,4 +393,32 @@ with tempfile.TemporaryDirectory() as tmp:
                                              and r not in before)) == start,
               "all-before after a kill at operation %d, owners and modes too" % k)
 
+    # a journal the list owners' user could write (an older one made by a run as that user,
+    # or a -wal planted beside it in data/) is never read as root: a rollback puts back what
+    # it records, as root
+    var = fixture(tmp, "demo", "foreign-journal")
+    give_away(var)
+    rc, out, err = run("update", "-d", var)
+    check(rc == 0, "update as root (%d): %s" % (rc, err.strip()))
+    j = os.path.join(var, JOURNAL)
+    for owner, mode, why in ((DATA_OWNER, 0o640, "owned by uid"), (0, 0o660, "writable by its group")):
+        os.chown(j, owner, DATA_GROUP)
+        os.chmod(j, mode)
+        start = entries_digest(var)
+        rc, out, err = run("rollback", "-d", var, "1")
+        check(rc == 73 and why in err and "only root can write" in err,
+              "rollback refuses a journal %s (rc %d): %s" % (why, rc, err.strip()))
+        check(entries_digest(var) == start, "nothing changed by the refused rollback (%s)" % why)
+    os.chown(j, 0, DATA_GROUP)
+    os.chmod(j, 0o640)
+    wal = j + "-wal"
+    with open(wal, "wb") as fh:
+        fh.write(b"planted")
+    os.chown(wal, DATA_OWNER, DATA_GROUP)
+    rc, out, err = run("history", "-d", var)
+    check(rc == 73 and wal in err, "a planted -wal is refused (rc %d): %s" % (rc, err.strip()))
+    os.unlink(wal)
+    rc, out, err = run("rollback", "-d", var, "1")
+    check(rc == 0, "the journal root owns rolls back (rc %d): %s" % (rc, err.strip()))
+
 finish()

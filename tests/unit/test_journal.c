@@ -269,6 +269,49 @@ static void test_journal_newer_version_refused(void **state)
     assert_non_null(strstr(err, "newer"));
 }
 
+/* test_journal_root_trusts_only_root - run as root, a journal (or a -wal/-shm beside it)
+ * another user owns or may write is refused before SQLite reads it; as another user there
+ * is nothing to give away and the test only checks the journal opens */
+static void test_journal_root_trusts_only_root(void **state)
+{
+    struct fixture *f = *state;
+    struct journal *j = NULL;
+    const char *err = NULL;
+    char *wal = xasprintf("%s-wal", f->db);
+    int fd;
+
+    j = open_j(f);
+    journal_close(&j);
+    if (geteuid() != 0) {
+        j = open_j(f);
+        journal_close(&j);
+        free(wal);
+        return;
+    }
+    assert_int_equal(chown(f->db, 4321, 4321), 0);
+    assert_int_equal(journal_open(f->db, &j, &err), -1);
+    assert_null(j);
+    assert_non_null(strstr(err, "owned by uid 4321"));
+    assert_int_equal(chown(f->db, 0, 4321), 0);
+    assert_int_equal(chmod(f->db, 0660), 0);
+    assert_int_equal(journal_open(f->db, &j, &err), -1);
+    assert_non_null(strstr(err, "writable by its group"));
+    assert_int_equal(chmod(f->db, 0640), 0);
+    j = open_j(f);
+    journal_close(&j);
+    /* a -wal planted beside it: SQLite would replay it into the journal */
+    fd = open(wal, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(chown(wal, 4321, 0), 0);
+    assert_int_equal(journal_open(f->db, &j, &err), -1);
+    assert_non_null(strstr(err, wal));
+    assert_int_equal(unlink(wal), 0);
+    j = open_j(f);
+    journal_close(&j);
+    free(wal);
+}
+
 /* test_journal_corrupt_refused - garbage, another program's db, a symlink */
 static void test_journal_corrupt_refused(void **state)
 {
@@ -981,6 +1024,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_journal_fresh_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journal_newer_version_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journal_corrupt_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_root_trusts_only_root, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journal_rollback_exact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journal_rollback_refuses_changed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journal_rollback_half_done, setup, teardown),
