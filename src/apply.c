@@ -560,7 +560,12 @@ static enum apply_status rollback_locked(const struct install *install, struct j
                                  error_r) == 0) {
         st = APPLY_OK;
     }
-    lockset_release(&locks);
+    /* a lock that cannot be removed is marked expired (Mailman breaks it at its next
+     * try); the rollback itself is done */
+    {
+        const char *err = NULL;
+        (void)lockset_release(&locks, &err);
+    }
     return st;
 }
 

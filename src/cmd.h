@@ -126,6 +126,8 @@ void cmd_drop_blocked(const struct cmd_env *env, struct plan *plan, size_t first
  * code after a message (75 locked, 128 + signal when stopped while waiting) */
 int cmd_lock_lists(const struct cmd_opts *opts, const struct cmd_env *env, char *const *names,
                    size_t n, struct lockset **locks_r);
+/* cmd_release_locks - lockset_release; a lock that stays is a warning on stderr */
+void cmd_release_locks(struct lockset **locks);
 /* cmd_apply - carry out plan under *locks, opening the journal when there is something to do;
  * EXIT_OK or the exit code after a message */
 int cmd_apply(const struct cmd_opts *opts, const struct plan *plan, struct cmd_env *env,

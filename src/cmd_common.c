@@ -411,6 +411,16 @@ int cmd_prepare(const struct cmd_opts *opts, struct cmd_env *env, struct problem
     return rc;
 }
 
+/* cmd_release_locks - release the list locks; one that stays is said on stderr */
+void cmd_release_locks(struct lockset **locks)
+{
+    const char *err = NULL;
+
+    if (lockset_release(locks, &err) != 0) {
+        cmd_error(NULL, "warning: list lock not released: %s", err);
+    }
+}
+
 /* cmd_lock_lists - a writing command takes its lists' locks before it reads them */
 int cmd_lock_lists(const struct cmd_opts *opts, const struct cmd_env *env, char *const *names,
                    size_t n, struct lockset **locks_r)
@@ -634,7 +644,7 @@ int cmd_run_steps(const struct cmd_opts *opts, struct cmd_env *env, char *const 
     rc = cmd_late_signal(rc);
 out:
     prefetch_stop(&env->prefetch);
-    lockset_release(&locks);
+    cmd_release_locks(&locks);
     strbuf_release(&out);
     plan_free(&plan);
     return rc;

@@ -305,7 +305,7 @@ static int convert_into_list(const struct convert_job *cj, const struct list_tar
         rc = sigstop_exit_code();
     }
 out:
-    lockset_release(&locks);
+    cmd_release_locks(&locks);
     strbuf_release(&data);
     strbuf_release(&rep);
     plan_free(&plan);

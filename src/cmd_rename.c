@@ -95,7 +95,7 @@ int cmd_rename(int argc, char **argv)
     }
     rc = cmd_late_signal(rc);
 out:
-    lockset_release(&locks);
+    cmd_release_locks(&locks);
     plan_free(&plan);
     cmd_close(&env);
     return rc;

@@ -54,7 +54,9 @@ int lockset_acquire(const struct install *install, char *const *names, size_t n,
                 *error_r = errstr("%s: locked by a running Mailman process (%s); nothing "
                                   "was changed", ls->names[i], *error_r);
             }
-            lockset_release(&ls);
+            const char *err = NULL;
+            /* the locks taken so far go; the error is the one that stopped us */
+            (void)lockset_release(&ls, &err);
             return -1;
         }
     }
@@ -84,17 +86,19 @@ int lockset_check(const struct lockset *ls, const char **error_r)
     return 0;
 }
 
-static void lockset_free(struct lockset *ls, bool release)
+static int lockset_free(struct lockset *ls, bool release, const char **error_r)
 {
     const char *err = NULL;
+    char *first = NULL;
+    size_t failed = 0;
     size_t i;
 
     for (i = 0; i < ls->n; i++) {
         if (ls->locks[i] != NULL) {
-            if (release) {
-                lockfile_release(&ls->locks[i], &err);
-            } else {
+            if (!release) {
                 lockfile_forget(&ls->locks[i]);
+            } else if (lockfile_release(&ls->locks[i], &err) != 0 && failed++ == 0) {
+                first = xstrdup(err);
             }
         }
         free(ls->names[i]);
@@ -102,22 +106,34 @@ static void lockset_free(struct lockset *ls, bool release)
     free(ls->names);
     free(ls->locks);
     free(ls);
+    if (failed > 0) {
+        *error_r = failed > 1 ? errstr("%s (and %zu more list locks)", first, failed - 1)
+                              : errstr("%s", first);
+        free(first);
+        return -1;
+    }
+    return 0;
 }
 
 /* lockset_release - release and free */
-void lockset_release(struct lockset **ls)
+int lockset_release(struct lockset **ls, const char **error_r)
 {
+    int rc = 0;
+
     if (*ls != NULL) {
-        lockset_free(*ls, true);
+        rc = lockset_free(*ls, true, error_r);
         *ls = NULL;
     }
+    return rc;
 }
 
 /* lockset_keep - free, leaving the lock files */
 void lockset_keep(struct lockset **ls)
 {
+    const char *err = NULL;
+
     if (*ls != NULL) {
-        lockset_free(*ls, false);
+        lockset_free(*ls, false, &err);
         *ls = NULL;
     }
 }

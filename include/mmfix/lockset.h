@@ -28,8 +28,10 @@ int lockset_acquire(const struct install *install, char *const *names, size_t n,
 bool lockset_covers(const struct lockset *ls, const char *name);
 /* lockset_check - every lock of the set is still ours (Mailman broke none of them) */
 int lockset_check(const struct lockset *ls, const char **error_r);
-/* lockset_release - release every lock; frees, sets *ls NULL (NULL ok) */
-void lockset_release(struct lockset **ls);
+/* lockset_release - release every lock; frees, sets *ls NULL (NULL ok). -1 when a lock
+ * could not be removed (it is marked expired then, so Mailman breaks it at its next try)
+ * or was no longer ours: *error_r names the first */
+int lockset_release(struct lockset **ls, const char **error_r);
 /* lockset_keep - leave every lock file in place (their claimant dies with this process, so
  * Mailman keeps away until the next mmfix command settles the run); frees, sets *ls NULL */
 void lockset_keep(struct lockset **ls);

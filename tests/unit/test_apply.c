@@ -132,7 +132,7 @@ static void test_apply_dir_ops(void **state)
     if (apply_plan(&plan, f->ins, f->j, &locks, &ao, &run, &err) != APPLY_OK) {
         fail_msg("apply: %s", err);
     }
-    lockset_release(&locks);
+    assert_int_equal(lockset_release(&locks, &(const char *){ NULL }), 0);
     assert_true(there(f->top, "lists/old/cs", &mode));
     assert_int_equal(mode, 02775);
     t = xasprintf("%s/lists/old/cs/listinfo.html", f->top);
@@ -182,10 +182,22 @@ static void test_apply_outside_refused(void **state)
                 false);
     assert_int_equal(lockset_acquire(f->ins, names, 1, 0, &locks, &busy, &err), 0);
     assert_int_equal(apply_plan(&plan, f->ins, f->j, &locks, &ao, &run, &err), APPLY_FAILED);
-    lockset_release(&locks);
+    assert_int_equal(lockset_release(&locks, &(const char *){ NULL }), 0);
     assert_false(there(f->top, "lists/old/de", NULL));
     assert_true(there(f->top, "archives/private/old", NULL));
     plan_free(&plan);
+
+    /* a lock that is no longer ours when released (removed behind our back) is said */
+    assert_int_equal(lockset_acquire(f->ins, names, 1, 0, &locks, &busy, &err), 0);
+    {
+        char *lock = xasprintf("%s/locks/old.lock", f->top);
+        assert_int_equal(unlink(lock), 0);
+        free(lock);
+    }
+    err = NULL;
+    assert_int_equal(lockset_release(&locks, &err), -1);
+    assert_null(locks);
+    assert_non_null(strstr(err, "no longer ours"));
 }
 
 /* test_apply_check_ops - the plan-time check refuses what apply would refuse: a write, move

@@ -114,7 +114,7 @@ static void apply_and_back(struct fx *f, struct plan *p, char **names, size_t n,
     if (apply_plan(p, f->ins, f->j, &locks, &ao, &run, &err) != APPLY_OK) {
         fail_msg("apply: %s", err);
     }
-    lockset_release(&locks);
+    assert_int_equal(lockset_release(&locks, &(const char *){ NULL }), 0);
     check(f);
     if (apply_rollback(f->ins, f->j, run, false, 0, NULL, NULL, &err) != APPLY_OK) {
         fail_msg("rollback: %s", err);
@@ -430,7 +430,7 @@ static int64_t run_plan(struct fx *f, const struct plan *plan)
     if (apply_plan(plan, f->ins, f->j, &locks, &ao, &run, &err) != APPLY_OK) {
         fail_msg("apply: %s", err);
     }
-    lockset_release(&locks);
+    assert_int_equal(lockset_release(&locks, &(const char *){ NULL }), 0);
     return run;
 }
 

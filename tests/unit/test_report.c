@@ -101,7 +101,7 @@ static void test_report_repair(void **state)
     assert_int_equal(run, 0);
     assert_int_equal(lockset_acquire(ins, names, 3, 0, &locks, &busy, &err), 0);
     assert_int_equal(apply_plan(&plan, ins, j, &locks, &ao, &run, &err), APPLY_OK);
-    lockset_release(&locks);
+    assert_int_equal(lockset_release(&locks, &(const char *){ NULL }), 0);
     assert_true(run > 0);
     plan_free(&plan);
 

@@ -288,7 +288,7 @@ static int64_t apply_all(struct fx *f, const struct plan *p)
     if (apply_plan(p, f->ins, f->j, &locks, &ao, &run, &err) != APPLY_OK) {
         fail_msg("apply_plan: %s", err);
     }
-    lockset_release(&locks);
+    assert_int_equal(lockset_release(&locks, &(const char *){ NULL }), 0);
     for (i = 0; i < n; i++) {
         free(names[i]);
     }
