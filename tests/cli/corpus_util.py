@@ -98,13 +98,14 @@ def tree_digest(top, times=True, dirs=False):
 
 def entries_digest(top, skip=(), movable=False):
     """every entry below top: name, type, mode, owner; the bytes of files and
-    the targets of links (never followed); mmfix's journal and the relative
-    paths in skip left out: what an exact rollback must give back. movable:
+    the targets of links (never followed); mmfix's journal (with its .keep
+    directory of kept before-images) and the relative paths in skip left out: what an exact rollback must give back. movable:
     top itself in a link's target counts as "VAR", so that copies of a tree
     at different places compare"""
     h = hashlib.sha256()
     for root, dirs, files in sorted(os.walk(top)):
-        dirs.sort()
+        # the journal's keep directory (kept before-images) is the journal's too
+        dirs[:] = sorted(d for d in dirs if not d.startswith("mmfix-journal"))
         for name in sorted(dirs + files):
             p = os.path.join(root, name)
             rel = os.path.relpath(p, top)
