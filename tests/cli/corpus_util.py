@@ -79,10 +79,10 @@ def content_digest(top):
 def tree_digest(top, times=True, dirs=False):
     """bytes, mode, owner and (times) mtime of every file, and (dirs) mode
     and owner of every directory (a directory's mtime only says when its
-    last entry changed), except mmfix's own journal"""
+    last entry changed), except mmfix's own journal (and its .keep directory)"""
     h = hashlib.sha256()
     for root, subdirs, files in sorted(os.walk(top)):
-        subdirs.sort()
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith("mmfix-journal"))
         for name in sorted(files) + (sorted(subdirs) if dirs else []):
             if name.startswith("mmfix-journal"):
                 continue
@@ -99,7 +99,8 @@ def tree_digest(top, times=True, dirs=False):
 def entries_digest(top, skip=(), movable=False):
     """every entry below top: name, type, mode, owner; the bytes of files and
     the targets of links (never followed); mmfix's journal (with its .keep
-    directory of kept before-images) and the relative paths in skip left out: what an exact rollback must give back. movable:
+    directory of kept before-images) and the relative paths in skip left
+    out: what an exact rollback must give back. movable:
     top itself in a link's target counts as "VAR", so that copies of a tree
     at different places compare"""
     h = hashlib.sha256()
