@@ -217,7 +217,8 @@ static const char *const stmt_sql[STMT_LAST] = {
         "CASE WHEN a.file IS NULL THEN f.after_uid ELSE a.uid END, "
         "CASE WHEN a.file IS NULL THEN f.after_gid ELSE a.gid END, "
         "f.kind, CASE WHEN a.file IS NULL THEN f.after_kind ELSE a.kind END, "
-        "f.before_target, CASE WHEN a.file IS NULL THEN f.after_target ELSE a.target END "
+        "f.before_target, CASE WHEN a.file IS NULL THEN f.after_target ELSE a.target END, "
+        "f.before_keep IS NOT NULL "
         "FROM files f LEFT JOIN afters a ON a.file = f.id WHERE f.run = ?1 ORDER BY f.id DESC",
     /* file id */
     [STMT_FILE_BEFORE_DATA] = "SELECT before_data, before_keep, before_size, before_sha1 "
@@ -251,6 +252,7 @@ struct jfile {
     int64_t id;
     char *path;
     const char *kind;            /* "file" "dir" "symlink" (before-image), "move" */
+    bool kept;                   /* a file's before-image is a kept link (schema 4) */
     char *before_target;         /* a link's target; a move's destination */
     struct atomic_meta before;
     bool after_recorded;
@@ -701,9 +703,9 @@ static int create_file(const char *path, const char **error_r)
 }
 
 /* trusted_by_root - run as root, the journal and the -wal/-shm files SQLite reads with
- * it (and the .keep directory of its kept links) must be root's and writable by nobody else: a rollback (and the next command after a
- * killed run) restores whatever bytes, owner and mode they record, so a journal the list
- * owners' user could write (an older one made by a run as that user, or a -wal planted
+ * it (and the .keep directory of its kept links) must be root's and writable by nobody
+ * else: a rollback (and the next command after a killed run) restores whatever bytes,
+ * owner and mode they record, so a journal the list owners' user could write (an older one made by a run as that user, or a -wal planted
  * beside it in data/) would let that user have root write anything in the tree. Refused
  * with what to do; not root: SQLite's and the file system's own checks apply. */
 static int trusted_by_root(const char *path, const char **error_r)
@@ -1242,7 +1244,7 @@ int journal_record_before(struct journal *j, int64_t run, const char *path, cons
     }
     if (read_state(path, &cur, error_r) == 0) {
         char *keep = NULL;
-        char hex[41];
+        char hex[41] = "";
         /* a large file: a hard link and its size and SHA-1, not a copy (schema 4) */
         if (cur.m.exists && cur.kind == ATOMIC_FILE && keep_link(j, run, path, &cur, &keep)) {
             digest(cur.data, cur.len, hex);
@@ -1382,6 +1384,7 @@ static int load_files(struct journal *j, int64_t run, struct jfile **files_r, si
         if (sqlite3_column_type(st, 16) != SQLITE_NULL) {
             f->after_target = xstrdup(column_text(st, 16));
         }
+        f->kept = sqlite3_column_int(st, 17) != 0;
     }
     if (rc != SQLITE_DONE) {
         *error_r = db_err(j, "journal: reading the files of a run");
@@ -1656,8 +1659,8 @@ static int image_refusal(struct journal *j, const struct jfile *f, const char **
     struct jimage img;
 
     *why_r = NULL;
-    if (strcmp(f->kind, "file") != 0 || !f->before.exists) {
-        return 0;
+    if (!f->kept || strcmp(f->kind, "file") != 0 || !f->before.exists) {
+        return 0;                /* a copy in the journal: as intact as the journal */
     }
     if (before_image(j, f, true, &img, error_r) != 0) {
         return -1;
