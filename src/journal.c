@@ -7,7 +7,12 @@
  *  and the host and pid of the process working on it) and files (one row
  *  per path a run may touch, in recording order: the before-image with the
  *  file's bytes, mode, owner, group and mtime, and after the run the
- *  after-image with bytes, mode, owner and group).
+ *  after-image with bytes, mode, owner and group). A regular file of
+ *  JOURNAL_KEEP_MIN bytes or more keeps its before-image bytes in its own
+ *  inode instead: a hard link <journal>.keep/<run>-<n> (a run replaces
+ *  files, it never writes one in place), with the size and SHA-1 in the
+ *  row; every reader goes through before_image(), which refuses a link
+ *  that no longer holds those bytes.
  *
  *  The open sequence follows STYLE.md item 19: sqlite3_open_v2 with
  *  explicit flags, busy_timeout, journal_mode=WAL with the returned row
@@ -30,7 +35,12 @@
  *  run's recorded var prefix must be that root. The database is opened with
  *  SQLITE_OPEN_NOFOLLOW; new journals are created 0640 with their
  *  directory's group, owned and writable only by the user who made them
- *  (create_file says why).
+ *  (create_file says why). The keep directory is made 0700 by the running
+ *  user, never through a symbolic link, and as root trusted only when root
+ *  owns it and nobody else may write it (keep_dir, trusted_by_root); the
+ *  inodes in it stay the list owner's, who can write them in place through
+ *  another name: hence the size and SHA-1 check before any restore, which
+ *  no --force overrides.
  */
 #include <dirent.h>
 #include <errno.h>

@@ -1400,6 +1400,43 @@ static void test_journal_schema3_migrated(void **state)
     journal_close(&j);
 }
 
+/* test_journal_keep_dropped - a batch that fails takes its links with it; links no row
+ * names (a recording killed before its commit) go when the planned run is abandoned */
+static void test_journal_keep_dropped(void **state)
+{
+    struct fixture *f = *state;
+    struct journal *j = open_j(f);
+    char *a = path_in(f, "config.pck");
+    char *big = big_bytes(8192, 13);
+    char *orphan = NULL;
+    const char *err = NULL;
+    int64_t run = 0;
+
+    replace_file(a, big, 8192, 0660);
+    MUST(journal_run_begin(j, "repair", f->root, "s", &run, &err));
+    MUST(journal_batch_begin(j, &err));
+    MUST(journal_record_before(j, run, a, &err));
+    assert_int_equal(keep_entries(f), 1);
+    MUST(journal_batch_end(j, false, &err));
+    assert_int_equal(keep_entries(f), 0);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM files"), 0);
+    /* what a kill between link() and the commit leaves: a link no row names */
+    orphan = xasprintf("%s.keep/%lld-7", f->db, (long long)run);
+    assert_int_equal(link(a, orphan), 0);
+    free(orphan);
+    /* another run's link stays */
+    orphan = xasprintf("%s.keep/%lld-1", f->db, (long long)run + 1);
+    assert_int_equal(link(a, orphan), 0);
+    MUST(journal_rollback(j, run, f->root, false, NULL, NULL, &err));
+    assert_status(j, run, "abandoned");
+    assert_int_equal(keep_entries(f), 1);
+    assert_int_equal(access(orphan, F_OK), 0);
+    free(orphan);
+    free(big);
+    free(a);
+    journal_close(&j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1423,6 +1460,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_journal_keep_fallback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journal_keep_root_trust, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journal_schema3_migrated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_keep_dropped, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
