@@ -7,7 +7,12 @@
  *  and the host and pid of the process working on it) and files (one row
  *  per path a run may touch, in recording order: the before-image with the
  *  file's bytes, mode, owner, group and mtime, and after the run the
- *  after-image with bytes, mode, owner and group).
+ *  after-image with bytes, mode, owner and group). A regular file of
+ *  JOURNAL_KEEP_MIN bytes or more keeps its before-image bytes in its own
+ *  inode instead: a hard link <journal>.keep/<run>-<n> (a run replaces
+ *  files, it never writes one in place), with the size and SHA-1 in the
+ *  row; every reader goes through before_image(), which refuses a link
+ *  that no longer holds those bytes.
  *
  *  The open sequence follows STYLE.md item 19: sqlite3_open_v2 with
  *  explicit flags, busy_timeout, journal_mode=WAL with the returned row
@@ -30,8 +35,14 @@
  *  run's recorded var prefix must be that root. The database is opened with
  *  SQLITE_OPEN_NOFOLLOW; new journals are created 0640 with their
  *  directory's group, owned and writable only by the user who made them
- *  (create_file says why).
+ *  (create_file says why). The keep directory is made 0700 by the running
+ *  user, never through a symbolic link, and as root trusted only when root
+ *  owns it and nobody else may write it (keep_dir, trusted_by_root); the
+ *  inodes in it stay the list owner's, who can write them in place through
+ *  another name: hence the size and SHA-1 check before any restore, which
+ *  no --force overrides.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -55,6 +66,7 @@
 #include "mmfix/journal.h"
 #include "mmfix/sha1.h"
 #include "mmfix/strbuf.h"
+#include "mmfix/sysname.h"
 #include "mmfix/testfault.h"
 #include "mmfix/xalloc.h"
 
@@ -134,6 +146,15 @@ static const struct migration migrations[] = {
       "  size INTEGER,\n"
       "  sha1 TEXT CHECK (sha1 IS NULL OR length(sha1) = 40)\n"
       ");\n" },
+    /* a large regular file's before-image kept as a hard link in <journal>.keep/ (its name
+     * there), with the size and SHA-1 it must still have when restored; before_data is then
+     * X'' (the schema-1 CHECK wants it not NULL). Copying 80 MB of config.pck into the
+     * database and fsyncing it was a fifth of a 2000-list migrate. */
+    { 4,
+      "ALTER TABLE files ADD COLUMN before_keep TEXT;\n"
+      "ALTER TABLE files ADD COLUMN before_size INTEGER;\n"
+      "ALTER TABLE files ADD COLUMN before_sha1 TEXT\n"
+      "  CHECK (before_sha1 IS NULL OR length(before_sha1) = 40);\n" },
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -190,11 +211,12 @@ static const char *const stmt_sql[STMT_LAST] = {
                              "WHERE status IN ('applying', 'rolling-back') ORDER BY id",
     /* run, path */
     [STMT_FILE_FIND] = "SELECT id FROM files WHERE run = ?1 AND path = ?2",
-    /* run, path, exists, data, mode, uid, gid, mtime s, mtime ns, kind, target */
+    /* run, path, exists, data, mode, uid, gid, mtime s, mtime ns, kind, target, kept link,
+     * its size, its sha1 */
     [STMT_FILE_INSERT] = "INSERT INTO files (run, path, before_exists, before_data, before_mode, "
                          "before_uid, before_gid, before_mtime_s, before_mtime_ns, kind, "
-                         "before_target) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                         "before_target, before_keep, before_size, before_sha1) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     /* run; newest recording first */
     [STMT_FILES_OF_RUN] =
         "SELECT f.id, f.path, f.before_exists, f.before_mode, f.before_uid, f.before_gid, "
@@ -205,10 +227,12 @@ static const char *const stmt_sql[STMT_LAST] = {
         "CASE WHEN a.file IS NULL THEN f.after_uid ELSE a.uid END, "
         "CASE WHEN a.file IS NULL THEN f.after_gid ELSE a.gid END, "
         "f.kind, CASE WHEN a.file IS NULL THEN f.after_kind ELSE a.kind END, "
-        "f.before_target, CASE WHEN a.file IS NULL THEN f.after_target ELSE a.target END "
+        "f.before_target, CASE WHEN a.file IS NULL THEN f.after_target ELSE a.target END, "
+        "f.before_keep IS NOT NULL "
         "FROM files f LEFT JOIN afters a ON a.file = f.id WHERE f.run = ?1 ORDER BY f.id DESC",
     /* file id */
-    [STMT_FILE_BEFORE_DATA] = "SELECT before_data FROM files WHERE id = ?1",
+    [STMT_FILE_BEFORE_DATA] = "SELECT before_data, before_keep, before_size, before_sha1 "
+                              "FROM files WHERE id = ?1",
     [STMT_FILE_AFTER_DATA] = "SELECT f.after_data, a.size, a.sha1 FROM files f "
                              "LEFT JOIN afters a ON a.file = f.id WHERE f.id = ?1",
     /* file id, present, mode, uid, gid, kind, target, size, sha1 */
@@ -225,6 +249,12 @@ struct journal {
     int64_t *mine;               /* runs begun through this handle */
     size_t n_mine;
     char host[256];
+    char *keep;                  /* <path>.keep: the kept links of large before-images */
+    bool keep_ready;             /* it was found (or made) and checked */
+    bool keep_off;               /* it cannot be made, or links cannot cross to it */
+    unsigned long keep_seq;      /* the last <n> of a name <run>-<n> this handle made */
+    char **keep_new;             /* names linked in the open transaction: gone if it fails */
+    size_t n_keep_new;
 };
 
 /* One row of STMT_FILES_OF_RUN */
@@ -232,6 +262,7 @@ struct jfile {
     int64_t id;
     char *path;
     const char *kind;            /* "file" "dir" "symlink" (before-image), "move" */
+    bool kept;                   /* a file's before-image is a kept link (schema 4) */
     char *before_target;         /* a link's target; a move's destination */
     struct atomic_meta before;
     bool after_recorded;
@@ -370,6 +401,63 @@ static int db_step_maybe(struct journal *j, sqlite3_stmt *st, bool *row_r, const
     return -1;
 }
 
+/* keep_forget - the links of the open transaction are now the database's (or gone) */
+static void keep_forget(struct journal *j)
+{
+    size_t i;
+
+    for (i = 0; i < j->n_keep_new; i++) {
+        free(j->keep_new[i]);
+    }
+    free(j->keep_new);
+    j->keep_new = NULL;
+    j->n_keep_new = 0;
+}
+
+/* keep_drop - a transaction that made links failed: its rows are not kept, nor are the links
+ * (a kill before this leaves them: harmless, removed with their run, see keep_remove_run) */
+static void keep_drop(struct journal *j)
+{
+    size_t i;
+
+    for (i = 0; i < j->n_keep_new; i++) {
+        char *full = xasprintf("%s/%s", j->keep, j->keep_new[i]);
+        unlink(full);
+        free(full);
+    }
+    keep_forget(j);
+}
+
+/* fsync_dir_path - fsync a directory (never through a symbolic link) */
+static int fsync_dir_path(const char *dir, const char **error_r)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+    if (fd < 0 || fsync(fd) != 0) {
+        *error_r = errstr("%s: %s: %s", dir, fd < 0 ? "cannot open" : "fsync", strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+        }
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
+/* keep_sync - before the rows naming them commit, the links made in the transaction are
+ * durable: one fsync of the keep directory per transaction (a batch: per run) */
+static int keep_sync(struct journal *j, const char **error_r)
+{
+    if (j->n_keep_new == 0) {
+        return 0;
+    }
+    if (fsync_dir_path(j->keep, error_r) != 0) {
+        *error_r = errstr("journal: the kept before-images: %s", *error_r);
+        return -1;
+    }
+    return 0;
+}
+
 /* txn_begin - BEGIN IMMEDIATE (waits up to the busy timeout for other writers) */
 static int txn_begin(struct journal *j, const char **error_r)
 {
@@ -389,15 +477,17 @@ static int txn_commit(struct journal *j, const char **error_r)
     if (j->batch) {
         return 0;                /* committed by journal_batch_end */
     }
-    if (db_step_done(j, j->stmts[STMT_COMMIT], error_r) != 0) {
+    if (keep_sync(j, error_r) != 0 || db_step_done(j, j->stmts[STMT_COMMIT], error_r) != 0) {
         const char *why = *error_r;
         if (!sqlite3_get_autocommit(j->db)) {
             sqlite3_step(j->stmts[STMT_ROLLBACK]);
             db_reset(j->stmts[STMT_ROLLBACK]);
         }
+        keep_drop(j);
         *error_r = errstr("journal %s: commit failed: %s", j->path, why);
         return -1;
     }
+    keep_forget(j);
     return 0;
 }
 
@@ -410,6 +500,7 @@ static void txn_rollback(struct journal *j)
         sqlite3_step(j->stmts[STMT_ROLLBACK]);
         db_reset(j->stmts[STMT_ROLLBACK]);
     }
+    keep_drop(j);
 }
 
 /* copy_field - copy src into a fixed field, cut at a UTF-8 boundary */
@@ -622,14 +713,14 @@ static int create_file(const char *path, const char **error_r)
 }
 
 /* trusted_by_root - run as root, the journal and the -wal/-shm files SQLite reads with
- * it must be root's and writable by nobody else: a rollback (and the next command after a
- * killed run) restores whatever bytes, owner and mode they record, so a journal the list
- * owners' user could write (an older one made by a run as that user, or a -wal planted
+ * it (and the .keep directory of its kept links) must be root's and writable by nobody
+ * else: a rollback (and the next command after a killed run) restores whatever bytes,
+ * owner and mode they record, so a journal the list owners' user could write (an older one made by a run as that user, or a -wal planted
  * beside it in data/) would let that user have root write anything in the tree. Refused
  * with what to do; not root: SQLite's and the file system's own checks apply. */
 static int trusted_by_root(const char *path, const char **error_r)
 {
-    static const char *const suffixes[] = { "", "-wal", "-shm" };
+    static const char *const suffixes[] = { "", "-wal", "-shm", ".keep" };
     size_t i;
 
     if (geteuid() != 0) {
@@ -637,13 +728,14 @@ static int trusted_by_root(const char *path, const char **error_r)
     }
     for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
         char *f = xasprintf("%s%s", path, suffixes[i]);
+        bool dir = strcmp(suffixes[i], ".keep") == 0;   /* the kept links: keep_dir */
         struct stat st;
         const char *why = NULL;
 
         if (lstat(f, &st) != 0) {
             why = errno == ENOENT ? NULL : strerror(errno);
-        } else if (!S_ISREG(st.st_mode)) {
-            why = "not a regular file";
+        } else if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) {
+            why = dir ? "not a directory" : "not a regular file";
         } else if (st.st_uid != 0) {
             why = errstr("owned by uid %ld, not root", (long)st.st_uid);
         } else if (st.st_mode & 022) {
@@ -695,6 +787,7 @@ int journal_open(const char *path, struct journal **j_r, const char **error_r)
 
     j = xcalloc(1, sizeof(*j));
     j->path = xstrdup(path);
+    j->keep = xasprintf("%s.keep", path);
     if (gethostname(j->host, sizeof(j->host) - 1) != 0) {
         copy_field(j->host, sizeof(j->host), "localhost");
     }
@@ -769,6 +862,8 @@ void journal_close(struct journal **jp)
     }
     free(j->mine);
     free(j->path);
+    keep_forget(j);
+    free(j->keep);
     free(j);
     *jp = NULL;
 }
@@ -959,6 +1054,135 @@ static int read_state(const char *path, struct jstate *s, const char **error_r)
     return 0;
 }
 
+/* keep_dir - the keep directory (<journal>.keep) is there and may be used: a directory, not
+ * a symbolic link, and run as root, root's and writable by nobody else (trusted_by_root says
+ * why). create: make it when missing, mode 0700 (it holds links to list data: others have
+ * no business in it), owned by the running user, its entry fsynced in the journal's
+ * directory before any link in it is. */
+static int keep_dir(struct journal *j, bool create, const char **error_r)
+{
+    struct stat st;
+    bool made = false;
+
+    if (j->keep_ready) {
+        return 0;
+    }
+    if (lstat(j->keep, &st) != 0) {
+        if (errno != ENOENT || !create) {
+            *error_r = errstr("%s: %s", j->keep, strerror(errno));
+            return -1;
+        }
+        /* mkdir never follows a symbolic link planted at the name: EEXIST */
+        if (mkdir(j->keep, 0700) != 0 || lstat(j->keep, &st) != 0) {
+            *error_r = errstr("cannot make %s: %s", j->keep, strerror(errno));
+            return -1;
+        }
+        made = true;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        *error_r = errstr("%s is not a directory", j->keep);
+        return -1;
+    }
+    if (trusted_by_root(j->path, error_r) != 0) {
+        return -1;
+    }
+    if (made) {
+        char *parent = sysname_dir(j->keep);
+        int rc = 0;
+        /* a set-group-ID data/ gives its bit to a new directory */
+        if ((st.st_mode & 07777) != 0700) {
+            rc = chmod(j->keep, 0700);
+            if (rc != 0) {
+                *error_r = errstr("%s: chmod: %s", j->keep, strerror(errno));
+            }
+        }
+        if (rc == 0) {
+            rc = fsync_dir_path(parent, error_r);
+        }
+        free(parent);
+        if (rc != 0) {
+            return -1;
+        }
+    }
+    j->keep_ready = true;
+    return 0;
+}
+
+/* keep_link - keep the before-image cur of the regular file path (cur.len bytes, already
+ * read) as a hard link: *name_r (free it) on success. Any failure (another file system,
+ * EPERM of protected_hardlinks, EMLINK, a keep directory that cannot be made, the file
+ * replaced while it was read) says no, and the caller copies the bytes as before: the link
+ * is an optimisation, never needed for correctness. */
+static bool keep_link(struct journal *j, int64_t run, const char *path, const struct jstate *cur,
+                      char **name_r)
+{
+    const char *err = NULL;
+    struct stat st;
+    char *name = NULL;
+    char *full = NULL;
+
+    *name_r = NULL;
+    if (j->keep_off || cur->len < JOURNAL_KEEP_MIN) {
+        return false;
+    }
+    if (keep_dir(j, true, &err) != 0) {
+        j->keep_off = true;      /* once per handle, not once per file */
+        return false;
+    }
+    name = xasprintf("%lld-%lu", (long long)run, ++j->keep_seq);
+    full = xasprintf("%s/%s", j->keep, name);
+    /* link(2) never follows a symbolic link at path */
+    if (testfault_hit("journal_keep", EXDEV) || link(path, full) != 0) {
+        if (errno == EXDEV) {
+            j->keep_off = true;
+        }
+        free(full);
+        free(name);
+        return false;
+    }
+    /* the inode linked is the one read: same size, mtime, owner, group and mode */
+    if (lstat(full, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size != cur->len
+        || st.st_mtim.tv_sec != cur->m.mtime.tv_sec || st.st_mtim.tv_nsec != cur->m.mtime.tv_nsec
+        || st.st_uid != cur->m.uid || st.st_gid != cur->m.gid
+        || (st.st_mode & 07777) != (cur->m.mode & 07777)) {
+        unlink(full);
+        free(full);
+        free(name);
+        return false;
+    }
+    free(full);
+    j->keep_new = xreallocarray(j->keep_new, j->n_keep_new + 1, sizeof(*j->keep_new));
+    j->keep_new[j->n_keep_new++] = xstrdup(name);
+    *name_r = name;
+    return true;
+}
+
+/* keep_remove_run - the kept links of run (<run>-*), once nothing can restore from them
+ * (the run was rolled back or abandoned); links a killed recording left go too. Failures
+ * leave a link behind, which only costs its disk space. */
+static void keep_remove_run(struct journal *j, int64_t run)
+{
+    char prefix[32];
+    size_t plen;
+    struct dirent *e;
+    DIR *d = NULL;
+    int fd = open(j->keep, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+    if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+        if (fd >= 0) {
+            close(fd);
+        }
+        return;
+    }
+    plen = (size_t)snprintf(prefix, sizeof(prefix), "%lld-", (long long)run);
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, prefix, plen) == 0) {
+            unlinkat(dirfd(d), e->d_name, 0);
+        }
+    }
+    closedir(d);
+}
+
 /* record_open - the start of recording path for run: absolute path, a
  * transaction, the run still 'planned'; *row_r: path is recorded already.
  * On failure the transaction is rolled back. */
@@ -1029,14 +1253,25 @@ int journal_record_before(struct journal *j, int64_t run, const char *path, cons
         return record_close(j, 0, error_r);    /* already recorded */
     }
     if (read_state(path, &cur, error_r) == 0) {
-        if (db_bindf(j, st, error_r, "itibiiiiitt", run, path, (int64_t)cur.m.exists,
-                     cur.m.exists ? (const void *)(cur.data != NULL ? cur.data : "") : NULL,
-                     cur.len, (int64_t)cur.m.mode, (int64_t)cur.m.uid, (int64_t)cur.m.gid,
-                     (int64_t)cur.m.mtime.tv_sec, (int64_t)cur.m.mtime.tv_nsec,
-                     kind_name(cur.kind), cur.target) == 0
+        char *keep = NULL;
+        char hex[41] = "";
+        /* a large file: a hard link and its size and SHA-1, not a copy (schema 4) */
+        if (cur.m.exists && cur.kind == ATOMIC_FILE && keep_link(j, run, path, &cur, &keep)) {
+            digest(cur.data, cur.len, hex);
+        }
+        if (db_bindf(j, st, error_r, keep != NULL ? "itibiiiiitttit" : "itibiiiiittnnn", run,
+                     path, (int64_t)cur.m.exists,
+                     cur.m.exists ? (const void *)(cur.data != NULL && keep == NULL ? cur.data
+                                                                                     : "")
+                                  : NULL,
+                     keep != NULL ? (size_t)0 : cur.len, (int64_t)cur.m.mode,
+                     (int64_t)cur.m.uid, (int64_t)cur.m.gid, (int64_t)cur.m.mtime.tv_sec,
+                     (int64_t)cur.m.mtime.tv_nsec, kind_name(cur.kind), cur.target, keep,
+                     (int64_t)cur.len, hex) == 0
             && db_step_done(j, st, error_r) == 0) {
             ret = 0;
         }
+        free(keep);
         jstate_free(&cur);
     }
     return record_close(j, ret, error_r);
@@ -1059,9 +1294,9 @@ int journal_record_move(struct journal *j, int64_t run, const char *from, const 
     }
     if (row) {
         *error_r = errstr("journal: %s is recorded twice in run %lld", from, (long long)run);
-    } else if (db_bindf(j, st, error_r, "itibiiiiitt", run, from, (int64_t)1, "", (size_t)0,
-                        (int64_t)0, (int64_t)0, (int64_t)0, (int64_t)0, (int64_t)0, "move",
-                        to) == 0
+    } else if (db_bindf(j, st, error_r, "itibiiiiittnnn", run, from, (int64_t)1, "",
+                        (size_t)0, (int64_t)0, (int64_t)0, (int64_t)0, (int64_t)0, (int64_t)0,
+                        "move", to) == 0
                && db_step_done(j, st, error_r) == 0) {
         ret = 0;
     }
@@ -1159,6 +1394,7 @@ static int load_files(struct journal *j, int64_t run, struct jfile **files_r, si
         if (sqlite3_column_type(st, 16) != SQLITE_NULL) {
             f->after_target = xstrdup(column_text(st, 16));
         }
+        f->kept = sqlite3_column_int(st, 17) != 0;
     }
     if (rc != SQLITE_DONE) {
         *error_r = db_err(j, "journal: reading the files of a run");
@@ -1332,6 +1568,130 @@ int journal_run_summary(struct journal *j, int64_t run, char **summary_r, const 
     return 0;
 }
 
+/* A regular file's before-image as the journal holds it: the bytes of a blob (in the
+ * statement's row until image_release) or of a kept link (read into owned), or, asked for
+ * no bytes, a kept link's recorded size and SHA-1 */
+struct jimage {
+    const void *data;
+    size_t len;
+    char *owned;
+    bool kept;
+    int64_t size;                /* a kept link's recorded size and SHA-1 */
+    char sha1[41];
+    const char *refused;         /* a kept link that is missing or not the before-image */
+    sqlite3_stmt *st;
+};
+
+static void image_release(struct jimage *img)
+{
+    if (img->st != NULL) {
+        db_reset(img->st);
+    }
+    free(img->owned);
+    memset(img, 0, sizeof(*img));
+}
+
+/* before_image - the one reader of a regular file's before-image (f of kind "file" that
+ * existed). bytes: read them (a kept link is opened without following a symbolic link,
+ * read, and must have the recorded size and SHA-1: Mailman's user, who owns the inode, can
+ * write it in place through another name, as config.pck.last; otherwise img->refused says
+ * why and nothing is to be restored from it). Not bytes: a kept link's size and SHA-1 only.
+ * -1 only for errors of the journal itself. */
+static int before_image(struct journal *j, const struct jfile *f, bool bytes,
+                        struct jimage *img, const char **error_r)
+{
+    sqlite3_stmt *st = j->stmts[STMT_FILE_BEFORE_DATA];
+    enum fileread_status status = FILEREAD_OK;
+    const char *err = NULL;
+    char *full = NULL;
+    char hex[41];
+
+    memset(img, 0, sizeof(*img));
+    if (db_bindf(j, st, error_r, "i", f->id) != 0 || db_step_row(j, st, error_r) != 0) {
+        return -1;
+    }
+    img->st = st;
+    if (sqlite3_column_type(st, 1) == SQLITE_NULL) {
+        img->data = sqlite3_column_blob(st, 0);
+        img->len = (size_t)sqlite3_column_bytes(st, 0);
+        if (img->data == NULL && img->len == 0 && sqlite3_errcode(j->db) == SQLITE_NOMEM) {
+            *error_r = db_err(j, "journal: reading a before-image");
+            image_release(img);
+            return -1;
+        }
+        if (img->data == NULL) {
+            img->data = "";
+        }
+        return 0;
+    }
+    img->kept = true;
+    img->size = sqlite3_column_int64(st, 2);
+    copy_field(img->sha1, sizeof(img->sha1), column_text(st, 3));
+    full = xasprintf("%s/%s", j->keep, column_text(st, 1));
+    db_reset(st);
+    img->st = NULL;
+    if (!bytes) {
+        free(full);
+        return 0;
+    }
+    if (keep_dir(j, false, &err) != 0) {
+        img->refused = errstr("its before-image was kept as %s, and %s", full, err);
+    } else if (fileread_alloc(full, JOURNAL_MAX_FILE, &img->owned, &img->len, &status, &err)
+               != 0) {
+        img->refused = status == FILEREAD_MISSING
+                           ? errstr("its before-image was kept as %s, which is gone", full)
+                           : errstr("its before-image cannot be read: %s", err);
+    } else {
+        digest(img->owned, img->len, hex);
+        if ((int64_t)img->len != img->size || strcmp(hex, img->sha1) != 0) {
+            img->refused = errstr("its before-image, kept as %s, was written in place since "
+                                  "(%zu bytes, SHA-1 %s; recorded %lld bytes, %s): it is not "
+                                  "the before-image any more", full, img->len, hex,
+                                  (long long)img->size, img->sha1);
+        }
+        img->data = img->owned;
+    }
+    if (img->refused != NULL) {
+        free(img->owned);
+        img->owned = NULL;
+        img->data = NULL;
+        img->len = 0;
+    }
+    free(full);
+    return 0;
+}
+
+/* image_refusal - *why_r: why f cannot be restored from its before-image (a kept link missing
+ * or written in place), NULL when it can; refused even when forced */
+static int image_refusal(struct journal *j, const struct jfile *f, const char **why_r,
+                         const char **error_r)
+{
+    struct jimage img;
+
+    *why_r = NULL;
+    if (!f->kept || strcmp(f->kind, "file") != 0 || !f->before.exists) {
+        return 0;                /* a copy in the journal: as intact as the journal */
+    }
+    if (before_image(j, f, true, &img, error_r) != 0) {
+        return -1;
+    }
+    *why_r = img.refused;
+    image_release(&img);
+    return 0;
+}
+
+/* same_digest - the file cur has size bytes with this SHA-1 */
+static bool same_digest(const struct jstate *cur, int64_t size, const char *sha1)
+{
+    char hex[41];
+
+    if (size < 0 || (uint64_t)size != cur->len) {
+        return false;
+    }
+    digest(cur->data, cur->len, hex);
+    return strcmp(hex, sha1) == 0;
+}
+
 /* same_as_image - current state cur of f equals its before or after image
  * (a file's bytes, mode, owner, group; a directory's mode, owner, group; a
  * link's target) */
@@ -1340,7 +1700,7 @@ static int same_as_image(struct journal *j, const struct jfile *f, bool after,
 {
     const struct atomic_meta *img = after ? &f->after : &f->before;
     const char *kind = after ? f->after_kind : f->kind;
-    sqlite3_stmt *st = j->stmts[after ? STMT_FILE_AFTER_DATA : STMT_FILE_BEFORE_DATA];
+    sqlite3_stmt *st = j->stmts[STMT_FILE_AFTER_DATA];
     const void *blob = NULL;
     size_t n;
 
@@ -1371,17 +1731,24 @@ static int same_as_image(struct journal *j, const struct jfile *f, bool after,
         *same_r = true;
         return 0;
     }
+    if (!after) {
+        /* a kept link's size and SHA-1 say what the before-image is */
+        struct jimage bi;
+        if (before_image(j, f, false, &bi, error_r) != 0) {
+            return -1;
+        }
+        *same_r = bi.kept ? same_digest(cur, bi.size, bi.sha1)
+                          : bi.len == cur->len && (bi.len == 0
+                                                   || memcmp(bi.data, cur->data, bi.len) == 0);
+        image_release(&bi);
+        return 0;
+    }
     if (db_bindf(j, st, error_r, "i", f->id) != 0 || db_step_row(j, st, error_r) != 0) {
         return -1;
     }
-    if (after && sqlite3_column_type(st, 2) != SQLITE_NULL) {
+    if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
         /* schema 3: the size and SHA-1 of the file the run left */
-        char hex[41];
-        const char *want = column_text(st, 2);
-        if ((size_t)sqlite3_column_int64(st, 1) == cur->len) {
-            digest(cur->data, cur->len, hex);
-            *same_r = strcmp(hex, want) == 0;
-        }
+        *same_r = same_digest(cur, sqlite3_column_int64(st, 1), column_text(st, 2));
         db_reset(st);
         return 0;
     }
@@ -1488,6 +1855,7 @@ static int rollback_prepare(struct journal *j, int64_t run, const char *root, bo
     struct jfile *files = NULL;
     size_t n = 0;
     size_t n_refused = 0;
+    size_t n_damaged = 0;
     size_t i;
     bool check;
     int ret = -1;
@@ -1528,7 +1896,13 @@ static int rollback_prepare(struct journal *j, int64_t run, const char *root, bo
     }
     for (i = 0; i < n; i++) {
         const char *why = NULL;
-        if (file_refusal(j, &files[i], check, run, &why, error_r) != 0) {
+        /* a before-image that is not intact is never restored, forced or not */
+        if (image_refusal(j, &files[i], &why, error_r) != 0) {
+            goto out;
+        }
+        if (why != NULL) {
+            n_damaged++;
+        } else if (file_refusal(j, &files[i], check, run, &why, error_r) != 0) {
             goto out;
         }
         if (why == NULL && guard != NULL && !guard->trusted(guard->ctx, files[i].path)
@@ -1544,6 +1918,13 @@ static int rollback_prepare(struct journal *j, int64_t run, const char *root, bo
         } else if (report != NULL && report_all) {
             report(ctx, files[i].path, files[i].before.exists ? "restore" : "remove");
         }
+    }
+    if (n_damaged > 0) {
+        *error_r = errstr("%zu file%s of run %lld cannot be restored, nothing was restored "
+                          "(not even forced: mmfix never puts back bytes that are not the "
+                          "before-image): %s", n_refused, n_refused == 1 ? "" : "s",
+                          (long long)run, strbuf_cstr(&refused));
+        goto out;
     }
     if (n_refused > 0) {
         *error_r = errstr("%zu file%s changed since run %lld, nothing was restored (force to "
@@ -1596,9 +1977,7 @@ static int set_owner(struct journal *j, int64_t run, const char *host, int64_t p
 static int restore_one(struct journal *j, const struct jfile *f, const char *root,
                        const char **error_r)
 {
-    sqlite3_stmt *st = j->stmts[STMT_FILE_BEFORE_DATA];
-    const void *blob = NULL;
-    size_t n = 0;
+    struct jimage img;
     int rc;
 
     if (strcmp(f->kind, "move") == 0) {
@@ -1628,18 +2007,17 @@ static int restore_one(struct journal *j, const struct jfile *f, const char *roo
                                       f->before_target != NULL ? f->before_target : "",
                                       &f->before, error_r);
     }
-    if (db_bindf(j, st, error_r, "i", f->id) != 0 || db_step_row(j, st, error_r) != 0) {
+    if (before_image(j, f, true, &img, error_r) != 0) {
         return -1;
     }
-    blob = sqlite3_column_blob(st, 0);
-    n = (size_t)sqlite3_column_bytes(st, 0);
-    if (blob == NULL && n == 0 && sqlite3_errcode(j->db) == SQLITE_NOMEM) {
-        *error_r = db_err(j, "journal: reading a before-image");
-        db_reset(st);
+    if (img.refused != NULL) {
+        /* checked before anything was restored; changed since */
+        *error_r = errstr("not restored: %s", img.refused);
+        image_release(&img);
         return -1;
     }
-    rc = atomic_restore(root, f->path, blob != NULL ? blob : "", n, &f->before, error_r);
-    db_reset(st);
+    rc = atomic_restore(root, f->path, img.data, img.len, &f->before, error_r);
+    image_release(&img);
     return rc;
 }
 
@@ -1677,6 +2055,9 @@ int journal_rollback_guarded(struct journal *j, int64_t run, const char *root, b
     }
     if (strcmp(r.pub.status, "planned") == 0) {
         ret = set_status_txn(j, run, "planned", "abandoned", error_r);
+        if (ret == 0) {
+            keep_remove_run(j, run);
+        }
         goto out;
     }
     /* mark it, so that a kill while restoring is found by journal_interrupted */
@@ -1715,6 +2096,10 @@ int journal_rollback_guarded(struct journal *j, int64_t run, const char *root, b
         }
     }
     ret = set_status_txn(j, run, "rolling-back", "rolled-back", error_r);
+    if (ret == 0) {
+        /* the before-images are back in place: nothing restores from the links again */
+        keep_remove_run(j, run);
+    }
 out:
     jfiles_free(files, n);
     jrun_free(&r);

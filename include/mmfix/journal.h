@@ -28,11 +28,15 @@
 
 /* The schema version this code writes (PRAGMA user_version). A journal with
  * a smaller version is migrated, one with a larger one is refused. */
-#define JOURNAL_SCHEMA_VERSION 3
+#define JOURNAL_SCHEMA_VERSION 4
 /* PRAGMA application_id of an mmfix journal ('mmfx') */
 #define JOURNAL_APPLICATION_ID 0x6d6d6678
 /* The largest file whose image the journal keeps */
 #define JOURNAL_MAX_FILE ((size_t)256 << 20)
+/* A regular file of at least this many bytes has its before-image kept as a hard link in
+ * <journal>.keep/ (schema 4) rather than copied into the database: a block's worth, below
+ * which a copy costs SQLite about what a directory entry and an inode reference cost */
+#define JOURNAL_KEEP_MIN ((size_t)4096)
 
 struct journal;
 
@@ -43,7 +47,8 @@ struct journal;
  * A new file is created with mode 0660 (minus umask) first. A symbolic link, a file that is not
  * an SQLite database, another program's database and a read-only journal that needs a schema
  * upgrade are refused. A read-only journal with the current schema opens (reads work, writes
- * fail with an error). */
+ * fail with an error). Run as root, a journal (or -wal, -shm, or .keep directory beside it)
+ * that root does not own or that others may write is refused. */
 int journal_open(const char *path, struct journal **j_r, const char **error_r);
 /* journal_close - finalize the statements, close the database, free, set *j NULL (NULL ok) */
 void journal_close(struct journal **j);
@@ -54,7 +59,9 @@ void journal_close(struct journal **j);
 int journal_run_begin(struct journal *j, const char *command, const char *var_prefix,
                       const char *summary, int64_t *run_r, const char **error_r);
 /* journal_record_before - the before-image of path for run: a regular file (bytes, mode, uid,
- * gid, mtime), a directory (mode, uid, gid: a rollback re-creates it, or removes one that did
+ * gid, mtime; from JOURNAL_KEEP_MIN bytes on, when a hard link can be made, the bytes stay in
+ * the file's own inode, linked as <journal>.keep/<run>-<n>, and the row keeps their size and
+ * SHA-1: a rollback refuses a kept link that no longer has them, even forced), a directory (mode, uid, gid: a rollback re-creates it, or removes one that did
  * not exist, which must be empty by then), a symbolic link (its target, never followed), or
  * "did not exist"; any other kind of file is refused. Idempotent per (run, path). path must be
  * absolute; the run must be 'planned'. Committed when it returns 0. Schema 2 (this version)
@@ -111,7 +118,9 @@ int journal_run_summary(struct journal *j, int64_t run, char **summary_r, const 
  * being restored the run is 'rolling-back' (so a kill is found by journal_interrupted); if a
  * restore fails the run returns to its previous status and the error says how many files
  * were restored. Actions are reported after each file is restored; "refuse" before nothing
- * is done. */
+ * is done. A file whose before-image is a kept link that is missing or no longer has the
+ * recorded size and SHA-1 (its inode was written in place since) is refused even when
+ * forced. A run rolled back (or abandoned) has its kept links removed. */
 int journal_rollback(struct journal *j, int64_t run, const char *root, bool force,
                      void (*report)(void *ctx, const char *path, const char *action), void *ctx,
                      const char **error_r);

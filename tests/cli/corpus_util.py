@@ -76,15 +76,21 @@ def content_digest(top):
     return h.hexdigest()
 
 
+def in_journal(rel):
+    """rel (relative to the tree) is mmfix's journal, its -wal/-shm, or in its .keep
+    directory of kept before-images"""
+    return any(part.startswith("mmfix-journal") for part in rel.split(os.sep))
+
+
 def tree_digest(top, times=True, dirs=False):
     """bytes, mode, owner and (times) mtime of every file, and (dirs) mode
     and owner of every directory (a directory's mtime only says when its
-    last entry changed), except mmfix's own journal"""
+    last entry changed), except mmfix's own journal (and its .keep directory)"""
     h = hashlib.sha256()
     for root, subdirs, files in sorted(os.walk(top)):
         subdirs.sort()
         for name in sorted(files) + (sorted(subdirs) if dirs else []):
-            if name.startswith("mmfix-journal"):
+            if in_journal(os.path.relpath(os.path.join(root, name), top)):
                 continue
             p = os.path.join(root, name)
             st = os.lstat(p)
@@ -98,8 +104,9 @@ def tree_digest(top, times=True, dirs=False):
 
 def entries_digest(top, skip=(), movable=False):
     """every entry below top: name, type, mode, owner; the bytes of files and
-    the targets of links (never followed); mmfix's journal and the relative
-    paths in skip left out: what an exact rollback must give back. movable:
+    the targets of links (never followed); mmfix's journal (with its .keep
+    directory of kept before-images) and the relative paths in skip left
+    out: what an exact rollback must give back. movable:
     top itself in a link's target counts as "VAR", so that copies of a tree
     at different places compare"""
     h = hashlib.sha256()
@@ -108,7 +115,7 @@ def entries_digest(top, skip=(), movable=False):
         for name in sorted(dirs + files):
             p = os.path.join(root, name)
             rel = os.path.relpath(p, top)
-            if name.startswith("mmfix-journal") or rel in skip:
+            if in_journal(rel) or rel in skip:
                 continue
             st = os.lstat(p)
             h.update(b"%s %o %d %d\n" % (rel.encode(), st.st_mode, st.st_uid, st.st_gid))

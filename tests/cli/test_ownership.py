@@ -26,6 +26,11 @@ tree afterwards:
   killed run leaves them) has data/'s group and mode 0640, and stays
   root's: a rollback (or the next command after a killed run) restores
   whatever bytes, owner and mode it records, so only root may write it;
+- its keep directory (data/mmfix-journal.sqlite.keep) is root's, mode 0700;
+  each entry in it is a hard link to the inode of a file the run replaced,
+  so it has exactly that file's owner, group and mode (never root's), and
+  a journal whose keep directory root does not own, or others may write,
+  is refused as root;
 - a killed run may leave the temp files of saves it had written but not yet
   renamed (<path>.tmp.<host>.<pid>): each has the owner, group and mode the
   saved file gets, and the next command removes it;
@@ -85,6 +90,7 @@ assert len({OWNER, DATA_OWNER, 0}) == 3 and len({GROUP, DATA_GROUP, 0}) == 3
 ALIAS_FILES = {"data/aliases", "data/virtual-mailman", "data/aliases.db",
                "data/virtual-mailman.db"}
 JOURNAL = "data/mmfix-journal.sqlite"
+KEEP = JOURNAL + ".keep"
 
 Entry = namedtuple("Entry", "kind uid gid mode ino key")
 
@@ -160,7 +166,8 @@ def check_tree(var, before, what, exact=False):
     topst = os.lstat(var)
     top = Entry("dir", topst.st_uid, topst.st_gid, stat.S_IMODE(topst.st_mode),
                        topst.st_ino, None)
-    by_ino = {(e.ino, e.kind, e.key): (rel, e) for rel, e in before.items()}
+    by_ino = {(e.ino, e.kind, e.key): (rel, e) for rel, e in before.items()
+              if not rel.startswith(JOURNAL)}
     lists_dir = after.get("lists")
     n = {"kept": 0, "replaced": 0, "moved": 0, "new": 0}
     bad = []
@@ -175,7 +182,7 @@ def check_tree(var, before, what, exact=False):
         b = before.get(rel)
         if b is not None and b.ino != e.ino and any(
                 (x.ino, x.kind, x.key) == (b.ino, b.kind, b.key) and r != rel + ".last"
-                for r, x in after.items()):
+                and not r.startswith(JOURNAL) for r, x in after.items()):
             b = None        # the old one moved aside (repair's .corrupt): a new file here
         if b is not None and b.kind == e.kind:
             if rel in ALIAS_FILES and b.ino != e.ino and not exact:
@@ -215,9 +222,21 @@ def check_tree(var, before, what, exact=False):
             bad.append("new file %s is readable by others (%04o)" % (rel, e.mode))
     for rel in sorted(r for r in after if r.startswith(JOURNAL)):
         e = after[rel]
-        check((e.uid, e.gid, e.mode) == (0, after["data"].gid, 0o640),
-              "%s: %s is root's, 0640, with data/'s group (%d:%d %04o)" % (
-                  what, rel, e.uid, e.gid, e.mode))
+        if rel == KEEP:
+            check(e.kind == "dir" and (e.uid, e.mode) == (0, 0o700),
+                  "%s: %s is root's directory, 0700 (%s %d:%d %04o)" % (
+                      what, rel, e.kind, e.uid, e.gid, e.mode))
+        elif rel.startswith(KEEP + "/"):
+            # a kept before-image: the inode of a file that was in the tree, untouched
+            was = [(r, b) for r, b in before.items() if (b.ino, b.kind) == (e.ino, "file")
+                   and not r.startswith(JOURNAL)]
+            check(len(was) > 0 and all(same_meta(b, e) for r, b in was),
+                  "%s: kept link %s is the inode of %s, its owner, group and mode "
+                  "(%d:%d %04o)" % (what, rel, [r for r, b in was], e.uid, e.gid, e.mode))
+        else:
+            check((e.uid, e.gid, e.mode) == (0, after["data"].gid, 0o640),
+                  "%s: %s is root's, 0640, with data/'s group (%d:%d %04o)" % (
+                      what, rel, e.uid, e.gid, e.mode))
     check(not bad, "%s: owners, groups and modes as SPEC §7 says:\n  %s" % (
         what, "\n  ".join(bad[:20])))
     return n, after
@@ -253,6 +272,7 @@ def exercise(var, what, args, expect=(0,), skip=(), env=None, rollback=True):
     n, after = check_tree(var, before, what)
     check(n["replaced"] + n["moved"] + n["new"] > 0, "%s changed something: %s" % (what, n))
     check(JOURNAL in after, "%s: journaled" % what)
+    n["kept links"] = sum(1 for r in after if r.startswith(KEEP + "/"))
     print("%s: %s" % (what, n))
     if rollback:
         rollback_all(var, before, what, runs, skip)
@@ -303,8 +323,33 @@ with tempfile.TemporaryDirectory() as tmp:
 
     # repair: config.pck rewritten, .corrupt/.safety made, lists' .last relinked
     var = give_away(fixture(tmp, "mm21", "repair", touch=True))
-    exercise(var, "repair", ["repair", "-d", var, "roster-mess", "broken", "hostile", "zh-old"],
-             expect=(0, 65))
+    n = exercise(var, "repair", ["repair", "-d", var, "roster-mess", "broken", "hostile",
+                                 "zh-old"], expect=(0, 65))
+    check(n["kept links"] > 0, "repair kept the before-images of its config.pck files (4 KB "
+          "and more) as links (%d)" % n["kept links"])
+    check(os.listdir(os.path.join(var, KEEP)) == [], "rolled back: the kept links are gone")
+
+    # a keep directory root does not own, or others may write, is refused as root: a
+    # rollback restores what its links hold
+    var = give_away(fixture(tmp, "mm21", "foreign-keep", touch=True))
+    run("repair", "-d", var, "roster-mess", "zh-old", expect=None)
+    keep = os.path.join(var, KEEP)
+    check(len(os.listdir(keep)) > 0, "the repair kept links")
+    for owner, mode, why in ((DATA_OWNER, 0o700, "owned by uid"),
+                             (0, 0o770, "writable by its group")):
+        os.chown(keep, owner, 0)
+        os.chmod(keep, mode)
+        start = entries_digest(var)
+        rc, out, err = run("rollback", "-d", var, "1")
+        check(rc == 73 and why in err and KEEP in err,
+              "rollback refuses a keep directory %s (rc %d): %s" % (why, rc, err.strip()))
+        check(entries_digest(var) == start, "nothing changed by the refused rollback (%s)" % why)
+    os.chown(keep, 0, 0)
+    os.chmod(keep, 0o700)
+    rc, out, err = run("rollback", "-d", var, "1")
+    check(rc == 0 and os.listdir(keep) == [],
+          "rolled back through the kept links, which are gone then (rc %d): %s"
+          % (rc, err.strip()))
 
     # a prefix copied from another host: data/ and locks/ made for the journal
     # and the locks, with the group of lists/ (not the prefix's)

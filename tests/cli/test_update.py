@@ -85,6 +85,7 @@ def files_of(top):
     """relative path -> bytes of every regular file but the journal"""
     out = {}
     for root, dirs, files in os.walk(top):
+        dirs[:] = [d for d in dirs if not d.startswith("mmfix-journal")]   # its .keep
         for name in files:
             p = os.path.join(root, name)
             if not name.startswith("mmfix-journal") and os.path.isfile(p) \

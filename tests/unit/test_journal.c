@@ -18,6 +18,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <signal.h>
 #include <unistd.h>
@@ -29,6 +30,7 @@
 #include "mmfix/fileread.h"
 #include "mmfix/journal.h"
 #include "mmfix/strbuf.h"
+#include "mmfix/testfault.h"
 #include "mmfix/xalloc.h"
 #include "harness.h"
 
@@ -96,6 +98,33 @@ static void write_file(const char *path, const char *text, mode_t mode)
     assert_int_equal(write(fd, text, n), (ssize_t)n);
     assert_int_equal(fchmod(fd, mode), 0);
     close(fd);
+}
+
+/* replace_file - a new file with len bytes of data renamed over path, the way mmfix (and
+ * Mailman) save: the inode path named before is left as it was */
+static void replace_file(const char *path, const void *data, size_t len, mode_t mode)
+{
+    char *tmp = xasprintf("%s.new", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode);
+
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, data, len), (ssize_t)len);
+    assert_int_equal(fchmod(fd, mode), 0);
+    close(fd);
+    assert_int_equal(rename(tmp, path), 0);
+    free(tmp);
+}
+
+/* big_bytes - size bytes no two tests share (seed), malloc'ed */
+static char *big_bytes(size_t size, unsigned seed)
+{
+    char *b = xmalloc(size);
+    size_t i;
+
+    for (i = 0; i < size; i++) {
+        b[i] = (char)(i * 7 + (i >> 11) + seed);
+    }
+    return b;
 }
 
 /* read_text - the content of path (free it), NULL if it does not exist */
@@ -855,7 +884,7 @@ static void test_journal_big_file(void **state)
     MUST(journal_run_begin(j, "repair", f->root, "s", &run, &err));
     MUST(journal_record_before(j, run, a, &err));
     MUST(journal_run_start(j, run, &err));
-    write_file(a, "small now", 0660);
+    replace_file(a, "small now", 9, 0660);   /* as mmfix does: a new file renamed over it */
     MUST(journal_record_after(j, run, &err));
     MUST(journal_run_finish(j, run, "done", &err));
     reopen(f, &j);
@@ -1018,6 +1047,396 @@ static void test_journal_schema1_migrated(void **state)
     journal_close(&j);
 }
 
+
+/* keep_path - <journal>.keep/name (free it) */
+static char *keep_path(const struct fixture *f, const char *name)
+{
+    return xasprintf("%s.keep/%s", f->db, name);
+}
+
+/* keep_entries - the number of entries in <journal>.keep (-1: no such directory) */
+static int keep_entries(const struct fixture *f)
+{
+    char *d = xasprintf("%s.keep", f->db);
+    DIR *dir = opendir(d);
+    struct dirent *e;
+    int n = 0;
+
+    free(d);
+    if (dir == NULL) {
+        return -1;
+    }
+    while ((e = readdir(dir)) != NULL) {
+        n += e->d_name[0] != '.';
+    }
+    closedir(dir);
+    return n;
+}
+
+/* big_run - a done run that replaced the big file a (size bytes of big_bytes(seed), mode
+ * 0640, mtime 1e9.5) and the small file s (absent: not recorded); *run_r */
+static void big_run(const struct fixture *f, struct journal **j, const char *a, const char *sm,
+                    size_t size, unsigned seed, int64_t *run_r)
+{
+    char *big = big_bytes(size, seed);
+    const char *err = NULL;
+
+    replace_file(a, big, size, 0640);
+    if (getuid() == 0) {
+        assert_int_equal(chown(a, 1234, 5678), 0);
+    }
+    set_mtime(a, 1000000000, 500000000);
+    if (sm != NULL) {
+        write_file(sm, "a small file stays a copy", 0600);
+    }
+    MUST(journal_run_begin(*j, "repair", f->root, "s", run_r, &err));
+    MUST(journal_batch_begin(*j, &err));
+    MUST(journal_record_before(*j, *run_r, a, &err));
+    if (sm != NULL) {
+        MUST(journal_record_before(*j, *run_r, sm, &err));
+    }
+    MUST(journal_batch_end(*j, true, &err));
+    MUST(journal_run_start(*j, *run_r, &err));
+    replace_file(a, "after", 5, 0660);
+    if (sm != NULL) {
+        replace_file(sm, "small after", 11, 0600);
+    }
+    MUST(journal_record_after(*j, *run_r, &err));
+    MUST(journal_run_finish(*j, *run_r, "done", &err));
+    reopen(f, j);
+    free(big);
+}
+
+/* test_journal_keep_link - a large file's before-image is a hard link in <journal>.keep
+ * (0700), the row has no bytes, only the link's name, size and SHA-1; a small file stays a
+ * copy; the rollback restores bytes, mode, owner, group and mtime exactly and removes the
+ * link */
+static void test_journal_keep_link(void **state)
+{
+    struct fixture *f = *state;
+    struct journal *j = open_j(f);
+    char *a = path_in(f, "config.pck");
+    char *sm = path_in(f, "small.pck");
+    size_t size = 64 * 1024;
+    char *big = big_bytes(size, 3);
+    char *data = NULL;
+    char *kp = NULL;
+    char name[64];
+    char sha[64];
+    const char *err = NULL;
+    struct stat sa;
+    struct stat sk;
+    size_t len = 0;
+    int64_t run = 0;
+
+    big_run(f, &j, a, sm, size, 3, &run);
+    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 4);
+    sql_text(f->db, "SELECT before_keep FROM files WHERE path LIKE '%config.pck'", name,
+             sizeof(name));
+    assert_true(name[0] != '\0');
+    assert_int_equal(sql_int(f->db, "SELECT length(before_data) FROM files WHERE path LIKE "
+                                    "'%config.pck'"), 0);
+    assert_int_equal(sql_int(f->db, "SELECT before_size FROM files WHERE path LIKE "
+                                    "'%config.pck'"), (int64_t)size);
+    sql_text(f->db, "SELECT before_sha1 FROM files WHERE path LIKE '%config.pck'", sha,
+             sizeof(sha));
+    assert_int_equal(strlen(sha), 40);
+    /* the small file: its bytes in the row, no link */
+    assert_int_equal(sql_int(f->db, "SELECT before_keep IS NULL AND length(before_data) = 25 "
+                                    "FROM files WHERE path LIKE '%small.pck'"), 1);
+    kp = keep_path(f, "");
+    assert_int_equal(lstat(kp, &sk), 0);
+    assert_true(S_ISDIR(sk.st_mode));
+    assert_int_equal(sk.st_mode & 07777, 0700);
+    assert_int_equal(sk.st_uid, geteuid());
+    free(kp);
+    kp = keep_path(f, name);
+    assert_int_equal(lstat(kp, &sk), 0);
+    assert_int_equal(sk.st_size, (off_t)size);
+    assert_int_equal(sk.st_mode & 07777, 0640);   /* the file's own inode: its mode, owner */
+    if (getuid() == 0) {
+        assert_int_equal(sk.st_uid, 1234);
+    }
+    assert_int_equal(keep_entries(f), 1);
+
+    MUST(journal_rollback(j, run, f->root, false, NULL, NULL, &err));
+    MUST(fileread_alloc(a, size + 1, &data, &len, NULL, &err));
+    assert_int_equal(len, size);
+    assert_memory_equal(data, big, size);
+    assert_int_equal(lstat(a, &sa), 0);
+    assert_int_equal(sa.st_mode & 07777, 0640);
+    assert_int_equal(sa.st_mtim.tv_sec, 1000000000);
+    assert_int_equal(sa.st_mtim.tv_nsec, 500000000);
+    if (getuid() == 0) {
+        assert_int_equal(sa.st_uid, 1234);
+        assert_int_equal(sa.st_gid, 5678);
+    }
+    free(data);
+    data = read_text(sm);
+    assert_string_equal(data, "a small file stays a copy");
+    /* rolled back: the link is not needed any more */
+    assert_int_equal(lstat(kp, &sk), -1);
+    assert_int_equal(keep_entries(f), 0);
+    free(data);
+    free(kp);
+    free(big);
+    free(a);
+    free(sm);
+    journal_close(&j);
+}
+
+/* test_journal_keep_tampered - the kept inode written in place (through another name, as
+ * Mailman's user could through config.pck.last) or its link removed: the rollback refuses
+ * the file, forced too, and the interrupted-run recovery as well; nothing is restored */
+static void test_journal_keep_tampered(void **state)
+{
+    struct fixture *f = *state;
+    struct journal *j = open_j(f);
+    char *a = path_in(f, "config.pck");
+    char *last = path_in(f, "config.pck.last");
+    char *kp = NULL;
+    char *t = NULL;
+    char name[64];
+    const char *err = NULL;
+    int64_t run = 0;
+    int64_t run2 = 0;
+    int fd;
+
+    big_run(f, &j, a, NULL, 16384, 5, &run);
+    /* the old inode is still config.pck.last's in a real tree: link it there */
+    sql_text(f->db, "SELECT before_keep FROM files WHERE run = 1", name, sizeof(name));
+    kp = keep_path(f, name);
+    assert_int_equal(link(kp, last), 0);
+    fd = open(last, O_WRONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(pwrite(fd, "XX", 2, 100), 2);     /* same size, other bytes */
+    close(fd);
+    assert_int_equal(journal_rollback(j, run, f->root, false, NULL, NULL, &err), -1);
+    assert_non_null(strstr(err, "written in place"));
+    assert_int_equal(journal_rollback(j, run, f->root, true, NULL, NULL, &err), -1);
+    assert_non_null(strstr(err, "written in place"));
+    assert_non_null(strstr(err, "not even forced"));
+    assert_int_equal(journal_rollback_check(j, run, f->root, true, NULL, NULL, &err), -1);
+    assert_status(j, run, "done");
+    t = read_text(a);
+    assert_string_equal(t, "after");                  /* nothing restored */
+    free(t);
+
+    /* the link removed: refused the same way */
+    assert_int_equal(unlink(kp), 0);
+    assert_int_equal(journal_rollback(j, run, f->root, true, NULL, NULL, &err), -1);
+    assert_non_null(strstr(err, "which is gone"));
+    assert_status(j, run, "done");
+
+    /* an interrupted run (the recovery rolls it back forced): refused too */
+    MUST(journal_run_begin(j, "repair", f->root, "s", &run2, &err));
+    MUST(journal_record_before(j, run2, a, &err));    /* "after": small, a copy */
+    MUST(journal_record_before(j, run2, last, &err)); /* 16 KB: kept */
+    MUST(journal_run_start(j, run2, &err));
+    assert_int_equal(sql_int(f->db, "SELECT count(before_keep) FROM files WHERE run = 2"), 1);
+    free(kp);
+    sql_text(f->db, "SELECT before_keep FROM files WHERE run = 2 AND before_keep IS NOT NULL",
+             name, sizeof(name));
+    kp = keep_path(f, name);
+    fd = open(last, O_WRONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(pwrite(fd, "YY", 2, 10), 2);
+    close(fd);
+    assert_int_equal(journal_rollback(j, run2, f->root, true, NULL, NULL, &err), -1);
+    assert_non_null(strstr(err, "written in place"));
+    assert_status(j, run2, "applying");
+    free(kp);
+    free(a);
+    free(last);
+    journal_close(&j);
+}
+
+/* test_journal_keep_fallback - no link can be made (the journal on another file system:
+ * EXDEV; or any link failure, injected): the bytes are copied as before, and restored */
+static void test_journal_keep_fallback(void **state)
+{
+    struct fixture *f = *state;
+    struct journal *j = NULL;
+    char *a = path_in(f, "config.pck");
+    char *big = big_bytes(20000, 9);
+    char *data = NULL;
+    char shm[] = "/dev/shm/mmfix-keep-XXXXXX";
+    const char *err = NULL;
+    struct stat s1;
+    struct stat s2;
+    size_t len = 0;
+    int64_t run = 0;
+    int pass;
+
+    for (pass = 0; pass < 2; pass++) {
+        if (pass == 0) {
+            /* /dev/shm is a tmpfs, /tmp another file system: link() says EXDEV */
+            if (mkdtemp(shm) == NULL || stat(shm, &s1) != 0 || stat(f->root, &s2) != 0
+                || s1.st_dev == s2.st_dev) {
+                continue;
+            }
+            free(f->db);
+            f->db = xasprintf("%s/journal.sqlite", shm);
+        } else {
+            free(f->db);
+            f->db = xasprintf("%s/journal2.sqlite", f->dir);
+            setenv("MMFIX_TEST_FAIL_JOURNAL_KEEP", "1", 1);
+            testfault_reset();
+        }
+        j = open_j(f);
+        big_run(f, &j, a, NULL, 20000, 9, &run);
+        unsetenv("MMFIX_TEST_FAIL_JOURNAL_KEEP");
+        assert_int_equal(sql_int(f->db, "SELECT before_keep IS NULL AND length(before_data) = "
+                                        "20000 FROM files"), 1);
+        assert_true(keep_entries(f) <= 0);
+        MUST(journal_rollback(j, run, f->root, false, NULL, NULL, &err));
+        MUST(fileread_alloc(a, 1 << 20, &data, &len, NULL, &err));
+        assert_int_equal(len, 20000);
+        assert_memory_equal(data, big, len);
+        free(data);
+        journal_close(&j);
+        if (pass == 0) {
+            char *cmd = xasprintf("rm -rf '%s'", shm);
+            assert_int_equal(system(cmd), 0);
+            free(cmd);
+        }
+    }
+    free(big);
+    free(a);
+}
+
+/* test_journal_keep_root_trust - run as root, a keep directory root does not own, or that
+ * others may write, or that is a symbolic link, makes the journal refused before it is read */
+static void test_journal_keep_root_trust(void **state)
+{
+    struct fixture *f = *state;
+    struct journal *j = open_j(f);
+    char *kd = xasprintf("%s.keep", f->db);
+    const char *err = NULL;
+
+    if (geteuid() != 0) {
+        free(kd);
+        journal_close(&j);
+        skip();
+    }
+    journal_close(&j);
+    assert_int_equal(mkdir(kd, 0700), 0);
+    assert_int_equal(chown(kd, 1234, 0), 0);
+    assert_int_equal(journal_open(f->db, &j, &err), -1);
+    assert_non_null(strstr(err, ".keep: owned by uid 1234"));
+    assert_int_equal(chown(kd, 0, 0), 0);
+    assert_int_equal(chmod(kd, 0770), 0);
+    assert_int_equal(journal_open(f->db, &j, &err), -1);
+    assert_non_null(strstr(err, "writable by its group"));
+    assert_int_equal(rmdir(kd), 0);
+    assert_int_equal(symlink(f->dir, kd), 0);
+    assert_int_equal(journal_open(f->db, &j, &err), -1);
+    assert_non_null(strstr(err, "not a directory"));
+    free(kd);
+}
+
+/* test_journal_schema3_migrated - a schema-3 journal (no kept links) is upgraded by adding
+ * columns; its rows still restore, and new runs keep links */
+static void test_journal_schema3_migrated(void **state)
+{
+    struct fixture *f = *state;
+    struct journal *j = open_j(f);
+    char *a = path_in(f, "config.pck");
+    char *b = path_in(f, "b.pck");
+    char *big = big_bytes(10000, 11);
+    char *data = NULL;
+    const char *err = NULL;
+    size_t len = 0;
+    int64_t run = 0;
+
+    /* a schema-3 journal: today's, without schema 4's columns */
+    journal_close(&j);
+    sql_exec(f->db, "ALTER TABLE files DROP COLUMN before_keep;"
+                    "ALTER TABLE files DROP COLUMN before_size;"
+                    "ALTER TABLE files DROP COLUMN before_sha1;"
+                    "PRAGMA user_version = 3;");
+    replace_file(a, big, 10000, 0660);
+    write_file(b, "bbb", 0660);
+    /* a run recorded by the schema-3 mmfix: the bytes in the row */
+    {
+        char *sql = xasprintf("INSERT INTO runs (id, started, command, var_prefix, summary, "
+                              "status, host, pid) VALUES (1, 'x', 'repair', '%s', 's', "
+                              "'done', 'elsewhere', 1);"
+                              "INSERT INTO files (id, run, path, before_exists, before_data, "
+                              "before_mode, before_uid, before_gid, before_mtime_s, "
+                              "before_mtime_ns, kind) VALUES (1, 1, '%s', 1, "
+                              "CAST('old bytes' AS BLOB), 432, %d, %d, 0, 0, 'file');"
+                              "INSERT INTO afters VALUES (1, 1, 432, %d, %d, 'file', NULL, "
+                              "10000, NULL);",
+                              f->root, b, (int)getuid(), (int)getgid(), (int)getuid(),
+                              (int)getgid());
+        sql_exec(f->db, sql);
+        free(sql);
+    }
+    j = open_j(f);
+    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 4);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM files WHERE before_keep IS NULL"), 1);
+    MUST(journal_rollback(j, 1, f->root, true, NULL, NULL, &err));
+    data = read_text(b);
+    assert_string_equal(data, "old bytes");
+    free(data);
+    /* a new run over the migrated journal keeps a link */
+    MUST(journal_run_begin(j, "repair", f->root, "s", &run, &err));
+    assert_true(run == 2);
+    MUST(journal_record_before(j, run, a, &err));
+    MUST(journal_run_start(j, run, &err));
+    assert_int_equal(sql_int(f->db, "SELECT count(before_keep) FROM files WHERE run = 2"), 1);
+    replace_file(a, "new", 3, 0660);
+    MUST(journal_record_after(j, run, &err));
+    MUST(journal_run_finish(j, run, "done", &err));
+    MUST(journal_rollback(j, run, f->root, false, NULL, NULL, &err));
+    MUST(fileread_alloc(a, 1 << 20, &data, &len, NULL, &err));
+    assert_int_equal(len, 10000);
+    assert_memory_equal(data, big, len);
+    free(data);
+    free(big);
+    free(a);
+    free(b);
+    journal_close(&j);
+}
+
+/* test_journal_keep_dropped - a batch that fails takes its links with it; links no row
+ * names (a recording killed before its commit) go when the planned run is abandoned */
+static void test_journal_keep_dropped(void **state)
+{
+    struct fixture *f = *state;
+    struct journal *j = open_j(f);
+    char *a = path_in(f, "config.pck");
+    char *big = big_bytes(8192, 13);
+    char *orphan = NULL;
+    const char *err = NULL;
+    int64_t run = 0;
+
+    replace_file(a, big, 8192, 0660);
+    MUST(journal_run_begin(j, "repair", f->root, "s", &run, &err));
+    MUST(journal_batch_begin(j, &err));
+    MUST(journal_record_before(j, run, a, &err));
+    assert_int_equal(keep_entries(f), 1);
+    MUST(journal_batch_end(j, false, &err));
+    assert_int_equal(keep_entries(f), 0);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM files"), 0);
+    /* what a kill between link() and the commit leaves: a link no row names */
+    orphan = xasprintf("%s.keep/%lld-7", f->db, (long long)run);
+    assert_int_equal(link(a, orphan), 0);
+    free(orphan);
+    /* another run's link stays */
+    orphan = xasprintf("%s.keep/%lld-1", f->db, (long long)run + 1);
+    assert_int_equal(link(a, orphan), 0);
+    MUST(journal_rollback(j, run, f->root, false, NULL, NULL, &err));
+    assert_status(j, run, "abandoned");
+    assert_int_equal(keep_entries(f), 1);
+    assert_int_equal(access(orphan, F_OK), 0);
+    free(orphan);
+    free(big);
+    free(a);
+    journal_close(&j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1036,6 +1455,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_journal_big_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journal_dirs_links_moves, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journal_schema1_migrated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_keep_link, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_keep_tampered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_keep_fallback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_keep_root_trust, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_schema3_migrated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_keep_dropped, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
