@@ -801,59 +801,76 @@ static struct value *copy_scalar(struct value_arena *arena, const struct value *
     return c;
 }
 
-/* copy_rec - copy of v; m maps each shared source node (refs > 1) to its
- * copy, so sharing is kept */
+/* adopt - a child just put into a container of the copy has one parent more, unless it
+ * is the original's own scalar (share_scalars), whose refs stay as they are */
+static void adopt(struct value *x, bool share_scalars)
+{
+    if (!share_scalars || is_container(x)) {
+        x->refs++;
+    }
+}
+
+/* copy_rec - copy of v; m maps each shared source node (refs > 1) to its copy, so
+ * sharing is kept. share_scalars (value_copy_working): scalars are not copied, the copy
+ * points to v's own nodes, and their refs (their parents in one tree) stay the same
+ * count in both trees */
 static struct value *copy_rec(struct value_arena *arena, const struct value *v,
-                              struct ptrmap *m)
+                              struct ptrmap *m, bool share_scalars)
 {
     struct value *c = NULL;
     size_t i;
 
-    if (v->refs > 1) {
-        if (!is_container(v)) {
+    if (!is_container(v)) {
+        if (share_scalars) {
+            return (struct value *)v;
+        }
+        if (v->refs > 1) {
             /* a shared scalar (a member's address is a key of four dicts): one probe
              * finds it or makes its entry, and it has no children to move the table */
             bool added = false;
             struct ptrmap_entry *e = ptrmap_insert(m, v, &added);
-            if (!added) {
-                return e->val;
+            if (added) {
+                e->val = copy_scalar(arena, v);
             }
-            e->val = copy_scalar(arena, v);
             return e->val;
         }
+        return copy_scalar(arena, v);
+    }
+    if (v->refs > 1) {
         struct ptrmap_entry *e = ptrmap_find(m, v);
         if (e != NULL) {
             return e->val;
         }
-    }
-    if (!is_container(v)) {
-        return copy_scalar(arena, v);
     }
     switch (v->type) {
     case VALUE_TUPLE:
     case VALUE_LIST:
         c = value_new_seq(arena, v->type, v->u.seq.len);
         for (i = 0; i < v->u.seq.len; i++) {
-            value_seq_append(arena, c, copy_rec(arena, v->u.seq.items[i], m));
+            struct value *x = copy_rec(arena, v->u.seq.items[i], m, share_scalars);
+            c->u.seq.items[c->u.seq.len++] = x;
+            adopt(x, share_scalars);
         }
         break;
     case VALUE_DICT:
         c = value_new_dict(arena, v->u.dict.len);
         for (i = 0; i < v->u.dict.len; i++) {
-            struct value *k = copy_rec(arena, v->u.dict.items[i].key, m);
-            struct value *x = copy_rec(arena, v->u.dict.items[i].val, m);
+            struct value *k = copy_rec(arena, v->u.dict.items[i].key, m, share_scalars);
+            struct value *x = copy_rec(arena, v->u.dict.items[i].val, m, share_scalars);
             /* keys of a dict are unique already: append without lookup */
             c->u.dict.items[c->u.dict.len].key = k;
             c->u.dict.items[c->u.dict.len].val = x;
             c->u.dict.len++;
-            k->refs++;
-            x->refs++;
+            adopt(k, share_scalars);
+            adopt(x, share_scalars);
         }
         break;
     case VALUE_INSTANCE:
-        c = value_new_instance(arena, v->u.inst.cls,
-                               v->u.inst.state != NULL ? copy_rec(arena, v->u.inst.state, m)
-                                                       : NULL);
+        c = value_new_instance(arena, v->u.inst.cls, NULL);
+        if (v->u.inst.state != NULL) {
+            c->u.inst.state = copy_rec(arena, v->u.inst.state, m, share_scalars);
+            adopt(c->u.inst.state, share_scalars);
+        }
         break;
     default:
         break;
@@ -866,88 +883,25 @@ static struct value *copy_rec(struct value_arena *arena, const struct value *v,
     return c;
 }
 
-/* work_rec - copy_rec for value_copy_working: containers copied (a shared one once, kept
- * shared), scalars not copied at all: the copy points to the same node, and that node's
- * refs (its parents in one tree) stay as they are, the same count in both trees */
-static struct value *work_rec(struct value_arena *arena, const struct value *v,
-                              struct ptrmap *m)
+/* copy_tree - copy_rec from the root, with its node map */
+static struct value *copy_tree(struct value_arena *arena, const struct value *v,
+                               bool share_scalars)
 {
-    struct value *c = NULL;
-    size_t i;
+    struct ptrmap m = PTRMAP_INIT;
+    struct value *c = copy_rec(arena, v, &m, share_scalars);
 
-    if (!is_container(v)) {
-        return (struct value *)v;
-    }
-    if (v->refs > 1) {
-        struct ptrmap_entry *e = ptrmap_find(m, v);
-        if (e != NULL) {
-            return e->val;
-        }
-    }
-    switch (v->type) {
-    case VALUE_TUPLE:
-    case VALUE_LIST:
-        c = value_new_seq(arena, v->type, v->u.seq.len);
-        for (i = 0; i < v->u.seq.len; i++) {
-            struct value *x = work_rec(arena, v->u.seq.items[i], m);
-            c->u.seq.items[c->u.seq.len++] = x;
-            if (is_container(x)) {
-                x->refs++;
-            }
-        }
-        break;
-    case VALUE_DICT:
-        c = value_new_dict(arena, v->u.dict.len);
-        for (i = 0; i < v->u.dict.len; i++) {
-            struct value *k = work_rec(arena, v->u.dict.items[i].key, m);
-            struct value *x = work_rec(arena, v->u.dict.items[i].val, m);
-            c->u.dict.items[c->u.dict.len].key = k;
-            c->u.dict.items[c->u.dict.len].val = x;
-            c->u.dict.len++;
-            if (is_container(k)) {
-                k->refs++;
-            }
-            if (is_container(x)) {
-                x->refs++;
-            }
-        }
-        break;
-    case VALUE_INSTANCE:
-        c = value_new_instance(arena, v->u.inst.cls, NULL);
-        if (v->u.inst.state != NULL) {
-            c->u.inst.state = work_rec(arena, v->u.inst.state, m);
-            if (is_container(c->u.inst.state)) {
-                c->u.inst.state->refs++;
-            }
-        }
-        break;
-    default:
-        break;
-    }
-    c->memo = v->memo;
-    c->flags = v->flags;
-    if (v->refs > 1) {
-        ptrmap_insert(m, v, NULL)->val = c;
-    }
+    ptrmap_release(&m);
     return c;
 }
 
 /* value_copy_working - see value.h */
 struct value *value_copy_working(struct value_arena *arena, const struct value *v)
 {
-    struct ptrmap m = PTRMAP_INIT;
-    struct value *c = work_rec(arena, v, &m);
-
-    ptrmap_release(&m);
-    return c;
+    return copy_tree(arena, v, true);
 }
 
 /* value_copy - deep copy keeping sharing */
 struct value *value_copy(struct value_arena *arena, const struct value *v)
 {
-    struct ptrmap m = PTRMAP_INIT;
-    struct value *c = copy_rec(arena, v, &m);
-
-    ptrmap_release(&m);
-    return c;
+    return copy_tree(arena, v, false);
 }
