@@ -57,10 +57,10 @@ static struct {
  * directory is a journal commit of its own) */
 #define DEFER_SYNCFS_FROM 8
 
-/* fsync_path - fsync one directory */
-static int fsync_path(const char *dir, const char **error_r)
+/* atomic_fsync_dir - see atomic.h */
+int atomic_fsync_dir(const char *dir, bool nofollow, const char **error_r)
 {
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
     int ret = 0;
 
     if (fd < 0) {
@@ -154,7 +154,7 @@ static int flush_deferred(const char **error_r)
             if (lstat(deferred.dirs[i], &st) != 0 && errno == ENOENT) {
                 continue;
             }
-            if (fsync_path(deferred.dirs[i], &err) != 0 && ret == 0) {
+            if (atomic_fsync_dir(deferred.dirs[i], false, &err) != 0 && ret == 0) {
                 *error_r = err;
                 ret = -1;
             }
@@ -175,7 +175,7 @@ static int fsync_dir(const char *path, const char **error_r)
     size_t i;
 
     if (!deferred.on) {
-        ret = fsync_path(dir, error_r);
+        ret = atomic_fsync_dir(dir, false, error_r);
         free(dir);
         return ret;
     }

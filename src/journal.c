@@ -428,22 +428,6 @@ static void keep_drop(struct journal *j)
     keep_forget(j);
 }
 
-/* fsync_dir_path - fsync a directory (never through a symbolic link) */
-static int fsync_dir_path(const char *dir, const char **error_r)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-    if (fd < 0 || fsync(fd) != 0) {
-        *error_r = errstr("%s: %s: %s", dir, fd < 0 ? "cannot open" : "fsync", strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-        }
-        return -1;
-    }
-    close(fd);
-    return 0;
-}
-
 /* keep_sync - before the rows naming them commit, the links made in the transaction are
  * durable: one fsync of the keep directory per transaction (a batch: per run) */
 static int keep_sync(struct journal *j, const char **error_r)
@@ -451,7 +435,7 @@ static int keep_sync(struct journal *j, const char **error_r)
     if (j->n_keep_new == 0) {
         return 0;
     }
-    if (fsync_dir_path(j->keep, error_r) != 0) {
+    if (atomic_fsync_dir(j->keep, true, error_r) != 0) {
         *error_r = errstr("journal: the kept before-images: %s", *error_r);
         return -1;
     }
@@ -1097,7 +1081,7 @@ static int keep_dir(struct journal *j, bool create, const char **error_r)
             }
         }
         if (rc == 0) {
-            rc = fsync_dir_path(parent, error_r);
+            rc = atomic_fsync_dir(parent, true, error_r);
         }
         free(parent);
         if (rc != 0) {

@@ -124,6 +124,9 @@ char *atomic_temp_name(const char *path);
 void atomic_sync_defer(void);
 /* atomic_sync_pending - how many directories wait for their fsync */
 size_t atomic_sync_pending(void);
+/* atomic_fsync_dir - fsync directory dir itself (nofollow: never through a symbolic link
+ * at its name); EINVAL (a file system that cannot) is no error */
+int atomic_fsync_dir(const char *dir, bool nofollow, const char **error_r);
 /* atomic_sync_flush - fsync every directory put off (all are tried; -1 with the first
  * error) and stop putting them off */
 int atomic_sync_flush(const char **error_r);
