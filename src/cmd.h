@@ -71,7 +71,8 @@ struct cmd_env {
     struct journal *journal;   /* opened by cmd_open_journal */
     /* a command whose plan_list first opens its list with mlist_open(...,
      * read_ahead, NULL, ...) sets it: cmd_run_steps then reads the lists
-     * ahead on a second thread (prefetch), taken with cmd_open_list */
+     * ahead on a second thread (prefetch), which plan_list takes them from
+     * (update_plan's pf) */
     unsigned read_ahead;
     struct prefetch *prefetch;
 };

@@ -563,8 +563,7 @@ int cmd_run_steps(const struct cmd_opts *opts, struct cmd_env *env, char *const 
     }
     if (env->read_ahead != 0 && n > 1
         && prefetch_start(env->install->lists_dir, names, n, env->read_ahead, READ_THREADS,
-                          READ_AHEAD,
-                          &env->prefetch, &err) != 0) {
+                          READ_AHEAD, &env->prefetch, &err) != 0) {
         /* no second thread: the lists are read one by one as they are planned */
         env->prefetch = NULL;
     }
