@@ -141,6 +141,20 @@ def copy_writable(src, dst):
     return dst
 
 
+def copy_mm21(dst):
+    """mm21-sample copied to dst as Mailman leaves an installation (copy_writable), its
+    public archive links symbolic links again: the corpus keeps each as a text file naming
+    Mailman's absolute target, which is re-pointed into dst as on the host it was made on"""
+    copy_writable(os.path.join(CORPUS, "mm21-sample"), dst)
+    pub = os.path.join(dst, "archives", "public")
+    for name in os.listdir(pub):
+        p = os.path.join(pub, name)
+        target = open(p).read().strip().replace("/usr/lib/mailman", dst)
+        os.unlink(p)
+        os.symlink(target, p)
+    return dst
+
+
 def _check_valgrind_logs():
     """every valgrind log of this test empty (-q: it writes only what it found)"""
     for name in sorted(os.listdir(_vg_logs)):

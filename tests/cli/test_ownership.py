@@ -52,7 +52,7 @@ import tempfile
 from collections import namedtuple
 
 sys.path.insert(0, os.path.dirname(__file__))
-from corpus_util import CORPUS, FIXTURES, check, entries_digest, finish, run  # noqa: E402
+from corpus_util import CORPUS, FIXTURES, check, copy_mm21, entries_digest, finish, run  # noqa: E402
 
 if os.geteuid() != 0:
     print("SKIP: test_ownership needs root: it gives a tree to an unprivileged user and "
@@ -293,18 +293,7 @@ def fixture(tmp, name, tag, touch=False):
 def corpus_mm21(tmp, tag):
     """mm21-sample as Mailman leaves it (directories 02775, files 0660, archive
     links symbolic links again), with locks/"""
-    var = os.path.join(tmp, tag)
-    shutil.copytree(os.path.join(CORPUS, "mm21-sample"), var, symlinks=True)
-    for root, dirs, files in os.walk(var):
-        os.chmod(root, 0o2775)
-        for f in files:
-            os.chmod(os.path.join(root, f), 0o660)
-    pub = os.path.join(var, "archives", "public")
-    for name in os.listdir(pub):
-        p = os.path.join(pub, name)
-        target = open(p).read().strip().replace("/usr/lib/mailman", var)
-        os.unlink(p)
-        os.symlink(target, p)
+    var = copy_mm21(os.path.join(tmp, tag))
     os.makedirs(os.path.join(var, "locks"), 0o2775, exist_ok=True)
     return var
 

@@ -13,7 +13,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from corpus_util import CORPUS, FIXTURES, check, entries_digest, finish, run
+from corpus_util import CORPUS, FIXTURES, check, copy_mm21, entries_digest, finish, run
 
 TOOLS = os.path.join(os.path.dirname(__file__), "..", "tools")
 sys.path.insert(0, TOOLS)
@@ -27,19 +27,7 @@ def digest(top):
 
 
 def install(tmp, tag):
-    var = os.path.join(tmp, tag)
-    shutil.copytree(os.path.join(CORPUS, "mm21-sample"), var, symlinks=True)
-    for root, dirs, files in os.walk(var):
-        os.chmod(root, 0o2775)
-        for f in files:
-            os.chmod(os.path.join(root, f), 0o660)
-    pub = os.path.join(var, "archives", "public")
-    for name in os.listdir(pub):
-        p = os.path.join(pub, name)
-        # Mailman's absolute link, into this installation as on the host it was made on
-        target = open(p).read().strip().replace("/usr/lib/mailman", var)
-        os.unlink(p)
-        os.symlink(target, p)
+    var = copy_mm21(os.path.join(tmp, tag))
     # a Mailman 2.0 held message, kept as text (2.1.39 still reads those)
     with open(os.path.join(var, "data", "heldmsg-es-99.txt"), "wb") as f:
         f.write(b"From: a@example.org\n\nheld under 2.0\n")
