@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mmfix/pyload.h"
 #include "harness.h"
 #include "mmfix/xalloc.h"
 #include "mmfix/install.h"
@@ -364,5 +365,13 @@ int harness_site_teardown(void **state)
     assert_int_equal(harness_rmtree(f->top), 0);
     free(f->top);
     free(f);
+    return 0;
+}
+
+/* harness_python_teardown - see harness.h */
+int harness_python_teardown(void **state)
+{
+    (void)state;
+    pyload_deinit();
     return 0;
 }

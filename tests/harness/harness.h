@@ -57,5 +57,8 @@ struct harness_site {
 /* harness_site_teardown - cmocka teardown of a struct harness_site *state:
  * journal closed, install freed, the tree removed */
 int harness_site_teardown(void **state);
+/* harness_python_teardown - cmocka group teardown: stop the embedded interpreter, so that
+ * LeakSanitizer sees only real leaks */
+int harness_python_teardown(void **state);
 
 #endif

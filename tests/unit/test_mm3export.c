@@ -306,13 +306,6 @@ static void test_collisions_depth_pickle(void **state)
     value_arena_free(&a);
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    pyload_deinit();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -324,5 +317,5 @@ int main(void)
         cmocka_unit_test(test_collisions_depth_pickle),
     };
 
-    return cmocka_run_group_tests(tests, NULL, teardown);
+    return cmocka_run_group_tests(tests, NULL, harness_python_teardown);
 }

@@ -15,6 +15,7 @@
 #include "mmfix/mlist.h"
 #include "mmfix/prefetch.h"
 #include "mmfix/pyload.h"
+#include "harness.h"
 #include "test_config.h"
 
 #define LISTS MMFIX_CORPUS_DIR "/mm21-sample/lists"
@@ -22,13 +23,6 @@
 static char *names[] = { "cs", "es", "nosuch", "de-forum", "ja-users", "mailman", "test-en",
                          "vacia", "profesores", "ci-noticias" };
 #define N_NAMES (sizeof(names) / sizeof(names[0]))
-
-static int teardown(void **state)
-{
-    (void)state;
-    pyload_deinit();
-    return 0;
-}
 
 /* expect_same - what the prefetch gave for names[i] is what mlist_open gives here */
 static void expect_same(size_t i, int rc, struct mlist *ml, const char *err)
@@ -116,5 +110,5 @@ int main(void)
         cmocka_unit_test(test_prefetch_skip_and_stop),
     };
 
-    return cmocka_run_group_tests(tests, NULL, teardown);
+    return cmocka_run_group_tests(tests, NULL, harness_python_teardown);
 }

@@ -20,6 +20,7 @@
 #include "mmfix/pickleops.h"
 #include "mmfix/pyload.h"
 #include "mmfix/xalloc.h"
+#include "harness.h"
 #include "test_config.h"
 
 #define PT(s) (s), sizeof(s) - 1
@@ -656,14 +657,6 @@ static void test_call_files(void **state)
     value_arena_free(&a);
 }
 
-/* teardown - stop the interpreter (LSan then sees only real leaks) */
-static int teardown(void **state)
-{
-    (void)state;
-    pyload_deinit();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -684,5 +677,5 @@ int main(void)
         cmocka_unit_test(test_call),
         cmocka_unit_test(test_call_files),
     };
-    return cmocka_run_group_tests(tests, NULL, teardown);
+    return cmocka_run_group_tests(tests, NULL, harness_python_teardown);
 }

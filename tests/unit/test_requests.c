@@ -188,13 +188,6 @@ static void test_load(void **state)
     free(dir);
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    pyload_deinit();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -204,5 +197,5 @@ int main(void)
         cmocka_unit_test(test_load),
     };
 
-    return cmocka_run_group_tests(tests, NULL, teardown);
+    return cmocka_run_group_tests(tests, NULL, harness_python_teardown);
 }

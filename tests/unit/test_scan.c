@@ -250,13 +250,6 @@ static void test_scan_templates_damaged_elsewhere(void **state)
     free(top);
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    pyload_deinit();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -265,5 +258,5 @@ int main(void)
         cmocka_unit_test(test_scan_templates_damaged),
         cmocka_unit_test(test_scan_templates_damaged_elsewhere),
     };
-    return cmocka_run_group_tests(tests, NULL, teardown);
+    return cmocka_run_group_tests(tests, NULL, harness_python_teardown);
 }

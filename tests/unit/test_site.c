@@ -379,14 +379,6 @@ static void test_nonregular(void **state)
     free(dir);
 }
 
-/* teardown - stop the interpreter */
-static int teardown(void **state)
-{
-    (void)state;
-    pyload_deinit();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -399,5 +391,5 @@ int main(void)
         cmocka_unit_test(test_nonregular),
     };
 
-    return cmocka_run_group_tests(tests, NULL, teardown);
+    return cmocka_run_group_tests(tests, NULL, harness_python_teardown);
 }
