@@ -469,6 +469,12 @@ enum apply_status apply_plan(const struct plan *p, const struct install *install
             settle(j, run, install, locks, why, error_r);
             return APPLY_FAILED;
         }
+        if (p->ops[i].action == PLAN_PUT) {
+            /* its after-image is these bytes: no need to read them back */
+            char *path = abs_path(install, p->ops[i].path);
+            journal_note_written(j, path, p->ops[i].data, p->ops[i].len);
+            free(path);
+        }
         test_crash_point(i + 1);
     }
     discard_saves(prep, p->n_ops);

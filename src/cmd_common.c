@@ -28,12 +28,15 @@
 #include "mmfix/xalloc.h"
 
 /* the threads that read lists ahead of the one planned (prefetch), and how
- * many lists they may be ahead: enough to even out lists of different sizes
- * (a list of 100,000 members holds some 100 MB as a tree). One thread: the
- * reading is mostly CPython's unpickler and the conversion, under the GIL,
- * and a second reader measured no faster on two cores (tests/bench/RESULTS.md) */
+ * far they may be ahead: enough to even out lists of different sizes, and a
+ * budget of file bytes, as a list of 100,000 members is some 8 MB of pickle
+ * and holds some 100 MB as a tree (16 MB: about 200 MB of trees). One
+ * thread: the reading is mostly CPython's unpickler and the conversion,
+ * under the GIL, and a second reader measured no faster on two cores
+ * (tests/bench/RESULTS.md) */
 #define READ_THREADS 1
-#define READ_AHEAD 4
+#define READ_AHEAD 256
+#define READ_AHEAD_BYTES ((size_t)16 << 20)
 
 enum {
     OPT_INSTALL_DIR = 256,
@@ -563,7 +566,7 @@ int cmd_run_steps(const struct cmd_opts *opts, struct cmd_env *env, char *const 
     }
     if (env->read_ahead != 0 && n > 1
         && prefetch_start(env->install->lists_dir, names, n, env->read_ahead, READ_THREADS,
-                          READ_AHEAD, &env->prefetch, &err) != 0) {
+                          READ_AHEAD, READ_AHEAD_BYTES, &env->prefetch, &err) != 0) {
         /* no second thread: the lists are read one by one as they are planned */
         env->prefetch = NULL;
     }

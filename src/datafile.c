@@ -73,6 +73,17 @@ int datafile_load(const char *path, enum datafile_format format, unsigned flags,
                   struct datafile_info *info_r, enum load_error *kind_r,
                   const char **error_r)
 {
+    return datafile_load_pre(path, format, flags, limits, charset, NULL, arena, root_r, info_r,
+                             kind_r, error_r);
+}
+
+/* datafile_load_pre - datafile_load with a pickle's C half done ahead */
+int datafile_load_pre(const char *path, enum datafile_format format, unsigned flags,
+                      const struct load_limits *limits, const char *charset,
+                      struct pyload_pre *pre, struct value_arena *arena,
+                      struct value **root_r, struct datafile_info *info_r,
+                      enum load_error *kind_r, const char **error_r)
+{
     struct load_limits lim = load_limits_resolve(limits);
     struct datafile_info info;
     int ret = -1;
@@ -97,6 +108,7 @@ int datafile_load(const char *path, enum datafile_format format, unsigned flags,
         memset(&pi, 0, sizeof(pi));
         memset(&po, 0, sizeof(po));
         po.keep_memo = (flags & DATAFILE_KEEP_MEMO) != 0;
+        po.pre = pre;
         ret = pyload_unpickle_file_ex(path, &lim, &po, arena, root_r, &pi, kind_r, error_r);
         info.protocol = pi.protocol;
         break;

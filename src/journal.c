@@ -255,6 +255,22 @@ struct journal {
     unsigned long keep_seq;      /* the last <n> of a name <run>-<n> this handle made */
     char **keep_new;             /* names linked in the open transaction: gone if it fails */
     size_t n_keep_new;
+    struct known *known;         /* files whose SHA-1 this handle knows (known_add) */
+    size_t n_known;
+    size_t cap_known;
+    bool known_sorted;
+};
+
+/* A regular file whose SHA-1 this handle knows without reading it: the inode of a kept
+ * before-image (which the run's save links as <path>.last), or a file the run wrote
+ * (journal_note_written). Found by its identity: device, inode, size and mtime, the identity
+ * keep_link checks between reading a file and linking it. */
+struct known {
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+    char sha1[41];
 };
 
 /* One row of STMT_FILES_OF_RUN */
@@ -848,6 +864,7 @@ void journal_close(struct journal **jp)
     free(j->path);
     keep_forget(j);
     free(j->keep);
+    free(j->known);
     free(j);
     *jp = NULL;
 }
@@ -1017,6 +1034,71 @@ static void digest(const char *data, size_t len, char hex[41])
     sha1_hex(&h, hex);
 }
 
+/* known_cmp - order of struct known by device and inode */
+static int known_cmp(const void *a, const void *b)
+{
+    const struct known *x = a;
+    const struct known *y = b;
+
+    if (x->dev != y->dev) {
+        return x->dev < y->dev ? -1 : 1;
+    }
+    return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+/* known_add - the regular file st is (now) the bytes whose SHA-1 is hex */
+static void known_add(struct journal *j, const struct stat *st, const char hex[41])
+{
+    struct known *k;
+
+    if (j->n_known == j->cap_known) {
+        j->cap_known = j->cap_known != 0 ? 2 * j->cap_known : 64;
+        j->known = xreallocarray(j->known, j->cap_known, sizeof(*j->known));
+    }
+    k = &j->known[j->n_known++];
+    k->dev = st->st_dev;
+    k->ino = st->st_ino;
+    k->size = st->st_size;
+    k->mtime = st->st_mtim;
+    memcpy(k->sha1, hex, sizeof(k->sha1));
+    j->known_sorted = false;
+}
+
+/* known_find - the SHA-1 of the regular file st when this handle knows it: same device,
+ * inode, size and mtime as when it was learnt */
+static bool known_find(struct journal *j, const struct stat *st, char hex_r[41])
+{
+    struct known key;
+    struct known *k;
+
+    if (j->n_known == 0) {
+        return false;
+    }
+    if (!j->known_sorted) {
+        qsort(j->known, j->n_known, sizeof(*j->known), known_cmp);
+        j->known_sorted = true;
+    }
+    memset(&key, 0, sizeof(key));
+    key.dev = st->st_dev;
+    key.ino = st->st_ino;
+    k = bsearch(&key, j->known, j->n_known, sizeof(*j->known), known_cmp);
+    if (k == NULL) {
+        return false;
+    }
+    /* the one of that inode with this size and mtime, if any */
+    while (k > j->known && known_cmp(k - 1, &key) == 0) {
+        k--;
+    }
+    for (; k < j->known + j->n_known && known_cmp(k, &key) == 0; k++) {
+        if (k->size == st->st_size && k->mtime.tv_sec == st->st_mtim.tv_sec
+            && k->mtime.tv_nsec == st->st_mtim.tv_nsec) {
+            memcpy(hex_r, k->sha1, 41);
+            return true;
+        }
+    }
+    return false;
+}
+
 /* read_state - what path is now: a file with its bytes, a directory, a
  * symbolic link with its target, or absent; anything else is refused */
 static int read_state(const char *path, struct jstate *s, const char **error_r)
@@ -1098,7 +1180,7 @@ static int keep_dir(struct journal *j, bool create, const char **error_r)
  * replaced while it was read) says no, and the caller copies the bytes as before: the link
  * is an optimisation, never needed for correctness. */
 static bool keep_link(struct journal *j, int64_t run, const char *path, const struct jstate *cur,
-                      char **name_r)
+                      char **name_r, struct stat *st_r)
 {
     const char *err = NULL;
     struct stat st;
@@ -1135,6 +1217,7 @@ static bool keep_link(struct journal *j, int64_t run, const char *path, const st
         return false;
     }
     free(full);
+    *st_r = st;
     j->keep_new = xreallocarray(j->keep_new, j->n_keep_new + 1, sizeof(*j->keep_new));
     j->keep_new[j->n_keep_new++] = xstrdup(name);
     *name_r = name;
@@ -1239,9 +1322,12 @@ int journal_record_before(struct journal *j, int64_t run, const char *path, cons
     if (read_state(path, &cur, error_r) == 0) {
         char *keep = NULL;
         char hex[41] = "";
+        struct stat kept;
         /* a large file: a hard link and its size and SHA-1, not a copy (schema 4) */
-        if (cur.m.exists && cur.kind == ATOMIC_FILE && keep_link(j, run, path, &cur, &keep)) {
+        if (cur.m.exists && cur.kind == ATOMIC_FILE
+            && keep_link(j, run, path, &cur, &keep, &kept)) {
             digest(cur.data, cur.len, hex);
+            known_add(j, &kept, hex);
         }
         if (db_bindf(j, st, error_r, keep != NULL ? "itibiiiiitttit" : "itibiiiiittnnn", run,
                      path, (int64_t)cur.m.exists,
@@ -1406,6 +1492,38 @@ static int move_state(const struct jfile *f)
     return from && to ? -1 : to ? 1 : 0;
 }
 
+/* known_state - path is a regular file whose SHA-1 this handle knows (known_find): its
+ * state, without its bytes, and the digest */
+static bool known_state(struct journal *j, const char *path, struct jstate *s, char hex_r[41])
+{
+    struct stat st;
+
+    if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode) || !known_find(j, &st, hex_r)) {
+        return false;
+    }
+    memset(s, 0, sizeof(*s));
+    s->kind = ATOMIC_FILE;
+    s->m.exists = true;
+    s->m.mode = st.st_mode & 07777;
+    s->m.uid = st.st_uid;
+    s->m.gid = st.st_gid;
+    s->m.mtime = st.st_mtim;
+    s->len = (size_t)st.st_size;
+    return true;
+}
+
+/* journal_note_written - see journal.h */
+void journal_note_written(struct journal *j, const char *path, const void *data, size_t len)
+{
+    struct stat st;
+    char hex[41];
+
+    if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len) {
+        digest(data, len, hex);
+        known_add(j, &st, hex);
+    }
+}
+
 /* journal_record_after - save the after-image of every file of run */
 int journal_record_after(struct journal *j, int64_t run, const char **error_r)
 {
@@ -1437,6 +1555,7 @@ int journal_record_after(struct journal *j, int64_t run, const char **error_r)
     }
     for (i = 0; i < n; i++) {
         struct jstate cur;
+        char hex[41];
         int rc;
 
         if (strcmp(files[i].kind, "move") == 0) {
@@ -1444,12 +1563,16 @@ int journal_record_after(struct journal *j, int64_t run, const char **error_r)
             rc = db_bindf(j, st, error_r, "iiiiitnnn", files[i].id,
                           (int64_t)(move_state(&files[i]) == 1), (int64_t)0, (int64_t)0,
                           (int64_t)0, "move");
+        } else if (known_state(j, files[i].path, &cur, hex)) {
+            /* a file this run wrote, or an inode it kept: its digest is known */
+            rc = db_bindf(j, st, error_r, "iiiiittit", files[i].id, (int64_t)1,
+                          (int64_t)cur.m.mode, (int64_t)cur.m.uid, (int64_t)cur.m.gid,
+                          kind_name(cur.kind), NULL, (int64_t)cur.len, hex);
         } else if (read_state(files[i].path, &cur, error_r) != 0) {
             goto out;
         } else {
             /* a file: its size and digest (schema 3) */
             bool file = cur.m.exists && cur.kind == ATOMIC_FILE;
-            char hex[41];
             if (file) {
                 digest(cur.data, cur.len, hex);
             }

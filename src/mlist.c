@@ -28,6 +28,14 @@ int mlist_open(const char *lists_dir, const char *name, unsigned flags,
                const struct load_limits *limits, struct mlist **ml_r,
                const char **error_r)
 {
+    return mlist_open_pre(lists_dir, name, flags, limits, NULL, ml_r, error_r);
+}
+
+/* mlist_open_pre - mlist_open, config.pck's C half perhaps done ahead */
+int mlist_open_pre(const char *lists_dir, const char *name, unsigned flags,
+                   const struct load_limits *limits, struct pyload_pre *pre,
+                   struct mlist **ml_r, const char **error_r)
+{
     struct mlist *ml = xcalloc(1, sizeof(*ml));
     struct stat st;
     int i;
@@ -51,6 +59,7 @@ int mlist_open(const char *lists_dir, const char *name, unsigned flags,
             f->present = true;
             f->irregular = S_ISREG(st.st_mode) ? NULL : fileread_type_name(st.st_mode);
             f->mtime = st.st_mtim;
+            f->size = st.st_size;
         }
         if (f->present && f->irregular != NULL && !S_ISLNK(st.st_mode)) {
             /* a fifo, socket, directory or device is never read, and is
@@ -69,11 +78,11 @@ int mlist_open(const char *lists_dir, const char *name, unsigned flags,
             if (S_ISLNK(st.st_mode)) {
                 f->status = LOAD_REFUSED;
                 f->error = xstrdup("is a symbolic link; mmfix does not follow links in lists/");
-            } else if (datafile_load(path, DATAFILE_UNKNOWN,
-                                     DATAFILE_WANT_DICT
-                                     | ((flags & MLIST_KEEP_MEMO) ? DATAFILE_KEEP_MEMO : 0),
-                                     limits, NULL, arena,
-                                     &root, &info, &f->status, &err) != 0) {
+            } else if (datafile_load_pre(path, DATAFILE_UNKNOWN,
+                                         DATAFILE_WANT_DICT
+                                         | ((flags & MLIST_KEEP_MEMO) ? DATAFILE_KEEP_MEMO : 0),
+                                         limits, NULL, i == 0 ? pre : NULL, arena, &root,
+                                         &info, &f->status, &err) != 0) {
                 f->error = xstrdup(err);
                 if (f->status == LOAD_MISSING) {
                     f->present = false;

@@ -15,6 +15,14 @@
  *  its own order, so nothing it prints or writes depends on the threads'
  *  timing.
  *
+ *  The caller helps while it waits: rather than sit idle until the list it
+ *  is at has been read, it does the part of reading a list ahead that
+ *  needs no Python (the file, the opcode check, the replay:
+ *  pyload_pre_file) for the next list no reader has begun, and the reader
+ *  that takes that list later uses it. That part is about a third of
+ *  reading a list, and the GIL is not needed for it, so the two threads
+ *  share the reading when the reader is the slower of them.
+ *
  *  The threads only read: the files were locked by the caller before they
  *  started, and they run Python only through pyload (which takes the GIL
  *  per call). They block every signal, so SIGINT/SIGTERM reach the main thread's
@@ -30,9 +38,19 @@
 #include "mmfix/pyload.h"
 #include "mmfix/xalloc.h"
 
+enum pf_pre {
+    PRE_NONE,               /* nobody has begun this list */
+    PRE_BUSY,               /* the caller is doing its C half */
+    PRE_DONE,               /* its C half is in pre */
+    PRE_CLAIMED,            /* a reader has it (with or without pre) */
+};
+
 struct pf_slot {
     bool done;              /* read: rc, ml, error are set */
     bool taken;             /* handed to the caller */
+    enum pf_pre pre_state;
+    struct pyload_pre *pre; /* the C half of reading config.pck, done by the caller */
+    size_t bytes;           /* of the file read, counted in held until taken or passed by */
     int rc;
     struct mlist *ml;
     char *error;            /* mlist_open's error text when rc != 0 */
@@ -44,6 +62,8 @@ struct prefetch {
     size_t n;
     unsigned flags;
     size_t ahead;
+    size_t ahead_bytes;
+    size_t held;            /* bytes of the lists read and not yet taken or passed by */
     struct pf_slot *slots;
     size_t next;            /* the next list the thread reads */
     size_t at;              /* the list the caller is at */
@@ -54,12 +74,24 @@ struct prefetch {
     pthread_t threads[PREFETCH_MAX_THREADS];
 };
 
-/* slot_clear - free what a slot holds */
-static void slot_clear(struct pf_slot *s)
+/* slot_clear - free what a slot holds; its bytes no longer count */
+static void slot_clear(struct prefetch *pf, struct pf_slot *s)
 {
+    pf->held -= s->bytes;
+    s->bytes = 0;
+    pyload_pre_free(&s->pre);
     mlist_free(&s->ml);
     free(s->error);
     s->error = NULL;
+}
+
+/* too_far - the next list to read is beyond what may be read ahead: more than `ahead`
+ * lists, or the lists read and not yet taken hold more than ahead_bytes of files (a list of
+ * 100,000 members is some 8 MB of pickle and several times that as a tree). The list right
+ * after the caller's is always read. */
+static bool too_far(const struct prefetch *pf)
+{
+    return pf->next > pf->at + pf->ahead || (pf->held > pf->ahead_bytes && pf->next > pf->at + 1);
 }
 
 /* reader - a reading thread: read names[next] while it is within `ahead` of the caller */
@@ -73,12 +105,13 @@ static void *reader(void *arg)
         size_t i;
         int rc;
         struct mlist *ml = NULL;
+        struct pyload_pre *pre = NULL;
         const char *err = NULL;
 
         if (pf->next < pf->at) {
             pf->next = pf->at;          /* the caller passed these by */
         }
-        while (!pf->stop && pf->next < pf->n && pf->next > pf->at + pf->ahead) {
+        while (!pf->stop && pf->next < pf->n && too_far(pf)) {
             pthread_cond_wait(&pf->cv, &pf->mu);
             if (pf->next < pf->at) {
                 pf->next = pf->at;
@@ -88,15 +121,26 @@ static void *reader(void *arg)
             break;
         }
         i = pf->next++;
+        while (pf->slots[i].pre_state == PRE_BUSY) {
+            pthread_cond_wait(&pf->cv, &pf->mu);    /* the caller is about to finish it */
+        }
+        pf->slots[i].pre_state = PRE_CLAIMED;
+        pre = pf->slots[i].pre;
+        pf->slots[i].pre = NULL;
         pthread_mutex_unlock(&pf->mu);
-        rc = mlist_open(pf->lists_dir, pf->names[i], pf->flags, NULL, &ml, &err);
+        rc = mlist_open_pre(pf->lists_dir, pf->names[i], pf->flags, NULL, pre, &ml, &err);
+        pyload_pre_free(&pre);
         pthread_mutex_lock(&pf->mu);
         pf->slots[i].rc = rc;
         pf->slots[i].ml = ml;
         pf->slots[i].error = rc != 0 ? xstrdup(err != NULL ? err : "cannot be read") : NULL;
         pf->slots[i].done = true;
+        if (ml != NULL && ml->loaded >= 0) {
+            pf->slots[i].bytes = (size_t)ml->files[ml->loaded].size;
+            pf->held += pf->slots[i].bytes;
+        }
         if (i < pf->at) {
-            slot_clear(&pf->slots[i]);  /* passed by while it was read */
+            slot_clear(pf, &pf->slots[i]);  /* passed by while it was read */
         }
         pthread_cond_broadcast(&pf->cv);
     }
@@ -107,7 +151,8 @@ static void *reader(void *arg)
 
 /* prefetch_start - see prefetch.h */
 int prefetch_start(const char *lists_dir, char *const *names, size_t n, unsigned flags,
-                   size_t threads, size_t ahead, struct prefetch **pf_r, const char **error_r)
+                   size_t threads, size_t ahead, size_t ahead_bytes, struct prefetch **pf_r,
+                   const char **error_r)
 {
     struct prefetch *pf = NULL;
     sigset_t all;
@@ -125,6 +170,7 @@ int prefetch_start(const char *lists_dir, char *const *names, size_t n, unsigned
     pf->n = n;
     pf->flags = flags;
     pf->ahead = ahead;
+    pf->ahead_bytes = ahead_bytes;
     pf->slots = xcalloc(n > 0 ? n : 1, sizeof(*pf->slots));
     pthread_mutex_init(&pf->mu, NULL);
     pthread_cond_init(&pf->cv, NULL);
@@ -162,8 +208,8 @@ void prefetch_at(struct prefetch *pf, size_t i)
     }
     pthread_mutex_lock(&pf->mu);
     for (k = pf->at; k < i && k < pf->n; k++) {
-        if (pf->slots[k].done) {
-            slot_clear(&pf->slots[k]);
+        if (pf->slots[k].done || pf->slots[k].pre_state == PRE_DONE) {
+            slot_clear(pf, &pf->slots[k]);
         }
     }
     if (i > pf->at) {
@@ -171,6 +217,41 @@ void prefetch_at(struct prefetch *pf, size_t i)
     }
     pthread_cond_broadcast(&pf->cv);
     pthread_mutex_unlock(&pf->mu);
+}
+
+/* help - called with pf->mu held by the caller while it waits: the C half of
+ * the first list within reach that no thread has begun, if any (true) */
+static bool help(struct prefetch *pf)
+{
+    struct pyload_opts po;
+    struct pyload_pre *pre = NULL;
+    size_t end = pf->at + pf->ahead + 1 < pf->n ? pf->at + pf->ahead + 1 : pf->n;
+    size_t k;
+    char *path = NULL;
+
+    if (pf->held > pf->ahead_bytes) {
+        return false;
+    }
+    for (k = pf->next > pf->at ? pf->next : pf->at; k < end; k++) {
+        if (pf->slots[k].pre_state == PRE_NONE) {
+            break;
+        }
+    }
+    if (k >= end) {
+        return false;
+    }
+    pf->slots[k].pre_state = PRE_BUSY;
+    pthread_mutex_unlock(&pf->mu);
+    memset(&po, 0, sizeof(po));
+    po.keep_memo = (pf->flags & MLIST_KEEP_MEMO) != 0;
+    path = xasprintf("%s/%s/%s", pf->lists_dir, pf->names[k], mlist_file_names[0]);
+    pre = pyload_pre_file(path, NULL, &po);
+    free(path);
+    pthread_mutex_lock(&pf->mu);
+    pf->slots[k].pre = pre;
+    pf->slots[k].pre_state = PRE_DONE;
+    pthread_cond_broadcast(&pf->cv);
+    return true;
 }
 
 /* prefetch_take - see prefetch.h */
@@ -190,9 +271,13 @@ bool prefetch_take(struct prefetch *pf, const char *name, unsigned flags, int *r
     }
     s = &pf->slots[pf->at];
     while (!s->done) {
-        pthread_cond_wait(&pf->cv, &pf->mu);
+        if (!help(pf)) {
+            pthread_cond_wait(&pf->cv, &pf->mu);
+        }
     }
     s->taken = true;
+    pf->held -= s->bytes;
+    s->bytes = 0;
     *rc_r = s->rc;
     *ml_r = s->ml;
     s->ml = NULL;
@@ -222,7 +307,7 @@ void prefetch_stop(struct prefetch **pf_p)
         pthread_join(pf->threads[i], NULL);
     }
     for (i = 0; i < pf->n; i++) {
-        slot_clear(&pf->slots[i]);
+        slot_clear(pf, &pf->slots[i]);
     }
     pthread_cond_destroy(&pf->cv);
     pthread_mutex_destroy(&pf->mu);

@@ -385,61 +385,112 @@ int pyload_unpickle(const void *data, size_t len, const struct load_limits *limi
                               error_r);
 }
 
-/* pyload_unpickle_ex - pyload_unpickle with options */
-int pyload_unpickle_ex(const void *data, size_t len, const struct load_limits *limits,
-                       const struct pyload_opts *opts, struct value_arena *arena,
-                       struct value **root_r, struct pyload_info *info_r,
-                       enum load_error *kind_r, const char **error_r)
-{
-    struct load_limits lim = load_limits_resolve(limits);
+/* The C half of one unpickling (pyload_pre_file, or made in place by
+ * pyload_unpickle_ex): the bytes, the size limit, the opcode check and, with
+ * keep_memo, the shadow. Texts are the struct's own (malloc'd), not errstr's,
+ * as another thread may have made it. */
+struct pyload_pre {
+    char *path;                     /* the file read (pyload_pre_file), or NULL */
+    int used;                       /* taken by pyload_unpickle_file_ex (its shadow is spent) */
+    struct load_limits lim;
+    int keep_memo;
+    struct strbuf file;             /* the file's bytes (pyload_pre_file) */
+    int read_failed;                /* fileread failed: read_status, error */
+    enum fileread_status read_status;
+    int refused;                    /* too large or refused by the check: kind, error */
+    enum load_error kind;
+    char *error;
+    int pc;                         /* pickleplay_check's result */
+    char *lex_error;                /* its text when pc < 0 */
     struct pickleops_info ops;
+    struct pickleplay sh;           /* the shadow, when have_shadow */
+    int have_shadow;
+};
+
+/* pre_run - the C half over data[0..len): nothing here takes the GIL */
+static void pre_run(struct pyload_pre *pre, const void *data, size_t len)
+{
     struct pickleplay_check ck;
-    struct pickleplay sh;
-    int have_shadow = 0;
+    const char *lex_error = NULL;
+
+    memset(&pre->sh, 0, sizeof(pre->sh));
+    if (len > pre->lim.max_bytes) {
+        pre->refused = 1;
+        pre->kind = LOAD_LIMIT;
+        pre->error = xasprintf("pickle of %zu bytes is larger than the limit of %zu bytes", len,
+                               pre->lim.max_bytes);
+        return;
+    }
+    pre->pc = pickleplay_check(data, len, &pre->ops, &ck, &lex_error);
+    if (pre->pc > 0) {
+        pre->refused = 1;
+        pre->kind = ck.kind;
+        pre->error = xstrdup(lex_error);
+        return;
+    }
+    if (pre->pc < 0) {
+        pre->lex_error = xstrdup(lex_error);
+    } else if (pre->keep_memo) {
+        /* the shadow: the objects the opcodes make, ignored or not, are
+         * bounded like the tree, so it never costs more than the conversion */
+        if (pickleplay_replay(data, len, pre->lim.max_objects, &pre->sh) == 0
+            && pre->sh.root != PICKLEPLAY_NIL) {
+            pre->have_shadow = 1;
+        } else {
+            pickleplay_free(&pre->sh);
+        }
+    }
+}
+
+/* pre_init - an empty C half for limits and opts */
+static void pre_init(struct pyload_pre *pre, const struct load_limits *limits,
+                     const struct pyload_opts *opts)
+{
+    memset(pre, 0, sizeof(*pre));
+    pre->lim = load_limits_resolve(limits);
+    pre->keep_memo = opts != NULL && opts->keep_memo;
+    strbuf_init(&pre->file);
+}
+
+/* pre_release - free what a C half holds */
+static void pre_release(struct pyload_pre *pre)
+{
+    free(pre->path);
+    strbuf_release(&pre->file);
+    free(pre->error);
+    free(pre->lex_error);
+    pickleplay_free(&pre->sh);
+}
+
+/* finish - the Python half: report what the C half refused, else unpickle
+ * data[0..len) and convert it following the shadow */
+static int finish(struct pyload_pre *pre, const void *data, size_t len,
+                  struct value_arena *arena, struct value **root_r,
+                  struct pyload_info *info_r, enum load_error *kind_r, const char **error_r)
+{
     int lost = 0;
     int memo_kept = 0;
-    const char *lex_error = NULL;
     PyObject *bytes = NULL;
     PyObject *obj = NULL;
     PyGILState_STATE gil;
     size_t objects = 0;
-    int pc;
     int ret = -1;
 
     *root_r = NULL;
     *kind_r = LOAD_OK;
-    memset(&sh, 0, sizeof(sh));
     if (info_r != NULL) {
         info_r->protocol = 0;
         info_r->objects = 0;
         info_r->memo_kept = 0;
     }
-    if (len > lim.max_bytes) {
-        *kind_r = LOAD_LIMIT;
-        *error_r = errstr("pickle of %zu bytes is larger than the limit of %zu bytes", len,
-                          lim.max_bytes);
-        return -1;
-    }
-    pc = pickleplay_check(data, len, &ops, &ck, &lex_error);
-    if (pc > 0) {
-        *kind_r = ck.kind;
-        *error_r = lex_error;
+    if (pre->refused) {
+        *kind_r = pre->kind;
+        *error_r = errstr("%s", pre->error);
         return -1;
     }
     if (pyload_init(error_r) < 0) {
         *kind_r = LOAD_INTERNAL;
         return -1;
-    }
-    if (pc == 0 && opts != NULL && opts->keep_memo) {
-        /* the shadow, in C before the GIL is taken: the objects the opcodes
-         * make, ignored or not, are bounded like the tree, so the shadow
-         * never costs more than the conversion */
-        if (pickleplay_replay(data, len, lim.max_objects, &sh) == 0
-            && sh.root != PICKLEPLAY_NIL) {
-            have_shadow = 1;
-        } else {
-            pickleplay_free(&sh);
-        }
     }
     gil = PyGILState_Ensure();
     /* when the opcodes do not lex, the unpickler still runs (on opcodes that
@@ -454,14 +505,14 @@ int pyload_unpickle_ex(const void *data, size_t len, const struct load_limits *l
         *error_r = pyload_py_error("unpickling", kind_r);
         goto out;
     }
-    if (pc < 0) {
+    if (pre->pc < 0) {
         *kind_r = LOAD_CORRUPT;
-        *error_r = lex_error;
+        *error_r = errstr("%s", pre->lex_error);
         goto out;
     }
-    if (have_shadow) {
-        if (pyload_conv_tree(obj, stub_types, &lim, &sh, arena, root_r, &objects, &lost,
-                             kind_r, error_r) == 0) {
+    if (pre->have_shadow) {
+        if (pyload_conv_tree(obj, stub_types, &pre->lim, &pre->sh, arena, root_r, &objects,
+                             &lost, kind_r, error_r) == 0) {
             memo_kept = 1;
             ret = 0;
             goto out;
@@ -475,8 +526,8 @@ int pyload_unpickle_ex(const void *data, size_t len, const struct load_limits *l
         *kind_r = LOAD_OK;
         objects = 0;
     }
-    if (pyload_conv_tree(obj, stub_types, &lim, NULL, arena, root_r, &objects, NULL, kind_r,
-                         error_r) < 0) {
+    if (pyload_conv_tree(obj, stub_types, &pre->lim, NULL, arena, root_r, &objects, NULL,
+                         kind_r, error_r) < 0) {
         *root_r = NULL;
         goto out;
     }
@@ -488,12 +539,27 @@ out:
     Py_XDECREF(obj);
     Py_XDECREF(bytes);
     PyGILState_Release(gil);
-    pickleplay_free(&sh);
     if (info_r != NULL) {
-        info_r->protocol = ops.protocol;
+        info_r->protocol = pre->ops.protocol;
         info_r->objects = objects;
         info_r->memo_kept = memo_kept;
     }
+    return ret;
+}
+
+/* pyload_unpickle_ex - pyload_unpickle with options */
+int pyload_unpickle_ex(const void *data, size_t len, const struct load_limits *limits,
+                       const struct pyload_opts *opts, struct value_arena *arena,
+                       struct value **root_r, struct pyload_info *info_r,
+                       enum load_error *kind_r, const char **error_r)
+{
+    struct pyload_pre pre;
+    int ret;
+
+    pre_init(&pre, limits, opts);
+    pre_run(&pre, data, len);
+    ret = finish(&pre, data, len, arena, root_r, info_r, kind_r, error_r);
+    pre_release(&pre);
     return ret;
 }
 
@@ -506,6 +572,50 @@ int pyload_unpickle_file(const char *path, const struct load_limits *limits,
     return pyload_unpickle_file_ex(path, limits, NULL, arena, root_r, info_r, kind_r, error_r);
 }
 
+/* pre_file - the C half of unpickling the file at path, into pre (pre_init'ed) */
+static void pre_file(struct pyload_pre *pre, const char *path)
+{
+    const char *err = NULL;
+
+    pre->path = xstrdup(path);
+    if (fileread_into(path, pre->lim.max_bytes, &pre->file, &pre->read_status, &err) < 0) {
+        pre->read_failed = 1;
+        pre->error = xstrdup(err);
+        return;
+    }
+    pre_run(pre, pre->file.buf != NULL ? pre->file.buf : "", pre->file.len);
+}
+
+/* pre_matches - pre is the C half of path for these limits and options */
+static int pre_matches(const struct pyload_pre *pre, const char *path,
+                       const struct load_limits *lim, int keep_memo)
+{
+    return pre->path != NULL && strcmp(pre->path, path) == 0
+           && pre->lim.max_bytes == lim->max_bytes && pre->lim.max_depth == lim->max_depth
+           && pre->lim.max_objects == lim->max_objects && pre->keep_memo == keep_memo;
+}
+
+/* pyload_pre_file - see pyload.h */
+struct pyload_pre *pyload_pre_file(const char *path, const struct load_limits *limits,
+                                   const struct pyload_opts *opts)
+{
+    struct pyload_pre *pre = xmalloc(sizeof(*pre));
+
+    pre_init(pre, limits, opts);
+    pre_file(pre, path);
+    return pre;
+}
+
+/* pyload_pre_free - see pyload.h */
+void pyload_pre_free(struct pyload_pre **pre_p)
+{
+    if (*pre_p != NULL) {
+        pre_release(*pre_p);
+        free(*pre_p);
+        *pre_p = NULL;
+    }
+}
+
 /* pyload_unpickle_file_ex - pyload_unpickle_file with options */
 int pyload_unpickle_file_ex(const char *path, const struct load_limits *limits,
                             const struct pyload_opts *opts, struct value_arena *arena,
@@ -513,29 +623,36 @@ int pyload_unpickle_file_ex(const char *path, const struct load_limits *limits,
                             enum load_error *kind_r, const char **error_r)
 {
     struct load_limits lim = load_limits_resolve(limits);
-    struct strbuf file_buf = STRBUF_INIT;
-    enum fileread_status fs = FILEREAD_OK;
+    int keep_memo = opts != NULL && opts->keep_memo;
+    struct pyload_pre own;
+    struct pyload_pre *pre = &own;
     const char *err = NULL;
     int ret = -1;
 
-    *root_r = NULL;
-    if (info_r != NULL) {
-        info_r->protocol = 0;
-        info_r->objects = 0;
-        info_r->memo_kept = 0;
+    if (opts != NULL && opts->pre != NULL && !opts->pre->used
+        && pre_matches(opts->pre, path, &lim, keep_memo)) {
+        pre = opts->pre;        /* done ahead, by this thread or another */
+        pre->used = 1;
+    } else {
+        pre_init(&own, limits, opts);
+        pre_file(&own, path);
     }
-    if (fileread_into(path, lim.max_bytes, &file_buf, &fs, error_r) < 0) {
-        *kind_r = load_error_from_fileread(fs);
-        goto out;
-    }
-    if (pyload_unpickle_ex(file_buf.buf != NULL ? file_buf.buf : "", file_buf.len, &lim, opts, arena,
-                        root_r, info_r, kind_r, &err) < 0) {
+    if (pre->read_failed) {
+        *root_r = NULL;
+        if (info_r != NULL) {
+            memset(info_r, 0, sizeof(*info_r));
+        }
+        *kind_r = load_error_from_fileread(pre->read_status);
+        *error_r = errstr("%s", pre->error);
+    } else if (finish(pre, pre->file.buf != NULL ? pre->file.buf : "", pre->file.len, arena,
+                      root_r, info_r, kind_r, &err) < 0) {
         *error_r = errstr("%s: %s", path, err);
-        goto out;
+    } else {
+        ret = 0;
     }
-    ret = 0;
-out:
-    strbuf_release(&file_buf);
+    if (pre == &own) {
+        pre_release(&own);
+    }
     return ret;
 }
 

@@ -47,4 +47,14 @@ int datafile_load(const char *path, enum datafile_format format, unsigned flags,
                   struct datafile_info *info_r, enum load_error *kind_r,
                   const char **error_r);
 
+struct pyload_pre;
+
+/* datafile_load_pre - datafile_load of a pickle whose C half pyload_pre_file
+ * has done ahead (pyload_opts.pre; NULL or another file's: ignored) */
+int datafile_load_pre(const char *path, enum datafile_format format, unsigned flags,
+                      const struct load_limits *limits, const char *charset,
+                      struct pyload_pre *pre, struct value_arena *arena,
+                      struct value **root_r, struct datafile_info *info_r,
+                      enum load_error *kind_r, const char **error_r);
+
 #endif

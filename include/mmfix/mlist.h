@@ -2,6 +2,7 @@
 #define MMFIX_MLIST_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "mmfix/datafile.h"
@@ -28,6 +29,7 @@ struct mlist_file {
     char *error;               /* why it did not load */
     int protocol;              /* pickle protocol / marshal version */
     struct timespec mtime;
+    off_t size;                /* as lstat saw it, when present */
 };
 
 struct mlist {
@@ -53,6 +55,13 @@ extern const char *const mlist_file_names[MLIST_NFILES];
 int mlist_open(const char *lists_dir, const char *name, unsigned flags,
                const struct load_limits *limits, struct mlist **ml_r,
                const char **error_r);
+struct pyload_pre;
+/* mlist_open_pre - mlist_open with the C half of loading config.pck done
+ * ahead (pyload_pre_file of <lists_dir>/<name>/config.pck with the limits
+ * and keep_memo of flags; NULL: none). The caller still frees pre. */
+int mlist_open_pre(const char *lists_dir, const char *name, unsigned flags,
+                   const struct load_limits *limits, struct pyload_pre *pre,
+                   struct mlist **ml_r, const char **error_r);
 void mlist_free(struct mlist **ml);
 /* mlist_loaded_file - the file used, or NULL */
 const struct mlist_file *mlist_loaded_file(const struct mlist *ml);

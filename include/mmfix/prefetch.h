@@ -16,12 +16,14 @@ struct prefetch;
 
 /* prefetch_start - `threads` threads (1 to PREFETCH_MAX_THREADS) that read
  * names[0..n) in order with mlist_open(lists_dir, name, flags, NULL), at
- * most `ahead` lists before the one the caller is at. The interpreter is
+ * most `ahead` lists before the one the caller is at, and only while the
+ * lists read and not yet taken come from no more than ahead_bytes of files
+ * (the next list is read whatever its size). The interpreter is
  * started first (pyload_init, in the calling thread). names and lists_dir
  * must outlive the prefetch. -1 (nothing started, *error_r set) when no
  * thread can be made; the caller then reads its lists itself. */
 int prefetch_start(const char *lists_dir, char *const *names, size_t n, unsigned flags,
-                   size_t threads, size_t ahead, struct prefetch **pf_r,
+                   size_t threads, size_t ahead, size_t ahead_bytes, struct prefetch **pf_r,
                    const char **error_r);
 
 /* prefetch_at - the caller now plans names[i]: what was read for the
@@ -29,7 +31,8 @@ int prefetch_start(const char *lists_dir, char *const *names, size_t n, unsigned
 void prefetch_at(struct prefetch *pf, size_t i);
 
 /* prefetch_take - mlist_open(lists_dir, name, flags, NULL, ml_r, error_r)
- * for the list the caller is at, when name and flags are the ones read
+ * for the list the caller is at (while it is being read, the caller does
+ * the C half of reading the lists after it: pyload_pre_file), when name and flags are the ones read
  * ahead: true, and *rc_r, *ml_r, *error_r are what mlist_open gave (the
  * list read once: a second take of it is false). Else false: the caller
  * reads it itself. pf may be NULL. */

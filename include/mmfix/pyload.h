@@ -21,6 +21,8 @@ struct pyload_info {
     int memo_kept;   /* pyload_opts.keep_memo was asked and the memo was captured */
 };
 
+struct pyload_pre;
+
 /* Options of pyload_unpickle_ex; all-zero (or NULL) is pyload_unpickle. */
 struct pyload_opts {
     /* Capture what the pickle writer needs to re-emit the file's bytes:
@@ -32,6 +34,11 @@ struct pyload_opts {
      * not match the objects (never for files Python 2 wrote) the tree is
      * made as without this option and info->memo_kept stays 0. */
     int keep_memo;
+    /* pyload_unpickle_file_ex only: the C half of this very call, done
+     * ahead by pyload_pre_file (in any thread) with the same path, limits
+     * and keep_memo; used once, else ignored and the file read as usual.
+     * The caller still frees it. */
+    struct pyload_pre *pre;
 };
 
 /* pyload_init - start the embedded interpreter once (idempotent): isolated
@@ -86,6 +93,18 @@ int pyload_unpickle_file_ex(const char *path, const struct load_limits *limits,
                             const struct pyload_opts *opts, struct value_arena *arena,
                             struct value **root_r, struct pyload_info *info_r,
                             enum load_error *kind_r, const char **error_r);
+
+/* pyload_pre_file - the part of pyload_unpickle_file_ex that needs no
+ * Python, done ahead and by any thread, even while another one unpickles:
+ * the file read, the size limit, the opcode check, and with keep_memo the
+ * replay. Whatever it meets (a missing file, a refused opcode) is kept and
+ * reported by the pyload_unpickle_file_ex that is given it in opts->pre,
+ * exactly as that call would report it. Never fails; free with
+ * pyload_pre_free. */
+struct pyload_pre *pyload_pre_file(const char *path, const struct load_limits *limits,
+                                   const struct pyload_opts *opts);
+/* pyload_pre_free - free what pyload_pre_file made; *pre_p NULL (may be NULL) */
+void pyload_pre_free(struct pyload_pre **pre_p);
 
 /* pyload_call - call func(arg) from the helper module python/mmfix/<module>.py,
  * arg passed as a Python str (decoded like a file name: undecodable bytes

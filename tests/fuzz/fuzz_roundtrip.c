@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct value *load(const void *data, size_t len, int keep_memo, struct value_arena *a)
 {
     struct load_limits lim = { 1 << 20, 64, 100000 };
-    struct pyload_opts opts = { keep_memo };
+    struct pyload_opts opts = { .keep_memo = keep_memo };
     struct value *root = NULL;
     enum load_error kind = LOAD_OK;
     const char *err = NULL;

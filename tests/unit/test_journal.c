@@ -29,6 +29,7 @@
 #include "mmfix/atomic.h"
 #include "mmfix/fileread.h"
 #include "mmfix/journal.h"
+#include "mmfix/sha1.h"
 #include "mmfix/strbuf.h"
 #include "mmfix/testfault.h"
 #include "mmfix/xalloc.h"
@@ -1437,6 +1438,131 @@ static void test_journal_keep_dropped(void **state)
     journal_close(&j);
 }
 
+/* hex_of - the SHA-1 of data[0..len) as 40 hex digits, into out */
+static void hex_of(const void *data, size_t len, char out[41])
+{
+    struct sha1 h;
+
+    sha1_init(&h);
+    sha1_update(&h, data, len);
+    sha1_hex(&h, out);
+}
+
+/* after_sha1 - the after-image digest recorded for the path ending in /name */
+static void after_sha1(const struct fixture *f, const char *name, char out[64])
+{
+    char *sql = xasprintf("SELECT a.sha1 FROM afters a JOIN files f ON f.id = a.file "
+                          "WHERE f.path LIKE '%%/%s'", name);
+
+    sql_text(f->db, sql, out, 64);
+    free(sql);
+}
+
+/* test_journal_known_digests - after-images the run already knows: a file it wrote and
+ * noted (journal_note_written) is not read back while it keeps its inode, size and mtime,
+ * and the kept inode of a before-image, linked as .last by the save, has the before-image's
+ * digest; a file changed since (another size or mtime) or noted with other bytes' length is
+ * read and digested as it is; the rollback puts everything back */
+static void test_journal_known_digests(void **state)
+{
+    struct fixture *f = *state;
+    struct journal *j = open_j(f);
+    char *a = path_in(f, "config.pck");
+    char *last = path_in(f, "config.pck.last");
+    char *b = path_in(f, "b.pck");
+    char *c = path_in(f, "c.pck");
+    char *d = path_in(f, "d.pck");
+    size_t size = 64 * 1024;
+    char *big = big_bytes(size, 11);
+    char *text = NULL;
+    char want[41];
+    char got[64];
+    char before[64];
+    const char *err = NULL;
+    struct stat st;
+    int64_t run = 0;
+
+    replace_file(a, big, size, 0640);
+    write_file(b, "b before", 0640);
+    write_file(c, "c before", 0640);
+    write_file(d, "d before", 0640);
+    MUST(journal_run_begin(j, "repair", f->root, "s", &run, &err));
+    MUST(journal_batch_begin(j, &err));
+    MUST(journal_record_before(j, run, a, &err));
+    MUST(journal_record_before(j, run, last, &err));
+    MUST(journal_record_before(j, run, b, &err));
+    MUST(journal_record_before(j, run, c, &err));
+    MUST(journal_record_before(j, run, d, &err));
+    MUST(journal_batch_end(j, true, &err));
+    MUST(journal_run_start(j, run, &err));
+    /* the save of a: the old inode becomes .last, the new bytes are renamed over a */
+    assert_int_equal(link(a, last), 0);
+    replace_file(a, "a after", 7, 0640);
+    journal_note_written(j, a, "a after", 7);
+    /* b: written and noted, then rewritten in place with the size and mtime it had when
+     * noted: the noted digest stands (it is not read back) */
+    replace_file(b, "b after", 7, 0640);
+    journal_note_written(j, b, "b after", 7);
+    assert_int_equal(lstat(b, &st), 0);
+    write_file(b, "B AFTER", 0640);
+    set_mtime(b, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+    /* c: noted, then changed (another size): read */
+    replace_file(c, "c after", 7, 0640);
+    journal_note_written(j, c, "c after", 7);
+    write_file(c, "c changed after", 0640);
+    /* d: noted with another length than the file has: nothing noted, read */
+    replace_file(d, "d after", 7, 0640);
+    journal_note_written(j, d, "d after, longer", 15);
+    MUST(journal_record_after(j, run, &err));
+    MUST(journal_run_finish(j, run, "done", &err));
+
+    hex_of("a after", 7, want);
+    after_sha1(f, "config.pck", got);
+    assert_string_equal(got, want);
+    sql_text(f->db, "SELECT before_sha1 FROM files WHERE path LIKE '%/config.pck'", before,
+             sizeof(before));
+    hex_of(big, size, want);
+    assert_string_equal(before, want);
+    after_sha1(f, "config.pck.last", got);
+    assert_string_equal(got, want);
+    assert_int_equal(sql_int(f->db, "SELECT a.size FROM afters a JOIN files f ON f.id = a.file "
+                                    "WHERE f.path LIKE '%/config.pck.last'"), (int64_t)size);
+    hex_of("b after", 7, want);
+    after_sha1(f, "b.pck", got);
+    assert_string_equal(got, want);
+    hex_of("c changed after", 15, want);
+    after_sha1(f, "c.pck", got);
+    assert_string_equal(got, want);
+    hex_of("d after", 7, want);
+    after_sha1(f, "d.pck", got);
+    assert_string_equal(got, want);
+
+    /* b's bytes are not what was recorded: a rollback refuses it unless forced */
+    assert_int_equal(journal_rollback_check(j, run, f->root, false, NULL, NULL, &err), -1);
+    write_file(b, "b after", 0640);
+    MUST(journal_rollback_check(j, run, f->root, false, NULL, NULL, &err));
+    MUST(journal_rollback(j, run, f->root, false, NULL, NULL, &err));
+    assert_int_equal(lstat(last, &st), -1);     /* it did not exist before the run */
+    text = read_text(b);
+    assert_string_equal(text, "b before");
+    free(text);
+    {
+        char *data = NULL;
+        size_t len = 0;
+        MUST(fileread_alloc(a, size + 1, &data, &len, NULL, &err));
+        assert_int_equal(len, size);
+        assert_memory_equal(data, big, size);
+        free(data);
+    }
+    free(big);
+    free(a);
+    free(last);
+    free(b);
+    free(c);
+    free(d);
+    journal_close(&j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1461,6 +1587,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_journal_keep_root_trust, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journal_schema3_migrated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journal_keep_dropped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_known_digests, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,7 +37,7 @@
 static struct value *load_mem(struct value_arena *a, const void *data, size_t len,
                               int keep_memo, struct pyload_info *info)
 {
-    struct pyload_opts opts = { keep_memo };
+    struct pyload_opts opts = { .keep_memo = keep_memo };
     struct value *root = NULL;
     enum load_error kind = LOAD_OK;
     const char *err = NULL;
@@ -676,7 +676,7 @@ static int same_outcome(const void *data, size_t len)
 {
     struct value_arena *a = value_arena_new();
     struct value_arena *b = value_arena_new();
-    struct pyload_opts opts = { 1 };
+    struct pyload_opts opts = { .keep_memo = 1 };
     struct value *r0 = NULL;
     struct value *r1 = NULL;
     struct pyload_info info;

@@ -2,7 +2,8 @@
  * test_pyload - the embedded interpreter: every corpus pickle loads with
  * the right protocol, instances and shared objects survive, str/unicode stay
  * apart, every hostile fixture is refused without running anything, limits
- * hold, and pyload_call converts a helper's result.
+ * hold, the C half of a load done ahead in another thread changes nothing,
+ * and pyload_call converts a helper's result.
  */
 #define _XOPEN_SOURCE 700
 #include <setjmp.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -43,6 +45,77 @@ static void test_init(void **state)
         fail_msg("pyload_init: %s", err);
     }
     assert_int_equal(pyload_init(&err), 0);
+}
+
+/* ---- the C half done ahead (pyload_pre_file) ---- */
+
+struct pre_job {
+    const char *path;
+    const struct load_limits *limits;
+    struct pyload_opts opts;
+    struct pyload_pre *pre;
+};
+
+/* pre_thread - pyload_pre_file in a thread of its own, as prefetch's caller does it */
+static void *pre_thread(void *arg)
+{
+    struct pre_job *job = arg;
+
+    job->pre = pyload_pre_file(job->path, job->limits, &job->opts);
+    return NULL;
+}
+
+/* pre_made - pyload_pre_file(path, limits, keep_memo) run by another thread */
+static struct pyload_pre *pre_made(const char *path, const struct load_limits *limits,
+                                   int keep_memo)
+{
+    struct pre_job job = { path, limits, { .keep_memo = keep_memo }, NULL };
+    pthread_t t;
+
+    assert_int_equal(pthread_create(&t, NULL, pre_thread, &job), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_non_null(job.pre);
+    return job.pre;
+}
+
+/* expect_same_with_pre - pyload_unpickle_file_ex of path gives the same result, error kind,
+ * error text, tree and info with pre (made for pre_path) as without */
+static void expect_same_with_pre(const char *path, const struct load_limits *limits,
+                                 int keep_memo, struct pyload_pre *pre)
+{
+    struct pyload_opts plain = { .keep_memo = keep_memo };
+    struct pyload_opts ahead = { .keep_memo = keep_memo, .pre = pre };
+    struct value_arena *a = value_arena_new();
+    struct value *r1 = NULL;
+    struct value *r2 = NULL;
+    struct pyload_info i1;
+    struct pyload_info i2;
+    enum load_error k1 = LOAD_OK;
+    enum load_error k2 = LOAD_OK;
+    const char *e1 = NULL;
+    const char *e2 = NULL;
+    char *t1 = NULL;
+    int rc1 = pyload_unpickle_file_ex(path, limits, &plain, a, &r1, &i1, &k1, &e1);
+    int rc2;
+
+    t1 = e1 != NULL ? xstrdup(e1) : NULL;
+    rc2 = pyload_unpickle_file_ex(path, limits, &ahead, a, &r2, &i2, &k2, &e2);
+    if (rc1 != rc2 || k1 != k2) {
+        fail_msg("%s: %d %s (%s) without pre, %d %s (%s) with", path, rc1, load_error_name(k1),
+                 t1 != NULL ? t1 : "", rc2, load_error_name(k2), e2 != NULL ? e2 : "");
+    }
+    if (rc1 != 0) {
+        assert_null(r2);
+        assert_string_equal(t1, e2);
+    } else {
+        assert_non_null(r2);
+        assert_true(value_equal(r1, r2));
+        assert_int_equal(i1.protocol, i2.protocol);
+        assert_int_equal(i1.objects, i2.objects);
+        assert_int_equal(i1.memo_kept, i2.memo_kept);
+    }
+    free(t1);
+    value_arena_free(&a);
 }
 
 /* ---- corpus ---- */
@@ -86,6 +159,13 @@ static int corpus_one(const char *path, const struct stat *st, int type, struct 
         assert_non_null(value_dict_get_str(a, root, "real_name"));
     }
     value_arena_free(&a);
+    /* the same, its C half done ahead by another thread */
+    {
+        struct pyload_pre *pre = pre_made(path, NULL, 1);
+        expect_same_with_pre(path, NULL, 1, pre);
+        pyload_pre_free(&pre);
+        assert_null(pre);
+    }
     corpus_files++;
     return 0;
 }
@@ -557,6 +637,74 @@ static void test_file_errors(void **state)
     value_arena_free(&a);
 }
 
+/* test_pre_errors - a C half done ahead reports exactly what the call would have: every
+ * hostile fixture, a missing file, a directory, each limit; one made for another file or
+ * other options is not used, nor one already used */
+static void test_pre_errors(void **state)
+{
+    FILE *f = fopen(MMFIX_FIXTURES_DIR "/hostile/EXPECTED", "r");
+    char line[512];
+    struct load_limits lim;
+    struct pyload_pre *pre = NULL;
+    size_t n = 0;
+    const char *cfg = TESTING_DIR "/config.pck";
+
+    (void)state;
+    assert_non_null(f);
+    while (fgets(line, sizeof(line), f) != NULL) {
+        char name[256];
+        char kname[64];
+        char path[1024];
+
+        if (line[0] == '#' || sscanf(line, "%255s %63s", name, kname) != 2) {
+            continue;
+        }
+        snprintf(path, sizeof(path), "%s/hostile/%s", MMFIX_FIXTURES_DIR, name);
+        pre = pre_made(path, NULL, 1);
+        expect_same_with_pre(path, NULL, 1, pre);
+        pyload_pre_free(&pre);
+        pre = pre_made(path, NULL, 0);
+        expect_same_with_pre(path, NULL, 0, pre);
+        pyload_pre_free(&pre);
+        n++;
+    }
+    fclose(f);
+    assert_true(n >= 40);
+    assert_int_equal(access("/tmp/mmfix-pwned-fixture", F_OK), -1);
+    pre = pre_made("/nonexistent/config.pck", NULL, 1);
+    expect_same_with_pre("/nonexistent/config.pck", NULL, 1, pre);
+    pyload_pre_free(&pre);
+    pre = pre_made(MMFIX_FIXTURES_DIR, NULL, 1);
+    expect_same_with_pre(MMFIX_FIXTURES_DIR, NULL, 1, pre);
+    pyload_pre_free(&pre);
+    memset(&lim, 0, sizeof(lim));
+    lim.max_bytes = 5;
+    pre = pre_made(cfg, &lim, 1);
+    expect_same_with_pre(cfg, &lim, 1, pre);
+    pyload_pre_free(&pre);
+    lim.max_bytes = 0;
+    lim.max_objects = 3;
+    pre = pre_made(cfg, &lim, 1);
+    expect_same_with_pre(cfg, &lim, 1, pre);
+    pyload_pre_free(&pre);
+    /* made for other limits, options or another file: each call reads its own file */
+    pre = pre_made(cfg, &lim, 1);
+    expect_same_with_pre(cfg, NULL, 1, pre);
+    pyload_pre_free(&pre);
+    pre = pre_made(cfg, NULL, 0);
+    expect_same_with_pre(cfg, NULL, 1, pre);
+    pyload_pre_free(&pre);
+    pre = pre_made(MMFIX_FIXTURES_DIR "/hostile/os_system.pck", NULL, 1);
+    expect_same_with_pre(cfg, NULL, 1, pre);
+    pyload_pre_free(&pre);
+    /* used once: the second call is the first's equal, read afresh (its shadow is spent) */
+    pre = pre_made(cfg, NULL, 1);
+    expect_same_with_pre(cfg, NULL, 1, pre);
+    expect_same_with_pre(cfg, NULL, 1, pre);
+    pyload_pre_free(&pre);
+    pyload_pre_free(&pre);
+}
+
 /* test_call - pyload_call on python/mmfix/selftest.py */
 static void test_call(void **state)
 {
@@ -674,6 +822,7 @@ int main(void)
         cmocka_unit_test(test_no_side_effect),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_file_errors),
+        cmocka_unit_test(test_pre_errors),
         cmocka_unit_test(test_call),
         cmocka_unit_test(test_call_files),
     };
