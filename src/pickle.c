@@ -81,6 +81,9 @@ struct pw {
     struct strbuf *out;
     const struct value *root;
     struct ptrmap map;
+    struct ptrmap_entry *by_memo;  /* the node map's entries of nodes found by their
+                                    * source memo index (node_entry) */
+    size_t cap_memo;
     struct pw_class *classes;
     size_t n_classes;
     struct pw_frame *frames;
@@ -219,13 +222,57 @@ static int tracked(const struct pw *w, const struct value *v)
     return v->refs > 1 || v == w->root;
 }
 
+/* The node map, by memo index first: a node loaded with its file's memo (keep_memo) has a
+ * memo index unique in its tree, so its entry sits at by_memo[v->memo], found without
+ * hashing (a list of 100,000 members meets each shared address several times). A node
+ * without one, one whose index another node holds already (a node from another tree), or
+ * an index out of proportion, lives in the pointer map. */
+#define PW_MEMO_DIRECT_MAX ((uint32_t)1 << 24)
+
+/* node_entry - v's entry in the node map, made (zeroed) when add and not there yet; NULL
+ * when not there and not add */
+static struct ptrmap_entry *node_entry(struct pw *w, const struct value *v, bool add)
+{
+    uint32_t m = v->memo;
+
+    if (m != 0 && m < PW_MEMO_DIRECT_MAX) {
+        struct ptrmap_entry *e = NULL;
+        if (m >= w->cap_memo) {
+            size_t cap = w->cap_memo != 0 ? w->cap_memo : 1024;
+            if (!add) {
+                goto hashed;
+            }
+            while (cap <= m) {
+                cap *= 2;
+            }
+            w->by_memo = xreallocarray(w->by_memo, cap, sizeof(*w->by_memo));
+            memset(w->by_memo + w->cap_memo, 0, (cap - w->cap_memo) * sizeof(*w->by_memo));
+            w->cap_memo = cap;
+        }
+        e = &w->by_memo[m];
+        if (e->key == v) {
+            return e;
+        }
+        if (e->key == NULL) {
+            /* a free slot: v was never added (it would hold it, as slots stay taken) */
+            if (!add) {
+                return NULL;
+            }
+            e->key = v;
+            return e;
+        }
+    }
+hashed:
+    return add ? ptrmap_insert(&w->map, v, NULL) : ptrmap_find(&w->map, v);
+}
+
 /* emit_put - memoize v now */
 static void emit_put(struct pw *w, const struct value *v)
 {
     uint32_t idx = next_index(w, v->memo);
 
     if (tracked(w, v)) {
-        struct ptrmap_entry *e = ptrmap_insert(&w->map, v, NULL);
+        struct ptrmap_entry *e = node_entry(w, v, true);
         e->num = idx;
         e->flags |= PW_MEMOIZED;
     }
@@ -415,7 +462,7 @@ static int write_value(struct pw *w, const struct value *v, int is_state)
         w->error = "a NULL node in the tree";
         return -1;
     }
-    e = tracked(w, v) ? ptrmap_find(&w->map, v) : NULL;
+    e = tracked(w, v) ? node_entry(w, v, false) : NULL;
     if (e != NULL) {
         if ((e->flags & (PW_MEMOIZED | PW_BUSY)) == PW_MEMOIZED) {
             emit_memo_op(w, 1, e->num);
@@ -486,7 +533,7 @@ static int write_value(struct pw *w, const struct value *v, int is_state)
         return -1;
     }
     if (tracked(w, v)) {
-        ptrmap_insert(&w->map, v, NULL)->flags |= PW_BUSY;
+        node_entry(w, v, true)->flags |= PW_BUSY;
     }
     return push_frame(w, v);
 }
@@ -495,7 +542,7 @@ static int write_value(struct pw *w, const struct value *v, int is_state)
 static void frame_done(struct pw *w)
 {
     struct pw_frame *f = &w->frames[--w->n_frames];
-    struct ptrmap_entry *e = tracked(w, f->v) ? ptrmap_find(&w->map, f->v) : NULL;
+    struct ptrmap_entry *e = tracked(w, f->v) ? node_entry(w, f->v, false) : NULL;
 
     if (e != NULL) {
         e->flags &= ~PW_BUSY;
@@ -674,6 +721,7 @@ out:
         *info_r = w.info;
     }
     ptrmap_release(&w.map);
+    free(w.by_memo);
     free(w.classes);
     free(w.frames);
     return ret;
