@@ -472,7 +472,8 @@ enum apply_status apply_plan(const struct plan *p, const struct install *install
         if (p->ops[i].action == PLAN_PUT) {
             /* its after-image is these bytes: no need to read them back */
             char *path = abs_path(install, p->ops[i].path);
-            journal_note_written(j, path, p->ops[i].data, p->ops[i].len);
+            journal_note_written(j, path, p->ops[i].data, p->ops[i].len,
+                                 p->ops[i].sha1[0] != '\0' ? p->ops[i].sha1 : NULL);
             free(path);
         }
         test_crash_point(i + 1);

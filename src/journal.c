@@ -1513,13 +1513,18 @@ static bool known_state(struct journal *j, const char *path, struct jstate *s, c
 }
 
 /* journal_note_written - see journal.h */
-void journal_note_written(struct journal *j, const char *path, const void *data, size_t len)
+void journal_note_written(struct journal *j, const char *path, const void *data, size_t len,
+                          const char *sha1)
 {
     struct stat st;
     char hex[41];
 
     if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len) {
-        digest(data, len, hex);
+        if (sha1 != NULL && strlen(sha1) == 40) {
+            memcpy(hex, sha1, sizeof(hex));
+        } else {
+            digest(data, len, hex);
+        }
         known_add(j, &st, hex);
     }
 }

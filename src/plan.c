@@ -6,6 +6,7 @@
 
 #include "mmfix/pickle.h"
 #include "mmfix/plan.h"
+#include "mmfix/sha1.h"
 #include "mmfix/xalloc.h"
 
 /* plan_init - empty plan */
@@ -163,6 +164,7 @@ void plan_diff_list(struct plan *p, size_t list)
 int plan_freeze_list(struct plan *p, size_t list, const char **error_r)
 {
     struct plan_list *l = &p->lists[list];
+    struct sha1 h;
     size_t i;
 
     if (l->frozen) {
@@ -179,6 +181,12 @@ int plan_freeze_list(struct plan *p, size_t list, const char **error_r)
             op->len = sb.len;
             op->data = strbuf_detach(&sb, NULL);
             op->action = PLAN_PUT;
+            /* the journal's after-image of the file: done here, on the planning thread
+             * that reading keeps busy only part of the time, not while the lists are
+             * locked and being written */
+            sha1_init(&h);
+            sha1_update(&h, op->data, op->len);
+            sha1_hex(&h, op->sha1);
         }
     }
     l->n_changes = l->diff.len;

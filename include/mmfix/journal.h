@@ -83,11 +83,13 @@ int journal_batch_end(struct journal *j, bool commit, const char **error_r);
 /* journal_run_start - all before-images recorded: status 'applying' (committed, fsynced) */
 int journal_run_start(struct journal *j, int64_t run, const char **error_r);
 /* journal_note_written - path (absolute, a regular file) has just been written with
- * data[0..len) by this run: journal_record_after takes its SHA-1 from data instead of reading
- * the file back, as long as the file keeps the device, inode, size and mtime it has now (as
- * it does the inodes of the before-images it kept as links). Nothing is noted when path is
- * not such a file of len bytes. */
-void journal_note_written(struct journal *j, const char *path, const void *data, size_t len);
+ * data[0..len) by this run: journal_record_after takes its SHA-1 from data (or sha1, its 40
+ * hex digits when the caller has them already; else NULL) instead of reading the file
+ * back, as long as the file keeps the device, inode, size and mtime it has now (as it does
+ * the inodes of the before-images it kept as links). Nothing is noted when path is not
+ * such a file of len bytes. */
+void journal_note_written(struct journal *j, const char *path, const void *data, size_t len,
+                          const char *sha1);
 /* journal_record_after - after-images (full bytes + exists, mode, uid, gid) of every path
  * recorded for run, which must be 'applying'; a later rollback compares them byte for byte */
 int journal_record_after(struct journal *j, int64_t run, const char **error_r);

@@ -37,6 +37,8 @@ struct plan_op {
     bool make_last;    /* PLAN_WRITE, PLAN_PUT: keep the previous generation as .last */
     char *data;        /* PLAN_PUT: the bytes */
     size_t len;
+    char sha1[41];     /* PLAN_PUT of a pickled config (plan_freeze_list): the SHA-1 of data,
+                        * worked out while the lists are planned; else "" */
     unsigned mode;     /* PLAN_MKDIR: the mode; PLAN_PUT: bits added to the file's mode */
     char *group_of;    /* PLAN_MKDIR: take the group of this path (relative), NULL: parent's */
 };

@@ -1498,21 +1498,22 @@ static void test_journal_known_digests(void **state)
     /* the save of a: the old inode becomes .last, the new bytes are renamed over a */
     assert_int_equal(link(a, last), 0);
     replace_file(a, "a after", 7, 0640);
-    journal_note_written(j, a, "a after", 7);
+    hex_of("a after", 7, want);
+    journal_note_written(j, a, "a after", 7, want);    /* its digest given */
     /* b: written and noted, then rewritten in place with the size and mtime it had when
      * noted: the noted digest stands (it is not read back) */
     replace_file(b, "b after", 7, 0640);
-    journal_note_written(j, b, "b after", 7);
+    journal_note_written(j, b, "b after", 7, NULL);
     assert_int_equal(lstat(b, &st), 0);
     write_file(b, "B AFTER", 0640);
     set_mtime(b, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
     /* c: noted, then changed (another size): read */
     replace_file(c, "c after", 7, 0640);
-    journal_note_written(j, c, "c after", 7);
+    journal_note_written(j, c, "c after", 7, NULL);
     write_file(c, "c changed after", 0640);
     /* d: noted with another length than the file has: nothing noted, read */
     replace_file(d, "d after", 7, 0640);
-    journal_note_written(j, d, "d after, longer", 15);
+    journal_note_written(j, d, "d after, longer", 15, NULL);
     MUST(journal_record_after(j, run, &err));
     MUST(journal_run_finish(j, run, "done", &err));
 
