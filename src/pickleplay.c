@@ -22,6 +22,7 @@
  *  size by the caller's max_nodes; what the replay cannot follow makes it
  *  fail, never guess.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,125 @@ static int global_allowed(const unsigned char *arg, size_t len)
     return 0;
 }
 
+/* check_token - the check of one token: 0 to go on, 1 refused (ck->kind, error_r), 2 at
+ * STOP (the pickle may be unpickled). *proto carries the protocol from token to token. */
+static int check_token(const struct pickleops_token *tok, struct pickleops_info *info_r,
+                       struct pickleplay_check *ck, int *proto, const char **error_r)
+{
+    unsigned char code;
+
+    info_r->opcodes++;
+    code = tok->op->code;
+    *proto = tok->op->protocol;
+    if (code == PICKLEOP_PROTO && (int)tok->num > *proto) {
+        *proto = tok->num > PICKLEOPS_HIGHEST_PROTOCOL ? 99 : (int)tok->num;
+    }
+    if (*proto > info_r->protocol) {
+        info_r->protocol = *proto;
+    }
+    switch (code) {
+    case PICKLEOP_STOP:
+        info_r->stop_offset = tok->offset;
+        return 2;
+    case PICKLEOP_GLOBAL:
+    case PICKLEOP_INST:
+        if (!global_allowed(tok->arg, tok->arg_len)) {
+            const unsigned char *nl = memchr(tok->arg, '\n', tok->arg_len);
+            size_t mlen = nl != NULL ? (size_t)(nl - tok->arg) : tok->arg_len;
+            int ml = mlen > 100 ? 100 : (int)mlen;
+            size_t nlen = tok->arg_len - mlen - (nl != NULL ? 1 : 0);
+            int nl_ = nlen > 100 ? 100 : (int)nlen;
+            ck->kind = LOAD_REFUSED;
+            *error_r = errstr("refused: global %.*s.%.*s is not allowed (" ALLOWED_TEXT ")",
+                              ml, (const char *)tok->arg, nl_,
+                              (const char *)tok->arg + tok->arg_len - nlen);
+            return 1;
+        }
+        break;
+    case PICKLEOP_REDUCE:
+    case PICKLEOP_NEWOBJ:
+    case PICKLEOP_NEWOBJ_EX:
+    case PICKLEOP_STACK_GLOBAL:
+        ck->kind = LOAD_REFUSED;
+        *error_r = errstr("refused: opcode %s at offset %zu is not allowed (it calls or "
+                          "imports an object)", tok->op->name, tok->offset);
+        return 1;
+    case PICKLEOP_EXT1:
+    case PICKLEOP_EXT2:
+    case PICKLEOP_EXT4:
+        ck->kind = LOAD_REFUSED;
+        *error_r = errstr("refused: extension code opcode %s at offset %zu is not allowed",
+                          tok->op->name, tok->offset);
+        return 1;
+    case PICKLEOP_PERSID:
+    case PICKLEOP_BINPERSID:
+        ck->kind = LOAD_REFUSED;
+        *error_r = errstr("refused: persistent id opcode %s at offset %zu is not allowed",
+                          tok->op->name, tok->offset);
+        return 1;
+    case PICKLEOP_PUT:
+    case PICKLEOP_GET:
+        if (!plain_decimal(tok->arg, tok->arg_len)) {
+            ck->kind = LOAD_CORRUPT;
+            *error_r = errstr("%s at offset %zu: its memo index is not plain decimal "
+                              "digits", tok->op->name, tok->offset);
+            return 1;
+        }
+        if (code == PICKLEOP_PUT && memo_index(tok->arg, tok->arg_len) > ck->max_memo) {
+            ck->max_memo = memo_index(tok->arg, tok->arg_len);
+        }
+        break;
+    case PICKLEOP_BINPUT:
+    case PICKLEOP_LONG_BINPUT:
+        if (tok->num > ck->max_memo) {
+            ck->max_memo = (size_t)tok->num;
+        }
+        break;
+    default:
+        break;
+    }
+    if (*proto > 2) {
+        ck->kind = LOAD_CORRUPT;
+        if (code == PICKLEOP_PROTO) {
+            *error_r = errstr("pickle protocol %d: not a Python 2 pickle (Mailman writes "
+                              "protocols 0 to 2)", *proto == 99 ? (int)tok->num : *proto);
+        } else {
+            *error_r = errstr("opcode %s (protocol %d) at offset %zu: not a Python 2 pickle",
+                              tok->op->name, *proto, tok->offset);
+        }
+        return 1;
+    }
+    /* Python 2 numbers memo entries 0, 1, 2, ...: an index far beyond
+     * the number of opcodes only serves to make the unpickler's memo
+     * table huge */
+    if (ck->max_memo > 2 * info_r->opcodes + 1024) {
+        ck->kind = LOAD_LIMIT;
+        *error_r = errstr("memo index %zu at offset %zu is out of range (limit)",
+                          ck->max_memo, tok->offset);
+        return 1;
+    }
+    return 0;
+}
+
+/* lex_failed - the check's verdict on opcodes that stopped lexing at pos: a newer opcode
+ * the unpickler must not see either (1, refused), else -1 */
+static int lex_failed(const void *data, size_t len, size_t pos, struct pickleplay_check *ck,
+                      const char **error_r)
+{
+    const struct pickleop *op = pos < len ? pickleops_lookup(((const unsigned char *)data)[pos])
+                                          : NULL;
+
+    /* the unpickler must not see a broken newer opcode either: it would allocate what its
+     * length says before reading */
+    if (op != NULL && op->protocol > 2) {
+        ck->kind = LOAD_CORRUPT;
+        *error_r = errstr("opcode %s (protocol %d) at offset %zu: not a Python 2 pickle",
+                          op->name, op->protocol, pos);
+        return 1;
+    }
+    return -1;
+}
+
 /* pickleplay_check - walk the opcodes; refuse what may call code, is not
  * Python 2 or would make the unpickler allocate without bound. Returns 0
  * when the pickle may be unpickled, 1 when refused (ck->kind, error_r), -1
@@ -99,120 +219,7 @@ static int global_allowed(const unsigned char *arg, size_t len)
 int pickleplay_check(const void *data, size_t len, struct pickleops_info *info_r,
                      struct pickleplay_check *ck, const char **error_r)
 {
-    struct pickleops_token tok;
-    size_t pos = 0;
-    int proto = 0;
-
-    memset(info_r, 0, sizeof(*info_r));
-    ck->max_memo = 0;
-    ck->kind = LOAD_OK;
-    for (;;) {
-        unsigned char code;
-
-        if (pickleops_next(data, len, &pos, &tok, error_r) < 0) {
-            const struct pickleop *op = pos < len ? pickleops_lookup(((const unsigned char *)
-                                                                      data)[pos]) : NULL;
-            /* the unpickler must not see a broken newer opcode either: it
-             * would allocate what its length says before reading */
-            if (op != NULL && op->protocol > 2) {
-                ck->kind = LOAD_CORRUPT;
-                *error_r = errstr("opcode %s (protocol %d) at offset %zu: not a Python 2 pickle",
-                                  op->name, op->protocol, pos);
-                return 1;
-            }
-            return -1;
-        }
-        info_r->opcodes++;
-        code = tok.op->code;
-        proto = tok.op->protocol;
-        if (code == PICKLEOP_PROTO && (int)tok.num > proto) {
-            proto = tok.num > PICKLEOPS_HIGHEST_PROTOCOL ? 99 : (int)tok.num;
-        }
-        if (proto > info_r->protocol) {
-            info_r->protocol = proto;
-        }
-        switch (code) {
-        case PICKLEOP_STOP:
-            info_r->stop_offset = tok.offset;
-            return 0;
-        case PICKLEOP_GLOBAL:
-        case PICKLEOP_INST:
-            if (!global_allowed(tok.arg, tok.arg_len)) {
-                const unsigned char *nl = memchr(tok.arg, '\n', tok.arg_len);
-                size_t mlen = nl != NULL ? (size_t)(nl - tok.arg) : tok.arg_len;
-                int ml = mlen > 100 ? 100 : (int)mlen;
-                size_t nlen = tok.arg_len - mlen - (nl != NULL ? 1 : 0);
-                int nl_ = nlen > 100 ? 100 : (int)nlen;
-                ck->kind = LOAD_REFUSED;
-                *error_r = errstr("refused: global %.*s.%.*s is not allowed (" ALLOWED_TEXT ")",
-                                  ml, (const char *)tok.arg, nl_,
-                                  (const char *)tok.arg + tok.arg_len - nlen);
-                return 1;
-            }
-            break;
-        case PICKLEOP_REDUCE:
-        case PICKLEOP_NEWOBJ:
-        case PICKLEOP_NEWOBJ_EX:
-        case PICKLEOP_STACK_GLOBAL:
-            ck->kind = LOAD_REFUSED;
-            *error_r = errstr("refused: opcode %s at offset %zu is not allowed (it calls or "
-                              "imports an object)", tok.op->name, tok.offset);
-            return 1;
-        case PICKLEOP_EXT1:
-        case PICKLEOP_EXT2:
-        case PICKLEOP_EXT4:
-            ck->kind = LOAD_REFUSED;
-            *error_r = errstr("refused: extension code opcode %s at offset %zu is not allowed",
-                              tok.op->name, tok.offset);
-            return 1;
-        case PICKLEOP_PERSID:
-        case PICKLEOP_BINPERSID:
-            ck->kind = LOAD_REFUSED;
-            *error_r = errstr("refused: persistent id opcode %s at offset %zu is not allowed",
-                              tok.op->name, tok.offset);
-            return 1;
-        case PICKLEOP_PUT:
-        case PICKLEOP_GET:
-            if (!plain_decimal(tok.arg, tok.arg_len)) {
-                ck->kind = LOAD_CORRUPT;
-                *error_r = errstr("%s at offset %zu: its memo index is not plain decimal "
-                                  "digits", tok.op->name, tok.offset);
-                return 1;
-            }
-            if (code == PICKLEOP_PUT && memo_index(tok.arg, tok.arg_len) > ck->max_memo) {
-                ck->max_memo = memo_index(tok.arg, tok.arg_len);
-            }
-            break;
-        case PICKLEOP_BINPUT:
-        case PICKLEOP_LONG_BINPUT:
-            if (tok.num > ck->max_memo) {
-                ck->max_memo = (size_t)tok.num;
-            }
-            break;
-        default:
-            break;
-        }
-        if (proto > 2) {
-            ck->kind = LOAD_CORRUPT;
-            if (code == PICKLEOP_PROTO) {
-                *error_r = errstr("pickle protocol %d: not a Python 2 pickle (Mailman writes "
-                                  "protocols 0 to 2)", proto == 99 ? (int)tok.num : proto);
-            } else {
-                *error_r = errstr("opcode %s (protocol %d) at offset %zu: not a Python 2 pickle",
-                                  tok.op->name, proto, tok.offset);
-            }
-            return 1;
-        }
-        /* Python 2 numbers memo entries 0, 1, 2, ...: an index far beyond
-         * the number of opcodes only serves to make the unpickler's memo
-         * table huge */
-        if (ck->max_memo > 2 * info_r->opcodes + 1024) {
-            ck->kind = LOAD_LIMIT;
-            *error_r = errstr("memo index %zu at offset %zu is out of range (limit)",
-                              ck->max_memo, tok.offset);
-            return 1;
-        }
-    }
+    return pickleplay_check_replay(data, len, 0, info_r, ck, NULL, NULL, error_r);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -630,6 +637,57 @@ int pickleplay_replay(const void *data, size_t len, size_t max_nodes, struct pic
             return -1;
         }
     }
+}
+
+/* pickleplay_check_replay - see pickleplay.h */
+int pickleplay_check_replay(const void *data, size_t len, size_t max_nodes,
+                            struct pickleops_info *info_r, struct pickleplay_check *ck,
+                            struct pickleplay *sh, int *replayed_r, const char **error_r)
+{
+    struct pickleops_token tok;
+    size_t pos = 0;
+    int proto = 0;
+    bool replaying = sh != NULL;
+    int rc;
+
+    memset(info_r, 0, sizeof(*info_r));
+    ck->max_memo = 0;
+    ck->kind = LOAD_OK;
+    if (sh != NULL) {
+        memset(sh, 0, sizeof(*sh));
+        sh->root = PICKLEPLAY_NIL;
+        *replayed_r = 0;
+    }
+    for (;;) {
+        if (pickleops_next(data, len, &pos, &tok, error_r) < 0) {
+            rc = lex_failed(data, len, pos, ck, error_r);
+            break;
+        }
+        rc = check_token(&tok, info_r, ck, &proto, error_r);
+        if (rc == 1) {
+            break;
+        }
+        /* the replay, as pickleplay_replay makes it, of the opcodes the check let by */
+        if (replaying && sh_step(sh, &tok) < 0) {
+            replaying = false;
+        }
+        if (rc == 2) {
+            rc = 0;
+            break;
+        }
+        if (replaying && (sh->n_nodes > max_nodes || sh->n_links > max_nodes
+                          || sh->n_nodes >= UINT32_MAX / 2 || sh->n_links >= UINT32_MAX / 2)) {
+            replaying = false;
+        }
+    }
+    if (sh != NULL) {
+        if (rc == 0 && replaying && sh->root != PICKLEPLAY_NIL) {
+            *replayed_r = 1;
+        } else {
+            pickleplay_free(sh);
+        }
+    }
+    return rc;
 }
 
 /* pickleplay_next_kid - the next child of node id by its cursor */

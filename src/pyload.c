@@ -11,8 +11,9 @@
  *  2; then python/mmfix/unpickle.py unpickles with the C pickle.Unpickler
  *  restricted by find_class; then pyload_conv turns the Python objects into
  *  a value tree. With pyload_opts.keep_memo the opcodes are also replayed
- *  in C (pickleplay_replay) and the converter follows that shadow to keep
- *  the file's memo; when it cannot, the tree is converted again without it.
+ *  in C, in the same pass as the check (pickleplay_check_replay), and the
+ *  converter follows that shadow to keep the file's memo; when it cannot,
+ *  the tree is converted again without it.
  *
  *  Threads: the interpreter starts in the calling thread, which then lets
  *  go of the GIL (its thread state is kept in main_tstate); every entry
@@ -421,24 +422,18 @@ static void pre_run(struct pyload_pre *pre, const void *data, size_t len)
                                pre->lim.max_bytes);
         return;
     }
-    pre->pc = pickleplay_check(data, len, &pre->ops, &ck, &lex_error);
+    /* with keep_memo, the shadow is replayed in the same pass: the objects the opcodes
+     * make, ignored or not, are bounded like the tree, so it never costs more than the
+     * conversion */
+    pre->pc = pickleplay_check_replay(data, len, pre->lim.max_objects, &pre->ops, &ck,
+                                      pre->keep_memo ? &pre->sh : NULL, &pre->have_shadow,
+                                      &lex_error);
     if (pre->pc > 0) {
         pre->refused = 1;
         pre->kind = ck.kind;
         pre->error = xstrdup(lex_error);
-        return;
-    }
-    if (pre->pc < 0) {
+    } else if (pre->pc < 0) {
         pre->lex_error = xstrdup(lex_error);
-    } else if (pre->keep_memo) {
-        /* the shadow: the objects the opcodes make, ignored or not, are
-         * bounded like the tree, so it never costs more than the conversion */
-        if (pickleplay_replay(data, len, pre->lim.max_objects, &pre->sh) == 0
-            && pre->sh.root != PICKLEPLAY_NIL) {
-            pre->have_shadow = 1;
-        } else {
-            pickleplay_free(&pre->sh);
-        }
     }
 }
 

@@ -106,6 +106,15 @@ struct pickleplay {
  * max_nodes nodes or links. Either way pickleplay_free releases *pp. */
 int pickleplay_replay(const void *data, size_t len, size_t max_nodes, struct pickleplay *pp);
 
+/* pickleplay_check_replay - pickleplay_check, whose result, *ck, *info_r and error_r it
+ * gives exactly, and with sh (not NULL) the replay of pickleplay_replay(data, len,
+ * max_nodes, sh) in the same pass over the opcodes (they are lexed once, not twice): when
+ * the check returns 0 and the replay follows the opcodes to STOP, *replayed_r is 1 and sh
+ * holds the graph (free it with pickleplay_free); else *replayed_r is 0 and sh is empty. */
+int pickleplay_check_replay(const void *data, size_t len, size_t max_nodes,
+                            struct pickleops_info *info_r, struct pickleplay_check *ck,
+                            struct pickleplay *sh, int *replayed_r, const char **error_r);
+
 /* pickleplay_next_kid - the next child of node id by its cursor, advanced;
  * -1 when it has no more */
 int pickleplay_next_kid(struct pickleplay *pp, uint32_t id, uint32_t *kid_r);

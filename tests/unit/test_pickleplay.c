@@ -60,6 +60,68 @@ static const struct check_case check_cases[] = {
     { "no STOP", P("N"), -1, LOAD_OK, NULL, 0 },
 };
 
+/* same_as_apart - pickleplay_check_replay(data, len, max_nodes) gives what pickleplay_check
+ * and pickleplay_replay give one after the other: the verdict, error, kind and summary of
+ * the one, the graph of the other (when the check lets the pickle by and it replays) */
+static void same_as_apart(const char *name, const void *data, size_t len, size_t max_nodes)
+{
+    struct pickleops_info i1;
+    struct pickleops_info i2;
+    struct pickleplay_check c1;
+    struct pickleplay_check c2;
+    struct pickleplay p1;
+    struct pickleplay p2;
+    const char *e1 = NULL;
+    const char *e2 = NULL;
+    char *t1 = NULL;
+    int replayed = -1;
+    int r1 = pickleplay_check(data, len, &i1, &c1, &e1);
+    int r2;
+    int rp;
+    size_t k;
+
+    t1 = e1 != NULL ? xstrdup(e1) : NULL;
+    rp = r1 == 0 ? pickleplay_replay(data, len, max_nodes, &p1) : -1;
+    r2 = pickleplay_check_replay(data, len, max_nodes, &i2, &c2, &p2, &replayed, &e2);
+    if (r1 != r2) {
+        fail_msg("%s: check %d, fused %d", name, r1, r2);
+    }
+    if (r1 != 0) {
+        assert_string_equal(t1, e2);
+    }
+    if (r1 == 1) {
+        assert_int_equal(c1.kind, c2.kind);
+    }
+    assert_int_equal(i1.protocol, i2.protocol);
+    assert_int_equal(i1.opcodes, i2.opcodes);
+    assert_int_equal(i1.stop_offset, i2.stop_offset);
+    assert_int_equal(c1.max_memo, c2.max_memo);
+    if (replayed != (rp == 0 && p1.root != PICKLEPLAY_NIL)) {
+        fail_msg("%s: replayed %d apart, %d fused", name, rp == 0, replayed);
+    }
+    if (replayed) {
+        assert_int_equal(p1.root, p2.root);
+        assert_int_equal(p1.n_nodes, p2.n_nodes);
+        assert_int_equal(p1.n_links, p2.n_links);
+        for (k = 0; k < p1.n_nodes; k++) {
+            assert_int_equal(p1.nodes[k].kind, p2.nodes[k].kind);
+            assert_int_equal(p1.nodes[k].memo, p2.nodes[k].memo);
+            assert_int_equal(p1.nodes[k].head, p2.nodes[k].head);
+            assert_int_equal(p1.nodes[k].nkids, p2.nodes[k].nkids);
+            assert_int_equal(p1.nodes[k].state, p2.nodes[k].state);
+        }
+        assert_memory_equal(p1.links, p2.links, p1.n_links * sizeof(*p1.links));
+    } else {
+        assert_null(p2.nodes);
+        assert_int_equal(p2.n_nodes, 0);
+    }
+    if (r1 == 0) {
+        pickleplay_free(&p1);
+    }
+    pickleplay_free(&p2);
+    free(t1);
+}
+
 /* test_pickleplay_check - the table above */
 static void test_pickleplay_check(void **state)
 {
@@ -88,6 +150,8 @@ static void test_pickleplay_check(void **state)
             fail_msg("%s: got protocol %d, want %d", c->name, info.protocol,
                      c->want_protocol);
         }
+        same_as_apart(c->name, c->data, c->len, 1000000);
+        same_as_apart(c->name, c->data, c->len, 2);     /* a replay over its limit */
     }
 }
 
@@ -267,6 +331,7 @@ static void real_config(const char *name, const char *data, size_t len)
     if (pickleplay_check(data, len, &info, &ck, &err) != 0) {
         fail_msg("%s: check: %s", name, err);
     }
+    same_as_apart(name, data, len, 1000000);
     if (pickleplay_replay(data, len, 1000000, &pp) != 0) {
         fail_msg("%s: does not replay", name);
     }
@@ -327,6 +392,7 @@ static void hostile(const char *name, const char *data, size_t len)
     /* whatever it holds, the replay stays within bounds */
     (void)pickleplay_replay(data, len, 100000, &pp);
     pickleplay_free(&pp);
+    same_as_apart(name, data, len, 100000);
 }
 
 /* test_pickleplay_hostile - fixtures/hostile */
