@@ -431,9 +431,9 @@ static void pre_run(struct pyload_pre *pre, const void *data, size_t len)
     if (pre->pc > 0) {
         pre->refused = 1;
         pre->kind = ck.kind;
-        pre->error = xstrdup(lex_error);
+        pre->error = xstrdup(lex_error != NULL ? lex_error : "refused by the opcode check");
     } else if (pre->pc < 0) {
-        pre->lex_error = xstrdup(lex_error);
+        pre->lex_error = xstrdup(lex_error != NULL ? lex_error : "the opcodes do not lex");
     }
 }
 
@@ -575,7 +575,7 @@ static void pre_file(struct pyload_pre *pre, const char *path)
     pre->path = xstrdup(path);
     if (fileread_into(path, pre->lim.max_bytes, &pre->file, &pre->read_status, &err) < 0) {
         pre->read_failed = 1;
-        pre->error = xstrdup(err);
+        pre->error = xstrdup(err != NULL ? err : "cannot be read");
         return;
     }
     pre_run(pre, pre->file.buf != NULL ? pre->file.buf : "", pre->file.len);
