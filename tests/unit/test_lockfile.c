@@ -464,6 +464,22 @@ static void test_held_refresh(void **state)
     assert_int_equal(unlink(f->lock), 0);
     assert_int_equal(unlink(thief), 0);
 
+    /* lost to a lock that only names us: the lock is another file (link count 2) whose
+     * text is our claimant's name; it is not our claim's inode, so it is not ours */
+    assert_int_equal(lockfile_acquire(f->lock, 100, 0, &lk, &busy, &err), 0);
+    snprintf(tmp1, sizeof(tmp1), "%s", lockfile_temp_path(lk));
+    assert_int_equal(unlink(f->lock), 0);
+    make_claim(f, thief, tmp1, 60);
+    harness_read_text(f->lock, buf, sizeof(buf));
+    assert_string_equal(buf, tmp1);
+    assert_false(lockfile_held(lk));
+    assert_int_equal(lockfile_release(&lk, &err), -1);
+    assert_non_null(strstr(err, "no longer ours"));
+    assert_true(harness_exists(f->lock));       /* not ours: left alone */
+    assert_false(harness_exists(tmp1));
+    assert_int_equal(unlink(f->lock), 0);
+    assert_int_equal(unlink(thief), 0);
+
     /* a relative lock path is made absolute (the claimant text must be) */
     assert_int_equal(chdir(f->root), 0);
     assert_int_equal(lockfile_acquire("locks/rel.lock", 60, 0, &lk, &busy, &err), 0);
