@@ -1520,7 +1520,7 @@ void journal_note_written(struct journal *j, const char *path, const void *data,
     char hex[41];
 
     if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len) {
-        if (sha1 != NULL && strlen(sha1) == 40) {
+        if (sha1 != NULL && strnlen(sha1, 41) == 40) {
             memcpy(hex, sha1, sizeof(hex));
         } else {
             digest(data, len, hex);

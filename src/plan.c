@@ -91,15 +91,12 @@ void plan_add_op(struct plan *p, enum plan_action action, const char *path, cons
         p->ops = xreallocarray(p->ops, p->cap_ops, sizeof(*p->ops));
     }
     op = &p->ops[p->n_ops++];
+    memset(op, 0, sizeof(*op));     /* no data, mode, group_of or sha1 */
     op->action = action;
     op->path = xstrdup(path);
     op->to = to != NULL ? xstrdup(to) : NULL;
     op->list = list;
     op->make_last = make_last;
-    op->data = NULL;
-    op->len = 0;
-    op->mode = 0;
-    op->group_of = NULL;
 }
 
 /* plan_add_mkdir - a new directory */
