@@ -209,8 +209,10 @@ static int write_claim(struct lockfile *lk, const char **error_r)
     }
     /* the inode the lock will be a link to (lockfile_held) */
     lk->claim_known = fstat(fd, &st) == 0;
-    lk->claim_dev = st.st_dev;
-    lk->claim_ino = st.st_ino;
+    if (lk->claim_known) {
+        lk->claim_dev = st.st_dev;
+        lk->claim_ino = st.st_ino;
+    }
     while (off < len) {
         ssize_t n = write(fd, lk->tmp_path + off, len - off);
         if (n < 0 && errno == EINTR) {
