@@ -50,6 +50,7 @@ struct pf_slot {
     bool taken;             /* handed to the caller */
     enum pf_pre pre_state;
     struct pyload_pre *pre; /* the C half of reading config.pck, done by the caller */
+    size_t pre_bytes;       /* of pre's file, counted in held until a reader takes pre */
     size_t bytes;           /* of the file read, counted in held until taken or passed by */
     int rc;
     struct mlist *ml;
@@ -63,7 +64,8 @@ struct prefetch {
     unsigned flags;
     size_t ahead;
     size_t ahead_bytes;
-    size_t held;            /* bytes of the lists read and not yet taken or passed by */
+    size_t held;            /* bytes of the lists read, or read ahead by the caller, and
+                             * not yet taken or passed by */
     struct pf_slot *slots;
     size_t next;            /* the next list the thread reads */
     size_t at;              /* the list the caller is at */
@@ -77,8 +79,9 @@ struct prefetch {
 /* slot_clear - free what a slot holds; its bytes no longer count */
 static void slot_clear(struct prefetch *pf, struct pf_slot *s)
 {
-    pf->held -= s->bytes;
+    pf->held -= s->bytes + s->pre_bytes;
     s->bytes = 0;
+    s->pre_bytes = 0;
     pyload_pre_free(&s->pre);
     mlist_free(&s->ml);
     free(s->error);
@@ -86,9 +89,9 @@ static void slot_clear(struct prefetch *pf, struct pf_slot *s)
 }
 
 /* too_far - the next list to read is beyond what may be read ahead: more than `ahead`
- * lists, or the lists read and not yet taken hold more than ahead_bytes of files (a list of
- * 100,000 members is some 8 MB of pickle and several times that as a tree). The list right
- * after the caller's is always read. */
+ * lists, or the lists read (or read ahead by the caller) and not yet taken hold more than
+ * ahead_bytes of files (a list of 100,000 members is some 8 MB of pickle and several times
+ * that as a tree). The list right after the caller's is always read. */
 static bool too_far(const struct prefetch *pf)
 {
     return pf->next > pf->at + pf->ahead || (pf->held > pf->ahead_bytes && pf->next > pf->at + 1);
@@ -127,6 +130,8 @@ static void *reader(void *arg)
         pf->slots[i].pre_state = PRE_CLAIMED;
         pre = pf->slots[i].pre;
         pf->slots[i].pre = NULL;
+        pf->held -= pf->slots[i].pre_bytes;     /* counted again once read */
+        pf->slots[i].pre_bytes = 0;
         pthread_mutex_unlock(&pf->mu);
         rc = mlist_open_pre(pf->lists_dir, pf->names[i], pf->flags, NULL, pre, &ml, &err);
         pyload_pre_free(&pre);
@@ -220,7 +225,9 @@ void prefetch_at(struct prefetch *pf, size_t i)
 }
 
 /* help - called with pf->mu held by the caller while it waits: the C half of
- * the first list within reach that no thread has begun, if any (true) */
+ * the first list within reach that no thread has begun, if any (true); none once the
+ * lists read ahead hold the byte budget (a reader stuck on one huge list must not let the
+ * caller read hundreds of lists into memory) */
 static bool help(struct prefetch *pf)
 {
     struct pyload_opts po;
@@ -249,6 +256,8 @@ static bool help(struct prefetch *pf)
     free(path);
     pthread_mutex_lock(&pf->mu);
     pf->slots[k].pre = pre;
+    pf->slots[k].pre_bytes = pyload_pre_bytes(pre);
+    pf->held += pf->slots[k].pre_bytes;
     pf->slots[k].pre_state = PRE_DONE;
     pthread_cond_broadcast(&pf->cv);
     return true;
@@ -278,6 +287,7 @@ bool prefetch_take(struct prefetch *pf, const char *name, unsigned flags, int *r
     s->taken = true;
     pf->held -= s->bytes;
     s->bytes = 0;
+    pthread_cond_broadcast(&pf->cv);        /* a reader may wait for the budget */
     *rc_r = s->rc;
     *ml_r = s->ml;
     s->ml = NULL;

@@ -601,6 +601,12 @@ struct pyload_pre *pyload_pre_file(const char *path, const struct load_limits *l
     return pre;
 }
 
+/* pyload_pre_bytes - see pyload.h */
+size_t pyload_pre_bytes(const struct pyload_pre *pre)
+{
+    return pre != NULL ? pre->file.len : 0;
+}
+
 /* pyload_pre_free - see pyload.h */
 void pyload_pre_free(struct pyload_pre **pre_p)
 {

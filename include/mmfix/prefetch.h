@@ -17,8 +17,9 @@ struct prefetch;
 /* prefetch_start - `threads` threads (1 to PREFETCH_MAX_THREADS) that read
  * names[0..n) in order with mlist_open(lists_dir, name, flags, NULL), at
  * most `ahead` lists before the one the caller is at, and only while the
- * lists read and not yet taken come from no more than ahead_bytes of files
- * (the next list is read whatever its size). The interpreter is
+ * lists read (or read ahead by the caller, prefetch_take) and not yet taken
+ * come from no more than ahead_bytes of files (the next list is read
+ * whatever its size). The interpreter is
  * started first (pyload_init, in the calling thread). names and lists_dir
  * must outlive the prefetch. -1 (nothing started, *error_r set) when no
  * thread can be made; the caller then reads its lists itself. */

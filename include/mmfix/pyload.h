@@ -103,6 +103,8 @@ int pyload_unpickle_file_ex(const char *path, const struct load_limits *limits,
  * pyload_pre_free. */
 struct pyload_pre *pyload_pre_file(const char *path, const struct load_limits *limits,
                                    const struct pyload_opts *opts);
+/* pyload_pre_bytes - the size of the file pre holds (0 when it could not be read) */
+size_t pyload_pre_bytes(const struct pyload_pre *pre);
 /* pyload_pre_free - free what pyload_pre_file made; *pre_p NULL (may be NULL) */
 void pyload_pre_free(struct pyload_pre **pre_p);
 

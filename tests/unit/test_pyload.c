@@ -672,8 +672,17 @@ static void test_pre_errors(void **state)
     assert_true(n >= 40);
     assert_int_equal(access("/tmp/mmfix-pwned-fixture", F_OK), -1);
     pre = pre_made("/nonexistent/config.pck", NULL, 1);
+    assert_int_equal(pyload_pre_bytes(pre), 0);
     expect_same_with_pre("/nonexistent/config.pck", NULL, 1, pre);
     pyload_pre_free(&pre);
+    {
+        struct stat sb;
+        assert_int_equal(stat(cfg, &sb), 0);
+        pre = pre_made(cfg, NULL, 1);
+        assert_int_equal(pyload_pre_bytes(pre), (size_t)sb.st_size);
+        pyload_pre_free(&pre);
+        assert_int_equal(pyload_pre_bytes(NULL), 0);
+    }
     pre = pre_made(MMFIX_FIXTURES_DIR, NULL, 1);
     expect_same_with_pre(MMFIX_FIXTURES_DIR, NULL, 1, pre);
     pyload_pre_free(&pre);
