@@ -46,9 +46,6 @@ struct lockfile {
     char *lock_path;                 /* absolute */
     char *tmp_path;                  /* our claimant: <lock>.<host>.<pid>.<counter> */
     unsigned lifetime;               /* seconds */
-    bool claim_known;                /* claim_dev/claim_ino are our claimant's inode */
-    dev_t claim_dev;
-    ino_t claim_ino;
 };
 
 /* the per-process counter of Mailman 2.1's claimant names */
@@ -192,10 +189,8 @@ static int expire(const char *path)
  * (Mailman's LockFile writes under umask 002), the lock directory's group
  * and, as root, its owner (no root-owned file in Mailman's locks/, even
  * after a killed run), atime/mtime now + lifetime */
-static int write_claim(struct lockfile *lk, const char **error_r)
+static int write_claim(const struct lockfile *lk, const char **error_r)
 {
-    struct stat st;
-
     size_t len = strlen(lk->tmp_path);
     size_t off = 0;
     int fd = open(lk->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0664);
@@ -206,12 +201,6 @@ static int write_claim(struct lockfile *lk, const char **error_r)
     }
     if (atomic_own_new_fd(fd, lk->tmp_path, 0664, true, error_r) != 0) {
         goto fail;
-    }
-    /* the inode the lock will be a link to (lockfile_held) */
-    lk->claim_known = fstat(fd, &st) == 0;
-    if (lk->claim_known) {
-        lk->claim_dev = st.st_dev;
-        lk->claim_ino = st.st_ino;
     }
     while (off < len) {
         ssize_t n = write(fd, lk->tmp_path + off, len - off);
@@ -409,24 +398,23 @@ out:
     return ret;
 }
 
-/* lockfile_held - link count 2 and the lock is our temp file: the very inode we wrote
- * (Mailman reads the lock and compares the name in it with its own; our inode holds our
- * name, and no other file can be that inode, so one lstat tells: thousands of locks are
- * checked before a run writes and again as they are released) */
+/* lockfile_held - link count 2 and the lock is a second name of our temp file: the same
+ * device and inode under both names at once (Mailman reads the lock and compares the name in
+ * it with its own; our temp file holds ours). Two lstats, not an lstat and a read: thousands
+ * of locks are checked before a run writes and again as they are released. Both names are
+ * looked at, not an inode number remembered: once a broken lock's files are gone, their
+ * number may be another claimant's. */
 bool lockfile_held(struct lockfile *lock)
 {
-    char buf[PATH_MAX + 2];
     struct stat st;
+    struct stat mine;
 
     if (lock == NULL || lstat(lock->lock_path, &st) != 0 || !S_ISREG(st.st_mode) ||
         st.st_nlink != 2) {
         return false;
     }
-    if (lock->claim_known) {
-        return st.st_dev == lock->claim_dev && st.st_ino == lock->claim_ino;
-    }
-    return read_claim(lock->lock_path, buf, sizeof(buf)) == 0 &&
-           strcmp(buf, lock->tmp_path) == 0;
+    return lstat(lock->tmp_path, &mine) == 0 && S_ISREG(mine.st_mode) &&
+           mine.st_dev == st.st_dev && mine.st_ino == st.st_ino;
 }
 
 /* lockfile_refresh - push the expiry to now + lifetime */

@@ -42,7 +42,8 @@ int lockfile_acquire(const char *lock_path, unsigned lifetime_s, int timeout_ms,
 /* lockfile_refresh - push the expiry to now + lifetime (touch both files: they are one inode
  * while held); -1 if we lost it */
 int lockfile_refresh(struct lockfile *lock, const char **error_r);
-/* lockfile_held - true only if link count is 2 and content is our temp path (Mailman's locked(),
+/* lockfile_held - true only if link count is 2 and the lock is a second name of our temp file,
+ * the file whose content is our temp path (what Mailman's locked() tells by reading it,
  * without its touch) */
 bool lockfile_held(struct lockfile *lock);
 /* lockfile_release - unlink the lock (if ours) then our temp file; frees, sets *lock NULL.

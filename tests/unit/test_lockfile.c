@@ -480,6 +480,21 @@ static void test_held_refresh(void **state)
     assert_int_equal(unlink(f->lock), 0);
     assert_int_equal(unlink(thief), 0);
 
+    /* broken the way Mailman breaks a lock (the lock and our temp file both removed) and
+     * taken by another claimant, whose new file may even get our old inode number: ours
+     * only while our temp file is the lock's second name */
+    assert_int_equal(lockfile_acquire(f->lock, 100, 0, &lk, &busy, &err), 0);
+    snprintf(tmp1, sizeof(tmp1), "%s", lockfile_temp_path(lk));
+    assert_int_equal(unlink(f->lock), 0);
+    assert_int_equal(unlink(tmp1), 0);
+    make_claim(f, thief, thief, 60);
+    assert_false(lockfile_held(lk));
+    assert_int_equal(lockfile_release(&lk, &err), -1);
+    assert_true(harness_exists(f->lock));
+    assert_true(harness_exists(thief));
+    assert_int_equal(unlink(f->lock), 0);
+    assert_int_equal(unlink(thief), 0);
+
     /* a relative lock path is made absolute (the claimant text must be) */
     assert_int_equal(chdir(f->root), 0);
     assert_int_equal(lockfile_acquire("locks/rel.lock", 60, 0, &lk, &busy, &err), 0);
