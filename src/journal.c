@@ -264,7 +264,11 @@ struct journal {
 /* A regular file whose SHA-1 this handle knows without reading it: the inode of a kept
  * before-image (which the run's save links as <path>.last), or a file the run wrote
  * (journal_note_written). Found by its identity: device, inode, size and mtime, the identity
- * keep_link checks between reading a file and linking it. */
+ * keep_link checks between reading a file and linking it. A kept inode stays alive (its
+ * link in .keep); a written one could be freed by a later save of the same path in the same
+ * run and its number reused by a file of the same size and mtime: that file's after-image
+ * would then be wrong, and a rollback would refuse it as changed since the run (never
+ * restore wrong bytes: the before-images are checked by their own digests). */
 struct known {
     dev_t dev;
     ino_t ino;
