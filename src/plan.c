@@ -161,7 +161,6 @@ void plan_diff_list(struct plan *p, size_t list)
 int plan_freeze_list(struct plan *p, size_t list, const char **error_r)
 {
     struct plan_list *l = &p->lists[list];
-    struct sha1 h;
     size_t i;
 
     if (l->frozen) {
@@ -181,9 +180,7 @@ int plan_freeze_list(struct plan *p, size_t list, const char **error_r)
             /* the journal's after-image of the file: done here, on the planning thread
              * that reading keeps busy only part of the time, not while the lists are
              * locked and being written */
-            sha1_init(&h);
-            sha1_update(&h, op->data, op->len);
-            sha1_hex(&h, op->sha1);
+            sha1_of(op->data, op->len, op->sha1);
         }
     }
     l->n_changes = l->diff.len;

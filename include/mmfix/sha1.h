@@ -21,5 +21,7 @@ void sha1_init(struct sha1 *s);
 void sha1_update(struct sha1 *s, const void *data, size_t len);
 /* sha1_hex - finish: 40 lower-case hex digits and a NUL into out */
 void sha1_hex(struct sha1 *s, char out[41]);
+/* sha1_of - the digest of data[0..len) at once (data may be NULL when len is 0) */
+void sha1_of(const void *data, size_t len, char out[41]);
 
 #endif

@@ -42,6 +42,16 @@ void sha1_update(struct sha1 *s, const void *data, size_t len)
     }
 }
 
+/* sha1_of - init, one update, hex */
+void sha1_of(const void *data, size_t len, char out[41])
+{
+    struct sha1 s;
+
+    sha1_init(&s);
+    sha1_update(&s, data, len);
+    sha1_hex(&s, out);
+}
+
 /* sha1_hex - finish: 40 lowercase hex digits and a NUL; the context is freed */
 void sha1_hex(struct sha1 *s, char out[41])
 {

@@ -1438,16 +1438,6 @@ static void test_journal_keep_dropped(void **state)
     journal_close(&j);
 }
 
-/* hex_of - the SHA-1 of data[0..len) as 40 hex digits, into out */
-static void hex_of(const void *data, size_t len, char out[41])
-{
-    struct sha1 h;
-
-    sha1_init(&h);
-    sha1_update(&h, data, len);
-    sha1_hex(&h, out);
-}
-
 /* after_sha1 - the after-image digest recorded for the path ending in /name */
 static void after_sha1(const struct fixture *f, const char *name, char out[64])
 {
@@ -1498,7 +1488,7 @@ static void test_journal_known_digests(void **state)
     /* the save of a: the old inode becomes .last, the new bytes are renamed over a */
     assert_int_equal(link(a, last), 0);
     replace_file(a, "a after", 7, 0640);
-    hex_of("a after", 7, want);
+    sha1_of("a after", 7, want);
     journal_note_written(j, a, "a after", 7, want);    /* its digest given */
     /* b: written and noted, then rewritten in place with the size and mtime it had when
      * noted: the noted digest stands (it is not read back) */
@@ -1517,24 +1507,24 @@ static void test_journal_known_digests(void **state)
     MUST(journal_record_after(j, run, &err));
     MUST(journal_run_finish(j, run, "done", &err));
 
-    hex_of("a after", 7, want);
+    sha1_of("a after", 7, want);
     after_sha1(f, "config.pck", got);
     assert_string_equal(got, want);
     sql_text(f->db, "SELECT before_sha1 FROM files WHERE path LIKE '%/config.pck'", before,
              sizeof(before));
-    hex_of(big, size, want);
+    sha1_of(big, size, want);
     assert_string_equal(before, want);
     after_sha1(f, "config.pck.last", got);
     assert_string_equal(got, want);
     assert_int_equal(sql_int(f->db, "SELECT a.size FROM afters a JOIN files f ON f.id = a.file "
                                     "WHERE f.path LIKE '%/config.pck.last'"), (int64_t)size);
-    hex_of("b after", 7, want);
+    sha1_of("b after", 7, want);
     after_sha1(f, "b.pck", got);
     assert_string_equal(got, want);
-    hex_of("c changed after", 15, want);
+    sha1_of("c changed after", 15, want);
     after_sha1(f, "c.pck", got);
     assert_string_equal(got, want);
-    hex_of("d after", 7, want);
+    sha1_of("d after", 7, want);
     after_sha1(f, "d.pck", got);
     assert_string_equal(got, want);
 
