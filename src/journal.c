@@ -1028,16 +1028,6 @@ static void jstate_free(struct jstate *s)
     memset(s, 0, sizeof(*s));
 }
 
-/* digest - the SHA-1 of a file's bytes, as 40 hex digits */
-static void digest(const char *data, size_t len, char hex[41])
-{
-    struct sha1 h;
-
-    sha1_init(&h);
-    sha1_update(&h, data != NULL ? data : "", len);
-    sha1_hex(&h, hex);
-}
-
 /* known_cmp - order of struct known by device and inode */
 static int known_cmp(const void *a, const void *b)
 {
@@ -1330,7 +1320,7 @@ int journal_record_before(struct journal *j, int64_t run, const char *path, cons
         /* a large file: a hard link and its size and SHA-1, not a copy (schema 4) */
         if (cur.m.exists && cur.kind == ATOMIC_FILE
             && keep_link(j, run, path, &cur, &keep, &kept)) {
-            digest(cur.data, cur.len, hex);
+            sha1_of(cur.data, cur.len, hex);
             known_add(j, &kept, hex);
         }
         if (db_bindf(j, st, error_r, keep != NULL ? "itibiiiiitttit" : "itibiiiiittnnn", run,
@@ -1527,7 +1517,7 @@ void journal_note_written(struct journal *j, const char *path, const void *data,
         if (sha1 != NULL && strnlen(sha1, 41) == 40) {
             memcpy(hex, sha1, sizeof(hex));
         } else {
-            digest(data, len, hex);
+            sha1_of(data, len, hex);
         }
         known_add(j, &st, hex);
     }
@@ -1572,25 +1562,24 @@ int journal_record_after(struct journal *j, int64_t run, const char **error_r)
             rc = db_bindf(j, st, error_r, "iiiiitnnn", files[i].id,
                           (int64_t)(move_state(&files[i]) == 1), (int64_t)0, (int64_t)0,
                           (int64_t)0, "move");
-        } else if (known_state(j, files[i].path, &cur, hex)) {
-            /* a file this run wrote, or an inode it kept: its digest is known */
-            rc = db_bindf(j, st, error_r, "iiiiittit", files[i].id, (int64_t)1,
-                          (int64_t)cur.m.mode, (int64_t)cur.m.uid, (int64_t)cur.m.gid,
-                          kind_name(cur.kind), NULL, (int64_t)cur.len, hex);
-        } else if (read_state(files[i].path, &cur, error_r) != 0) {
-            goto out;
         } else {
-            /* a file: its size and digest (schema 3) */
-            bool file = cur.m.exists && cur.kind == ATOMIC_FILE;
-            if (file) {
-                digest(cur.data, cur.len, hex);
+            /* a file: its size and digest (schema 3), known without reading it when this
+             * run wrote it or kept its inode */
+            bool known = known_state(j, files[i].path, &cur, hex);
+            bool file;
+            if (!known && read_state(files[i].path, &cur, error_r) != 0) {
+                goto out;
+            }
+            file = cur.m.exists && cur.kind == ATOMIC_FILE;
+            if (file && !known) {
+                sha1_of(cur.data, cur.len, hex);
             }
             rc = db_bindf(j, st, error_r, "iiiiittit", files[i].id, (int64_t)cur.m.exists,
                           (int64_t)cur.m.mode, (int64_t)cur.m.uid, (int64_t)cur.m.gid,
                           kind_name(cur.kind), cur.target, (int64_t)cur.len,
                           file ? hex : NULL);
             if (rc == 0) {
-                rc = db_step_done(j, st, error_r);
+                rc = db_step_done(j, st, error_r);     /* before cur's texts go */
             }
             jstate_free(&cur);
             if (rc != 0) {
@@ -1758,7 +1747,7 @@ static int before_image(struct journal *j, const struct jfile *f, bool bytes,
                            ? errstr("its before-image was kept as %s, which is gone", full)
                            : errstr("its before-image cannot be read: %s", err);
     } else {
-        digest(img->owned, img->len, hex);
+        sha1_of(img->owned, img->len, hex);
         if ((int64_t)img->len != img->size || strcmp(hex, img->sha1) != 0) {
             img->refused = errstr("its before-image, kept as %s, was written in place since "
                                   "(%zu bytes, SHA-1 %s; recorded %lld bytes, %s): it is not "
@@ -1804,7 +1793,7 @@ static bool same_digest(const struct jstate *cur, int64_t size, const char *sha1
     if (size < 0 || (uint64_t)size != cur->len) {
         return false;
     }
-    digest(cur->data, cur->len, hex);
+    sha1_of(cur->data, cur->len, hex);
     return strcmp(hex, sha1) == 0;
 }
 
