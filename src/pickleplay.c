@@ -612,6 +612,25 @@ static int sh_step(struct pickleplay *sh, const struct pickleops_token *tok)
     }
 }
 
+/* replay_token - one token into the graph: 1 at STOP, 0 to go on, -1 when the replay cannot
+ * follow it or the graph would grow past max_nodes nodes or links (checked after each
+ * opcode but STOP) */
+static int replay_token(struct pickleplay *sh, const struct pickleops_token *tok,
+                        size_t max_nodes)
+{
+    if (sh_step(sh, tok) < 0) {
+        return -1;
+    }
+    if (tok->op->code == PICKLEOP_STOP) {
+        return 1;
+    }
+    if (sh->n_nodes > max_nodes || sh->n_links > max_nodes || sh->n_nodes >= UINT32_MAX / 2
+        || sh->n_links >= UINT32_MAX / 2) {
+        return -1;
+    }
+    return 0;
+}
+
 /* pickleplay_replay - replay data's opcodes up to STOP; -1 when not
  * followed or when it would take more than max_nodes nodes */
 int pickleplay_replay(const void *data, size_t len, size_t max_nodes, struct pickleplay *sh)
@@ -619,24 +638,17 @@ int pickleplay_replay(const void *data, size_t len, size_t max_nodes, struct pic
     struct pickleops_token tok;
     const char *err = NULL;
     size_t pos = 0;
+    int rc = 0;
 
     memset(sh, 0, sizeof(*sh));
     sh->root = PICKLEPLAY_NIL;
-    for (;;) {
+    while (rc == 0) {
         if (pickleops_next(data, len, &pos, &tok, &err) < 0) {
             return -1;
         }
-        if (sh_step(sh, &tok) < 0) {
-            return -1;
-        }
-        if (tok.op->code == PICKLEOP_STOP) {
-            return 0;
-        }
-        if (sh->n_nodes > max_nodes || sh->n_links > max_nodes
-            || sh->n_nodes >= UINT32_MAX / 2 || sh->n_links >= UINT32_MAX / 2) {
-            return -1;
-        }
+        rc = replay_token(sh, &tok, max_nodes);
     }
+    return rc > 0 ? 0 : -1;
 }
 
 /* pickleplay_check_replay - see pickleplay.h */
@@ -668,16 +680,12 @@ int pickleplay_check_replay(const void *data, size_t len, size_t max_nodes,
             break;
         }
         /* the replay, as pickleplay_replay makes it, of the opcodes the check let by */
-        if (replaying && sh_step(sh, &tok) < 0) {
+        if (replaying && replay_token(sh, &tok, max_nodes) < 0) {
             replaying = false;
         }
         if (rc == 2) {
             rc = 0;
             break;
-        }
-        if (replaying && (sh->n_nodes > max_nodes || sh->n_links > max_nodes
-                          || sh->n_nodes >= UINT32_MAX / 2 || sh->n_links >= UINT32_MAX / 2)) {
-            replaying = false;
         }
     }
     if (sh != NULL) {
