@@ -23,6 +23,12 @@ const char *const mlist_file_names[MLIST_NFILES] = {
     "config.pck", "config.pck.last", "config.db", "config.db.last",
 };
 
+/* mlist_file_path - <lists_dir>/<name>/<mlist_file_names[i]> */
+char *mlist_file_path(const char *lists_dir, const char *name, int i)
+{
+    return xasprintf("%s/%s/%s", lists_dir, name, mlist_file_names[i]);
+}
+
 /* mlist_open - stat all four files, load in Mailman's order */
 int mlist_open(const char *lists_dir, const char *name, unsigned flags,
                const struct load_limits *limits, struct mlist **ml_r,
@@ -51,7 +57,7 @@ int mlist_open_pre(const char *lists_dir, const char *name, unsigned flags,
     }
     for (i = 0; i < MLIST_NFILES; i++) {
         struct mlist_file *f = &ml->files[i];
-        char *path = xasprintf("%s/%s", ml->dir, mlist_file_names[i]);
+        char *path = mlist_file_path(lists_dir, name, i);
 
         f->name = mlist_file_names[i];
         f->status = LOAD_MISSING;

@@ -251,7 +251,7 @@ static bool help(struct prefetch *pf)
     pthread_mutex_unlock(&pf->mu);
     memset(&po, 0, sizeof(po));
     po.keep_memo = (pf->flags & MLIST_KEEP_MEMO) != 0;
-    path = xasprintf("%s/%s/%s", pf->lists_dir, pf->names[k], mlist_file_names[0]);
+    path = mlist_file_path(pf->lists_dir, pf->names[k], 0);
     pre = pyload_pre_file(path, NULL, &po);
     free(path);
     pthread_mutex_lock(&pf->mu);

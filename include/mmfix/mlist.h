@@ -55,10 +55,13 @@ extern const char *const mlist_file_names[MLIST_NFILES];
 int mlist_open(const char *lists_dir, const char *name, unsigned flags,
                const struct load_limits *limits, struct mlist **ml_r,
                const char **error_r);
+/* mlist_file_path - the path mlist_open reads file i of list name at (malloc'd) */
+char *mlist_file_path(const char *lists_dir, const char *name, int i);
 struct pyload_pre;
 /* mlist_open_pre - mlist_open with the C half of loading config.pck done
- * ahead (pyload_pre_file of <lists_dir>/<name>/config.pck with the limits
- * and keep_memo of flags; NULL: none). The caller still frees pre. */
+ * ahead (pyload_pre_file of mlist_file_path(lists_dir, name, 0), the same
+ * string, with the limits and keep_memo of flags; NULL: none). The caller
+ * still frees pre. */
 int mlist_open_pre(const char *lists_dir, const char *name, unsigned flags,
                    const struct load_limits *limits, struct pyload_pre *pre,
                    struct mlist **ml_r, const char **error_r);
