@@ -414,7 +414,6 @@ static void pre_run(struct pyload_pre *pre, const void *data, size_t len)
     struct pickleplay_check ck;
     const char *lex_error = NULL;
 
-    memset(&pre->sh, 0, sizeof(pre->sh));
     if (len > pre->lim.max_bytes) {
         pre->refused = 1;
         pre->kind = LOAD_LIMIT;
