@@ -99,7 +99,27 @@ struct pw {
 /* ---------------------------------------------------------------------- */
 /* does the tree carry memo information? */
 
-/* tree_has_memo - some node of the tree has a source memo index */
+/* memoizable - a node the writer may memoize: as cPickle, never None, a bool, a number or
+ * the empty tuple (a memo index such a node got from a hand-made pickle is not written) */
+static int memoizable(const struct value *v)
+{
+    switch (v->type) {
+    case VALUE_NONE:
+    case VALUE_BOOL:
+    case VALUE_INT:
+    case VALUE_LONG:
+    case VALUE_FLOAT:
+        return 0;
+    case VALUE_TUPLE:
+        return v->u.seq.len != 0;
+    default:
+        return 1;
+    }
+}
+
+/* tree_has_memo - some node of the tree that the writer may memoize has a source memo
+ * index (one it never writes must not switch the writer to the source's numbering: the
+ * bytes written would then load without it and be written differently) */
 static int tree_has_memo(const struct value *root)
 {
     struct ptrmap seen = PTRMAP_INIT;
@@ -125,7 +145,7 @@ static int tree_has_memo(const struct value *root)
         const struct value *v = stack[--n];
         size_t i;
 
-        if (v->memo != 0) {
+        if (v->memo != 0 && memoizable(v)) {
             found = 1;
             break;
         }
@@ -305,20 +325,8 @@ static int short_str(const struct value *v)
  * instance's state */
 static int want_memo(const struct pw *w, const struct value *v, int is_state)
 {
-    switch (v->type) {
-    case VALUE_NONE:
-    case VALUE_BOOL:
-    case VALUE_INT:
-    case VALUE_LONG:
-    case VALUE_FLOAT:
+    if (!memoizable(v)) {
         return 0;
-    case VALUE_TUPLE:
-        if (v->u.seq.len == 0) {
-            return 0;
-        }
-        break;
-    default:
-        break;
     }
     if (v->memo != 0) {
         return 1;
